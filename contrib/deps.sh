@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs carbonation's dependencies from Debian's packages.
+#   contrib/deps.sh          build dependencies
+#   contrib/deps.sh --tests  also what the test suite needs: the PostgreSQL
+#                            and MariaDB servers, the toml-test cases, python3
+set -eu
+
+build_pkgs="build-essential autoconf automake libtool pkg-config
+	libsqlite3-dev sqlite3 libssl-dev libpq-dev libmariadb-dev
+	libsystemd-dev check"
+test_pkgs="postgresql mariadb-server mariadb-client
+	golang-github-burntsushi-toml-dev python3 shellcheck"
+
+pkgs=$build_pkgs
+if [ "${1:-}" = "--tests" ]; then
+	pkgs="$pkgs $test_pkgs"
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+	as_root=""
+elif command -v sudo >/dev/null 2>&1; then
+	as_root="sudo"
+else
+	echo "deps.sh: run as root or install sudo" >&2
+	exit 2
+fi
+
+# shellcheck disable=SC2086 # word splitting of the package lists is wanted
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+# shellcheck disable=SC2086
+$as_root env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+echo "deps.sh: dependencies installed"

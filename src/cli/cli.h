@@ -1,0 +1,53 @@
+/* cli: the carbonation program.  One file per subcommand (cmd_*.c), one
+ * table in main.c that maps names to them.  Only this layer prints. */
+#ifndef CARB_CLI_H
+#define CARB_CLI_H
+
+#include <stdio.h>
+
+/* Exit codes, documented in README. */
+enum {
+	CARB_EXIT_OK = 0,
+	CARB_EXIT_FAIL = 1,   /* the thing checked or done failed */
+	CARB_EXIT_USAGE = 2,  /* usage or configuration error */
+};
+
+/* What every subcommand receives: the global options already parsed. */
+struct carb_cli {
+	const char *config_path;  /* -c, else $CARBONATION_CONFIG, else ./config.toml */
+	const char *argv0;
+};
+
+/* A subcommand runs with argv[0] being its own name ("db", "check"...).
+ * It returns one of the exit codes above. */
+typedef int (*carb_cmd_fn)(struct carb_cli *cli, int argc, char **argv);
+
+struct carb_cmd {
+	const char *name;
+	carb_cmd_fn fn;
+	const char *summary;  /* one line for `carbonation --help` */
+};
+
+/* A subcommand that itself has subcommands ("db init") dispatches through
+ * the same kind of table.  Prints usage errors with a "did you mean". */
+int carb_cli_dispatch(struct carb_cli *cli, const char *prefix,
+		      const struct carb_cmd *table, size_t n, int argc,
+		      char **argv);
+
+/* Prints "carbonation: " + message to stderr. */
+void carb_cli_errorf(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/* Usage error for an option this command does not know: prints it with a
+ * "did you mean" among known (NULL-terminated) and returns CARB_EXIT_USAGE. */
+int carb_cli_unknown_option(const char *cmd, const char *opt,
+			    const char *const *known);
+
+/* True when argv holds -h or --help before any "--". */
+int carb_cli_wants_help(int argc, char **argv);
+
+/* The subcommands. */
+int carb_cmd_check(struct carb_cli *cli, int argc, char **argv);
+int carb_cmd_db(struct carb_cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,103 @@
+/* util: errors as values, diagnostics lists, growable buffers, units,
+ * and "did you mean" suggestions.  The only door into src/util/. */
+#ifndef CARB_UTIL_H
+#define CARB_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CARB_ERROR_MAX 1024
+
+/* An error travels as a value.  line/column are 0 when the error has no
+ * position in a source text. */
+struct carb_error {
+	int line;
+	int column;
+	char msg[CARB_ERROR_MAX];
+};
+
+/* Sets err->msg from a printf format; err may be NULL.  Always returns -1
+ * so callers can write `return carb_error_set(err, ...);`. */
+int carb_error_set(struct carb_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int carb_error_setv(struct carb_error *err, const char *fmt, va_list ap);
+/* Same, with a position in a source text. */
+int carb_error_set_at(struct carb_error *err, int line, int column,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void carb_error_clear(struct carb_error *err);
+
+/* Diagnostics: a list of positioned messages, so a check can report every
+ * problem instead of only the first. */
+struct carb_diag {
+	char *file;     /* owned; may be NULL */
+	int line;       /* 0 when unknown */
+	int column;
+	char *message;  /* owned */
+};
+
+struct carb_diags {
+	struct carb_diag *items;
+	size_t count;
+	size_t cap;
+};
+
+void carb_diags_init(struct carb_diags *d);
+/* Appends a copy of file and the formatted message. */
+void carb_diags_add(struct carb_diags *d, const char *file, int line,
+		    int column, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Formats one diagnostic as "file:line:col: message" into a new string the
+ * caller frees. */
+char *carb_diag_format(const struct carb_diag *dg);
+void carb_diags_release(struct carb_diags *d);
+
+/* Growable byte buffer, always NUL-terminated. */
+struct carb_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void carb_buf_init(struct carb_buf *b);
+void carb_buf_add(struct carb_buf *b, const void *data, size_t len);
+void carb_buf_adds(struct carb_buf *b, const char *s);
+void carb_buf_addc(struct carb_buf *b, char c);
+void carb_buf_addf(struct carb_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Hands the buffer's string to the caller (who frees it); b is reset. */
+char *carb_buf_detach(struct carb_buf *b);
+void carb_buf_release(struct carb_buf *b);
+
+/* Allocation that cannot fail quietly: on out-of-memory these abort, the
+ * one exception to "nothing below main exits", since no caller could do
+ * anything useful. */
+void *carb_xmalloc(size_t n);
+void *carb_xcalloc(size_t n, size_t size);
+void *carb_xrealloc(void *p, size_t n);
+char *carb_xstrdup(const char *s);
+char *carb_xstrndup(const char *s, size_t n);
+char *carb_xasprintf(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/* Durations: "30s", "5m", "1h", "7d", "250ms", or a bare number of
+ * seconds.  Result in milliseconds.  Returns 0 or -1 with err set. */
+int carb_parse_duration(const char *text, int64_t *ms_out,
+			struct carb_error *err);
+/* Sizes: "512", "10KiB", "1GiB", "5MB" (SI) ... Result in bytes. */
+int carb_parse_size(const char *text, uint64_t *bytes_out,
+		    struct carb_error *err);
+
+/* Levenshtein distance, and the closest of candidates[0..n) to word when
+ * it is close enough to be worth suggesting; NULL otherwise. */
+size_t carb_edit_distance(const char *a, const char *b);
+const char *carb_suggest(const char *word, const char *const *candidates,
+			 size_t n);
+
+/* The folder holding migrations/ and scaffold/: $CARBONATION_DATADIR if
+ * set, the source tree when running from the build tree, else the installed
+ * data folder.  Static storage; never NULL. */
+const char *carb_data_dir(void);
+
+#endif
