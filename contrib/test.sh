@@ -20,5 +20,9 @@ make -j"$(nproc)" >build-make.log 2>&1 || {
 
 status=0
 make -j"$(nproc)" check >build-check.log 2>&1 || status=$?
+# A check program that failed to build leaves no test log to show.
+if [ "$status" -ne 0 ]; then
+	grep -E 'error:|Error [0-9]' build-check.log | head -n 40 || true
+fi
 sh tests/summary.sh . || status=1
 exit "$status"

@@ -1,0 +1,288 @@
+/* catalog: the SQL database that records every component and group.  The
+ * only door into src/catalog/; the backends (SQLite, PostgreSQL, MariaDB)
+ * hide behind it.
+ *
+ * Callers write SQL with `?` placeholders (1-based when bound) and bind
+ * every value; nothing from outside is ever pasted into SQL text.  The
+ * PostgreSQL backend renumbers `?` to $1..$n outside quoted strings,
+ * identifiers and comments, so PostgreSQL operators spelt with `?` (jsonb)
+ * cannot be used.  MariaDB sessions run with sql_mode ANSI_QUOTES,
+ * PIPES_AS_CONCAT and NO_BACKSLASH_ESCAPES, so "identifiers", || and
+ * string literals mean the same on all three backends.
+ *
+ * Conventions of the stored data (see migrations/<dialect>/core):
+ * timestamps are integer microseconds since the Unix epoch (UTC); file
+ * names and paths derived from them are stored as bytes (BLOB, bytea,
+ * VARBINARY), bound with carb_stmt_bind_blob.
+ *
+ * A struct carb_catalog is one connection: use it from one thread at a
+ * time (each worker opens its own). */
+#ifndef CARB_CATALOG_H
+#define CARB_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+/* ---- URLs ------------------------------------------------------------ */
+
+enum carb_db_kind {
+	CARB_DB_SQLITE,
+	CARB_DB_POSTGRESQL,
+	CARB_DB_MARIADB,
+};
+
+/* The default [database] url: a file beside the config file. */
+#define CARB_DB_DEFAULT_URL "sqlite:carbonation.db"
+
+struct carb_db_url_param {
+	char *key;
+	char *value;
+};
+
+/* A parsed database URL.  Every string is owned by the struct, decoded
+ * (percent-escapes resolved), and NULL when the URL does not give it.
+ *
+ *   sqlite:///abs/path.db   sqlite:relative.db   sqlite::memory:
+ *   postgresql://user:pass@host:port/dbname?host=/socket/dir&sslmode=...
+ *   postgres://user@%2Fsocket%2Fdir/dbname
+ *   mariadb://user:pass@host:port/dbname?socket=/path/to/socket
+ *   mysql://user@%2Fpath%2Fto%2Fsocket/dbname
+ *
+ * The user information ends at the last '@', so a password may hold '/',
+ * '?', '@' or ':' unencoded; an '@' anywhere after it (in the database
+ * name or an option) must be written %40. */
+struct carb_db_url {
+	enum carb_db_kind kind;
+	char *path;       /* sqlite: the file, absolute, or ":memory:" */
+	char *user;
+	char *password;
+	char *host;       /* name or address; postgresql: or a socket folder */
+	char *socket;     /* mariadb: the server's socket file */
+	int port;         /* 0: the client library's default */
+	char *dbname;
+	int connect_timeout;  /* seconds; 0: the backend's default (10) */
+	/* postgresql: further libpq keywords from the query string (sslmode,
+	 * application_name...), handed to libpq, which rejects unknown ones
+	 * when connecting. */
+	struct carb_db_url_param *params;
+	size_t nparams;
+};
+
+/* Parses url into *out (which the caller releases with
+ * carb_db_url_release, also after a failure).  A relative sqlite path is
+ * resolved against base_dir (the config file's folder; NULL: the current
+ * folder).  Fails for an unknown scheme (the message names it and the
+ * valid ones), a backend this build leaves out, and malformed URLs.
+ * Error messages never contain the password. */
+int carb_db_url_parse(const char *url, const char *base_dir,
+		      struct carb_db_url *out, struct carb_error *err);
+void carb_db_url_release(struct carb_db_url *u);
+
+/* A copy of url fit for logs and messages: the password (in the user
+ * information or a password= option) replaced by "***".  Works on
+ * malformed URLs too.  The caller frees the result; NULL for NULL. */
+char *carb_db_url_redact(const char *url);
+
+/* "sqlite", "postgresql", "mariadb": the dialect's name, which is also
+ * its folder under migrations/. */
+const char *carb_db_kind_name(enum carb_db_kind kind);
+/* Whether this build includes the backend (configure may leave out
+ * PostgreSQL and MariaDB). */
+bool carb_db_backend_available(enum carb_db_kind kind);
+
+/* ---- connections ----------------------------------------------------- */
+
+struct carb_catalog;
+
+struct carb_catalog_options {
+	const char *url;            /* NULL: CARB_DB_DEFAULT_URL */
+	const char *base_dir;       /* see carb_db_url_parse; also resolves a
+				     * relative password_file */
+	const char *password_file;  /* first line is the password; NULL: none */
+	int64_t busy_timeout_ms;    /* SQLite: how long to wait for a lock;
+				     * 0: 5000 */
+	bool create;                /* SQLite: create the file when missing
+				     * (its folder must exist) */
+};
+
+/* Connects.  Without a password in the URL or password_file, the client
+ * library's own sources apply (PGPASSWORD and ~/.pgpass, MYSQL_PWD); a
+ * password in both the URL and password_file is an error.  On success
+ * *out is a new catalog the caller closes with carb_catalog_close.
+ * Messages name the URL with its password redacted. */
+int carb_catalog_open(const struct carb_catalog_options *opts,
+		      struct carb_catalog **out, struct carb_error *err);
+/* Finalize every statement first.  Rolls back an open transaction. */
+void carb_catalog_close(struct carb_catalog **cat);
+
+enum carb_db_kind carb_catalog_kind(const struct carb_catalog *cat);
+/* The dialect's name, as carb_db_kind_name. */
+const char *carb_catalog_dialect(const struct carb_catalog *cat);
+/* The URL with its password redacted; owned by cat. */
+const char *carb_catalog_url(const struct carb_catalog *cat);
+/* Whether CREATE/ALTER TABLE can be rolled back (false on MariaDB, where
+ * DDL commits implicitly). */
+bool carb_catalog_transactional_ddl(const struct carb_catalog *cat);
+
+/* How the last failure on this connection may be handled above the
+ * backends (retry, reconnect, report). */
+enum carb_db_errclass {
+	CARB_DBERR_NONE,
+	CARB_DBERR_OTHER,
+	CARB_DBERR_CONSTRAINT,   /* unique, foreign key, check, not null */
+	CARB_DBERR_RETRY,        /* busy, lock timeout, deadlock,
+				  * serialization failure: try again */
+	CARB_DBERR_CONNECTION,   /* the connection is gone: reopen */
+};
+enum carb_db_errclass carb_catalog_last_error_class(const struct carb_catalog *cat);
+
+/* Runs SQL text that may hold several statements and binds nothing: for
+ * migration files and fixed DDL only, never for values. */
+int carb_catalog_exec(struct carb_catalog *cat, const char *sql,
+		      struct carb_error *err);
+
+/* Transactions do not nest.  SQLite's begin takes the write lock at once
+ * (BEGIN IMMEDIATE), so two writers wait for each other up to the busy
+ * timeout instead of failing on a lock upgrade. */
+int carb_catalog_begin(struct carb_catalog *cat, struct carb_error *err);
+int carb_catalog_commit(struct carb_catalog *cat, struct carb_error *err);
+int carb_catalog_rollback(struct carb_catalog *cat, struct carb_error *err);
+bool carb_catalog_in_transaction(const struct carb_catalog *cat);
+
+/* Whether a table of that name exists in the catalog's schema. */
+int carb_catalog_table_exists(struct carb_catalog *cat, const char *table,
+			      bool *exists, struct carb_error *err);
+
+/* ---- statements ------------------------------------------------------ */
+
+struct carb_stmt;
+
+enum {
+	CARB_STEP_DONE = 0,
+	CARB_STEP_ROW = 1,
+};
+
+/* Prepares one statement.  *out is owned by the caller, who finalizes it
+ * before closing cat.  Parameters are numbered from 1, columns from 0.
+ * PostgreSQL and MariaDB fetch the whole result when first stepped, so
+ * statements on one connection may be interleaved on every backend. */
+int carb_stmt_prepare(struct carb_catalog *cat, const char *sql,
+		      struct carb_stmt **out, struct carb_error *err);
+/* Binding copies the value.  A NULL text binds SQL NULL. */
+int carb_stmt_bind_text(struct carb_stmt *st, int idx, const char *value,
+			struct carb_error *err);
+int carb_stmt_bind_blob(struct carb_stmt *st, int idx, const void *data,
+			size_t len, struct carb_error *err);
+int carb_stmt_bind_int64(struct carb_stmt *st, int idx, int64_t value,
+			 struct carb_error *err);
+int carb_stmt_bind_double(struct carb_stmt *st, int idx, double value,
+			  struct carb_error *err);
+int carb_stmt_bind_null(struct carb_stmt *st, int idx, struct carb_error *err);
+
+/* Runs the statement (on the first call) and moves to the next row:
+ * returns CARB_STEP_ROW, CARB_STEP_DONE, or -1 with err set. */
+int carb_stmt_step(struct carb_stmt *st, struct carb_error *err);
+/* Rows inserted, updated or deleted by the statement's last run. */
+int64_t carb_stmt_changes(const struct carb_stmt *st);
+
+/* Column getters read the current row.  Pointers stay valid until the
+ * next step, reset or finalize.  A NULL reads as 0, 0.0, NULL. */
+int carb_stmt_column_count(const struct carb_stmt *st);
+bool carb_stmt_column_is_null(struct carb_stmt *st, int col);
+int64_t carb_stmt_column_int64(struct carb_stmt *st, int col);
+double carb_stmt_column_double(struct carb_stmt *st, int col);
+/* NUL-terminated; blob columns too (the NUL follows the bytes). */
+const char *carb_stmt_column_text(struct carb_stmt *st, int col);
+const void *carb_stmt_column_blob(struct carb_stmt *st, int col, size_t *len);
+
+/* Makes the statement runnable again; bindings are kept. */
+int carb_stmt_reset(struct carb_stmt *st, struct carb_error *err);
+void carb_stmt_finalize(struct carb_stmt **st);
+
+/* ---- migrations ------------------------------------------------------ */
+
+/* Where a branch's migrations live: dir/<dialect>/<branch>/NNNN_name.sql.
+ * The core branch's dir is carb_data_dir() + "/migrations"; a plugin's
+ * branch may live anywhere. */
+struct carb_migration_root {
+	const char *branch;
+	const char *dir;
+};
+
+enum carb_migration_state {
+	CARB_MIGRATION_APPLIED,
+	CARB_MIGRATION_PENDING,
+	CARB_MIGRATION_CHANGED,   /* applied, but the file differs since */
+	CARB_MIGRATION_MISSING,   /* applied, but no file has its version */
+};
+
+struct carb_migration {
+	char *branch;
+	int64_t version;
+	char *name;               /* "core" for 0001_core.sql */
+	char *path;               /* NULL when MISSING */
+	char checksum[65];        /* the file's SHA-256, hex; the recorded
+				   * one when MISSING */
+	enum carb_migration_state state;
+	int64_t applied_at;       /* microseconds; 0 when pending */
+};
+
+struct carb_migration_branch {
+	char *branch;
+	int64_t version;          /* highest applied version; 0: none */
+	size_t applied, pending, changed, missing;
+};
+
+/* Every migration of every branch, in the order they (would) run: the
+ * roots' order, then the version. */
+struct carb_migration_status {
+	struct carb_migration *items;
+	size_t count;
+	struct carb_migration_branch *branches;
+	size_t nbranches;
+};
+
+/* Reads the migration files of every root and what schema_migrations
+ * records, and changes nothing.  *out is filled in place; release it
+ * with carb_migration_status_release (also after a failure). */
+int carb_migrations_status(struct carb_catalog *cat,
+			   const struct carb_migration_root *roots,
+			   size_t nroots, struct carb_migration_status *out,
+			   struct carb_error *err);
+void carb_migration_status_release(struct carb_migration_status *st);
+
+/* Applies every pending migration in order, each file and its
+ * schema_migrations row in one transaction where the dialect allows
+ * (SQLite, PostgreSQL).  On MariaDB DDL commits implicitly: a file that
+ * fails halfway stays half applied, and the error says so.  Refuses to
+ * run when an applied migration's file changed (the error names it).
+ * *applied (may be NULL) receives what ran, in order, each item with
+ * state APPLIED; release it with carb_migration_status_release.
+ * Running it again does nothing. */
+int carb_migrations_apply(struct carb_catalog *cat,
+			  const struct carb_migration_root *roots,
+			  size_t nroots, struct carb_migration_status *applied,
+			  struct carb_error *err);
+
+/* ---- components ------------------------------------------------------ */
+
+/* The component statuses, in pipeline order, NULL-terminated. */
+extern const char *const carb_component_statuses[];
+
+struct carb_status_count {
+	char *status;
+	int64_t count;
+};
+
+/* How many components have each status: every known status (zero
+ * included) in pipeline order, then any other status found.  *out is a
+ * new array the caller frees with carb_status_counts_free. */
+int carb_catalog_count_components(struct carb_catalog *cat,
+				  struct carb_status_count **out, size_t *n,
+				  struct carb_error *err);
+void carb_status_counts_free(struct carb_status_count **counts, size_t n);
+
+#endif

@@ -1,0 +1,222 @@
+/* `carbonation check config` and `carbonation check rules FILE`: load the
+ * files as the service would, report every problem, and summarise what a
+ * valid configuration will do. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "cli/cli.h"
+#include "config/config.h"
+#include "util/util.h"
+
+/* Positioned problems read like a compiler's, so editors can jump to them;
+ * a problem with the file itself reads like any other program error. */
+static void print_diags(const struct carb_diags *diags)
+{
+	for (size_t i = 0; i < diags->count; i++) {
+		char *line = carb_diag_format(&diags->items[i]);
+
+		if (diags->items[i].line > 0)
+			fprintf(stderr, "%s\n", line);
+		else
+			carb_cli_errorf("%s", line);
+		free(line);
+	}
+}
+
+static void print_summary(const struct carb_config *cfg)
+{
+	const struct carb_rules *rules = carb_config_rules(cfg);
+	const struct carb_archive_config *ar = carb_config_archive(cfg);
+	char *url = carb_db_url_redact(carb_config_database_url(cfg));
+	char settle[32];
+
+	printf("config:   %s\n", carb_config_path(cfg));
+	printf("rules:    %s%s\n", rules->path,
+	       rules->found ? "" : " (absent: every rule takes its default)");
+	printf("database: %s\n", url);
+	free(url);
+	if (carb_config_watch_count(cfg) == 0)
+		printf("watches:  none\n");
+	for (size_t i = 0; i < carb_config_watch_count(cfg); i++) {
+		const struct carb_watch_config *w = carb_config_watch(cfg, i);
+
+		/* Telling network filesystems apart comes later; until then
+		 * auto means inotify. */
+		printf("watch \"%s\": %s (mode %s%s, settle %s%s)\n", w->name,
+		       w->path, carb_watch_mode_name(w->mode),
+		       w->mode == CARB_WATCH_AUTO ? " (inotify)" : "",
+		       carb_config_format_duration(w->settle_ms, settle,
+						   sizeof(settle)),
+		       w->recursive ? ", recursive" : "");
+	}
+	printf("archive:  %s\n", ar->base_path);
+	for (size_t i = 0; i < carb_config_destination_count(cfg); i++) {
+		const struct carb_destination_config *d =
+			carb_config_destination(cfg, i);
+
+		printf("destination \"%s\": %s (%s, verify %s, on conflict %s)\n",
+		       d->name, d->destination, carb_archive_mode_name(d->mode),
+		       carb_verify_name(d->verify),
+		       carb_on_conflict_name(d->on_conflict));
+	}
+}
+
+static int load_and_report(struct carb_cli *cli, const char *rules_path,
+			   struct carb_config **cfg)
+{
+	struct carb_diags diags;
+	int rc;
+
+	carb_diags_init(&diags);
+	if (rules_path != NULL)
+		rc = carb_config_load_with_rules(cli->config_path, rules_path,
+						 cfg, &diags);
+	else
+		rc = carb_config_load(cli->config_path, cfg, &diags);
+	print_diags(&diags);
+	carb_diags_release(&diags);
+	return rc;
+}
+
+static void config_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: carbonation check config [--keys[=FORMAT]]\n"
+		"\n"
+		"Check config.toml and the rules file it names.  Every problem is\n"
+		"printed as FILE:LINE:COLUMN: message; a valid configuration is\n"
+		"summarised.  Exit status 0 when valid, 2 when not.\n"
+		"\n"
+		"options:\n"
+		"  --keys[=FORMAT]  print the reference of every key instead\n"
+		"                   (FORMAT: text, the default, or markdown)\n"
+		"  -h, --help       show this help\n");
+}
+
+static int print_keys(const char *format)
+{
+	enum carb_config_keys_format f = CARB_CONFIG_KEYS_TEXT;
+	struct carb_buf b;
+
+	if (format != NULL && strcmp(format, "markdown") == 0) {
+		f = CARB_CONFIG_KEYS_MARKDOWN;
+	} else if (format != NULL && strcmp(format, "text") != 0) {
+		carb_cli_errorf("check config: --keys: \"%s\" is not one of \"text\", \"markdown\"",
+				format);
+		return CARB_EXIT_USAGE;
+	}
+	carb_buf_init(&b);
+	carb_config_describe_keys(&b, f);
+	fputs(b.data ? b.data : "", stdout);
+	carb_buf_release(&b);
+	return CARB_EXIT_OK;
+}
+
+static int cmd_check_config(struct carb_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "keys", optional_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const known[] = { "--keys", "--help", NULL };
+	struct carb_config *cfg = NULL;
+	const char *keys = NULL;
+	bool want_keys = false;
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			want_keys = true;
+			keys = optarg;
+			break;
+		case 'h':
+			config_usage(stdout);
+			return CARB_EXIT_OK;
+		default:
+			return carb_cli_unknown_option("check config",
+						       argv[optind - 1], known);
+		}
+	}
+	if (optind < argc) {
+		carb_cli_errorf("check config: unexpected argument \"%s\"",
+				argv[optind]);
+		config_usage(stderr);
+		return CARB_EXIT_USAGE;
+	}
+	if (want_keys)
+		return print_keys(keys);
+	if (load_and_report(cli, NULL, &cfg) != 0)
+		return CARB_EXIT_USAGE;
+	print_summary(cfg);
+	carb_config_free(&cfg);
+	return CARB_EXIT_OK;
+}
+
+static void rules_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: carbonation check rules FILE\n"
+		"\n"
+		"Check the rules file FILE against the current config.toml, as if\n"
+		"config.toml named it.  Every problem is printed as\n"
+		"FILE:LINE:COLUMN: message.  Exit status 0 when valid, 2 when not.\n"
+		"\n"
+		"options:\n"
+		"  -h, --help  show this help\n");
+}
+
+static int cmd_check_rules(struct carb_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const known[] = { "--help", NULL };
+	struct carb_config *cfg = NULL;
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			rules_usage(stdout);
+			return CARB_EXIT_OK;
+		default:
+			return carb_cli_unknown_option("check rules",
+						       argv[optind - 1], known);
+		}
+	}
+	if (argc - optind != 1) {
+		carb_cli_errorf(argc - optind < 1
+				? "check rules: missing the rules FILE"
+				: "check rules: expected one FILE");
+		rules_usage(stderr);
+		return CARB_EXIT_USAGE;
+	}
+	if (load_and_report(cli, argv[optind], &cfg) != 0)
+		return CARB_EXIT_USAGE;
+	printf("rules:    %s\n", carb_config_rules(cfg)->path);
+	printf("config:   %s\n", carb_config_path(cfg));
+	carb_config_free(&cfg);
+	return CARB_EXIT_OK;
+}
+
+static const struct carb_cmd check_commands[] = {
+	{ "config", cmd_check_config, "check config.toml and its rules file" },
+	{ "rules", cmd_check_rules, "check a rules file against config.toml" },
+};
+
+int carb_cmd_check(struct carb_cli *cli, int argc, char **argv)
+{
+	return carb_cli_dispatch(cli, "check", check_commands,
+				 sizeof(check_commands) / sizeof(check_commands[0]),
+				 argc, argv);
+}

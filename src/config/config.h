@@ -1,0 +1,320 @@
+/* config: the configuration (config.toml) and rules (rules.toml) models.
+ * The only door into src/config/ besides the TOML parser it includes.
+ *
+ * carb_config_load reads config.toml and the rules file it names, checks
+ * both against the key tables (one table per section, which also produce
+ * the key reference: carb_config_describe_keys), and returns an immutable
+ * snapshot.  Nothing in a snapshot changes after loading; a reload loads a
+ * new snapshot and swaps it whole.
+ *
+ * Every value keeps where it was written (struct carb_config_loc), so a
+ * check run long after loading, such as resolving a plugin function named
+ * in rules.toml, can still point at `rules.toml:5:11`.
+ *
+ * Paths in config.toml are relative to the folder of config.toml and are
+ * stored absolute.  Archive destination templates are relative to
+ * archive.base_path and stored as written.
+ *
+ * The rules file is [service] rules, else "rules.toml" beside config.toml.
+ * When that default file is missing, every rule takes its default; a rules
+ * file named explicitly must exist. */
+#ifndef CARB_CONFIG_H
+#define CARB_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/toml.h"
+#include "util/util.h"
+
+struct carb_config;
+
+/* Where a value was written.  file is the path as the user gave it (for
+ * rules.toml: joined to the folder of config.toml as the user gave it),
+ * owned by the snapshot.  line is 0 when the value is a default. */
+struct carb_config_loc {
+	const char *file;
+	int line;
+	int column;
+};
+
+/* A list of strings, owned by the snapshot. */
+struct carb_config_strings {
+	size_t count;
+	char **items;
+};
+
+/* Enumerations keep the order of their names in the key tables. */
+enum carb_log_level {
+	CARB_LOG_DEBUG,
+	CARB_LOG_INFO,
+	CARB_LOG_WARNING,
+	CARB_LOG_ERROR,
+};
+
+enum carb_log_format {
+	CARB_LOG_FORMAT_TEXT,
+	CARB_LOG_FORMAT_JSON,
+};
+
+enum carb_watch_mode {
+	CARB_WATCH_AUTO,     /* inotify, or polling where inotify cannot see */
+	CARB_WATCH_INOTIFY,
+	CARB_WATCH_POLL,
+};
+
+enum carb_archive_mode {
+	CARB_ARCHIVE_COPY,
+	CARB_ARCHIVE_MOVE,
+	CARB_ARCHIVE_HARDLINK,
+	CARB_ARCHIVE_SYMLINK,
+};
+
+enum carb_verify {
+	CARB_VERIFY_SIZE,
+	CARB_VERIFY_SHA256,
+};
+
+enum carb_on_conflict {
+	CARB_CONFLICT_VERSION,    /* keep both: the new file gets a version suffix */
+	CARB_CONFLICT_FAIL,
+	CARB_CONFLICT_OVERWRITE,
+};
+
+enum carb_checksum_policy {
+	CARB_CHECKSUM_AUTO,       /* verify a sidecar when one is present */
+	CARB_CHECKSUM_REQUIRED,   /* a missing sidecar fails the file */
+	CARB_CHECKSUM_OFF,
+};
+
+enum carb_on_timeout {
+	CARB_TIMEOUT_SKIP,        /* an incomplete group is left alone */
+	CARB_TIMEOUT_PROCESS,     /* an incomplete group goes on as it is */
+};
+
+/* Names as written in the files ("auto", "copy", ...); static storage. */
+const char *carb_log_level_name(enum carb_log_level v);
+const char *carb_log_format_name(enum carb_log_format v);
+const char *carb_watch_mode_name(enum carb_watch_mode v);
+const char *carb_archive_mode_name(enum carb_archive_mode v);
+const char *carb_verify_name(enum carb_verify v);
+const char *carb_on_conflict_name(enum carb_on_conflict v);
+const char *carb_checksum_policy_name(enum carb_checksum_policy v);
+const char *carb_on_timeout_name(enum carb_on_timeout v);
+
+/* Durations are milliseconds, sizes bytes.  An optional string or path
+ * that was not given is NULL. */
+
+struct carb_service_config {
+	const char *name;
+	int64_t workers;
+	int64_t heartbeat_interval_ms;
+	int64_t reconcile_interval_ms;
+	int64_t shutdown_timeout_ms;
+	const char *rules;        /* absolute */
+	const char *state_dir;    /* absolute; holds the lock files */
+	struct {
+		struct carb_config_loc table, name, workers, heartbeat_interval,
+			reconcile_interval, shutdown_timeout, rules, state_dir;
+	} loc;
+};
+
+struct carb_logging_config {
+	enum carb_log_level level;
+	enum carb_log_format format;
+	const char *file;         /* absolute; NULL: standard error */
+	struct {
+		struct carb_config_loc table, level, format, file;
+	} loc;
+};
+
+struct carb_database_config {
+	const char *url;          /* as written: may hold a password */
+	const char *password_file;  /* absolute or NULL */
+	int64_t busy_timeout_ms;
+	struct {
+		struct carb_config_loc table, url, password_file, busy_timeout;
+	} loc;
+};
+
+struct carb_plugins_config {
+	const char *package;
+	const char *path;         /* absolute; exists */
+	struct carb_config_strings search_path;  /* absolute folders */
+	struct {
+		struct carb_config_loc table, package, path, search_path;
+	} loc;
+};
+
+struct carb_watch_config {
+	const char *name;         /* [A-Za-z0-9_.-]+, unique */
+	const char *path;         /* absolute; an existing folder */
+	int64_t settle_ms;
+	bool recursive;
+	struct carb_config_strings include;  /* globs; empty: every name */
+	struct carb_config_strings exclude;  /* globs */
+	enum carb_watch_mode mode;
+	int64_t poll_interval_ms;
+	const char *manifest;     /* checksum manifest file name, or NULL */
+	struct {
+		struct carb_config_loc table, name, path, settle, recursive,
+			include, exclude, mode, poll_interval, manifest;
+	} loc;
+};
+
+/* A place in the archive.  The [archive] section itself describes the one
+ * named "default"; [archive.destinations.NAME] add more, each key falling
+ * back to the [archive] value. */
+struct carb_destination_config {
+	const char *name;
+	const char *destination;  /* path template, relative to base_path */
+	enum carb_archive_mode mode;
+	enum carb_verify verify;
+	enum carb_on_conflict on_conflict;
+	struct {
+		struct carb_config_loc table, destination, mode, verify,
+			on_conflict;
+	} loc;
+};
+
+struct carb_archive_config {
+	const char *base_path;    /* absolute; an existing folder */
+	struct carb_destination_config default_destination;
+	int64_t max_retries;
+	int64_t retry_delay_ms;
+	int64_t retry_max_delay_ms;
+	bool hardlink_fallback;   /* hardlink across filesystems: copy instead */
+	struct {
+		struct carb_config_loc table, base_path, max_retries,
+			retry_delay, retry_max_delay, hardlink_fallback,
+			destinations;
+	} loc;
+};
+
+/* rules.toml.  Plugin function names are stored as written: they are
+ * resolved when the plugin is loaded. */
+struct carb_integrity_rules {
+	uint64_t min_size;
+	enum carb_checksum_policy checksum;
+	struct {
+		struct carb_config_loc table, min_size, checksum;
+	} loc;
+};
+
+struct carb_completeness_rules {
+	struct carb_config_strings required;  /* extensions: ".dat" */
+	struct carb_config_strings optional;
+	int64_t timeout_ms;
+	enum carb_on_timeout on_timeout;
+	const char *function;     /* plugin grouping function, or NULL */
+	struct {
+		struct carb_config_loc table, required, optional, timeout,
+			on_timeout, function;
+	} loc;
+};
+
+struct carb_metadata_rules {
+	const char *extract;      /* plugin extractor, or NULL */
+	struct {
+		struct carb_config_loc table, extract;
+	} loc;
+};
+
+struct carb_selection_rules {
+	const char *function;     /* plugin selection function, or NULL */
+	struct {
+		struct carb_config_loc table, function;
+	} loc;
+};
+
+struct carb_routing_rules {
+	const char *function;     /* plugin routing function, or NULL */
+	const char *default_destination;  /* key "default": a destination name */
+	struct {
+		struct carb_config_loc table, function, default_destination;
+	} loc;
+};
+
+struct carb_rules {
+	const char *path;         /* absolute */
+	const char *display_path; /* as shown in messages */
+	bool found;               /* false: the default file was absent */
+	struct carb_integrity_rules integrity;
+	struct carb_completeness_rules completeness;
+	struct carb_metadata_rules metadata;
+	struct carb_selection_rules selection;
+	struct carb_routing_rules routing;
+};
+
+/* Loads config_path (the path as the user gave it) and its rules file.
+ * Returns 0 with *out a new snapshot the caller frees with
+ * carb_config_free.  Returns -1 when there is any problem, with *out NULL
+ * and every problem appended to diags, each with file, line and column
+ * (line 0 when the problem is the file itself, e.g. it does not exist). */
+int carb_config_load(const char *config_path, struct carb_config **out,
+		     struct carb_diags *diags);
+/* Same, but reads the rules from rules_path (relative to the current
+ * folder, shown as given) instead of the file config.toml names; the file
+ * must exist.  Serves `check rules FILE`. */
+int carb_config_load_with_rules(const char *config_path,
+				const char *rules_path,
+				struct carb_config **out,
+				struct carb_diags *diags);
+void carb_config_free(struct carb_config **cfg);
+
+/* Read access.  Every pointer returned lives as long as the snapshot. */
+const char *carb_config_path(const struct carb_config *cfg);     /* absolute */
+const char *carb_config_display_path(const struct carb_config *cfg);
+const char *carb_config_dir(const struct carb_config *cfg);      /* absolute */
+const char *carb_config_rules_path(const struct carb_config *cfg);  /* absolute */
+const char *carb_config_database_url(const struct carb_config *cfg);
+const char *carb_config_database_password_file(const struct carb_config *cfg);
+int64_t carb_config_database_busy_timeout_ms(const struct carb_config *cfg);
+
+const struct carb_service_config *carb_config_service(
+	const struct carb_config *cfg);
+const struct carb_logging_config *carb_config_logging(
+	const struct carb_config *cfg);
+const struct carb_database_config *carb_config_database(
+	const struct carb_config *cfg);
+const struct carb_plugins_config *carb_config_plugins(
+	const struct carb_config *cfg);
+/* True when [plugins] names a package or a path. */
+bool carb_config_has_plugin(const struct carb_config *cfg);
+
+size_t carb_config_watch_count(const struct carb_config *cfg);
+const struct carb_watch_config *carb_config_watch(
+	const struct carb_config *cfg, size_t i);
+/* NULL when no watch has that name. */
+const struct carb_watch_config *carb_config_watch_find(
+	const struct carb_config *cfg, const char *name);
+
+const struct carb_archive_config *carb_config_archive(
+	const struct carb_config *cfg);
+/* Destination 0 is "default" (the [archive] values); the named ones follow
+ * in the order written. */
+size_t carb_config_destination_count(const struct carb_config *cfg);
+const struct carb_destination_config *carb_config_destination(
+	const struct carb_config *cfg, size_t i);
+/* NULL when no destination has that name. */
+const struct carb_destination_config *carb_config_destination_find(
+	const struct carb_config *cfg, const char *name);
+
+const struct carb_rules *carb_config_rules(const struct carb_config *cfg);
+
+/* Writes a duration the way an operator would: "30s", "1h30m", "250ms",
+ * "0s".  Returns buf. */
+char *carb_config_format_duration(int64_t ms, char *buf, size_t size);
+
+/* The key reference of config.toml and rules.toml, produced from the same
+ * tables that drive loading: every key with its type, default and a one
+ * line description.  Appends to out, which the caller owns. */
+enum carb_config_keys_format {
+	CARB_CONFIG_KEYS_TEXT,
+	CARB_CONFIG_KEYS_MARKDOWN,
+};
+void carb_config_describe_keys(struct carb_buf *out,
+			       enum carb_config_keys_format format);
+
+#endif

@@ -1,0 +1,260 @@
+/* Checks of config.toml beyond types: single values the tables name
+ * (folders exist, names are well-formed), then the checks that compare
+ * sections and watches with each other. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "catalog/catalog.h"
+#include "config/config_internal.h"
+
+static const char *field_str(const void *field)
+{
+	const char *s;
+
+	memcpy(&s, field, sizeof(s));
+	return s;
+}
+
+/* strerror's text in the message grammar's lower case. */
+static void report_errno(struct carb_cfg_ctx *ctx,
+			 const struct carb_toml_value *v, const char *label,
+			 const char *path, int e)
+{
+	char msg[256];
+
+	if (e == ENOENT) {
+		carb_cfg_error_at(ctx, v, "%s %s does not exist", label, path);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "%s", strerror(e));
+	if (msg[0] >= 'A' && msg[0] <= 'Z' && !(msg[1] >= 'A' && msg[1] <= 'Z'))
+		msg[0] = (char)(msg[0] - 'A' + 'a');
+	carb_cfg_error_at(ctx, v, "%s %s: %s", label, path, msg);
+}
+
+void carb_cfg_check_directory(struct carb_cfg_ctx *ctx, const char *label,
+			      const void *field,
+			      const struct carb_toml_value *v)
+{
+	const char *path = field_str(field);
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		report_errno(ctx, v, label, path, errno);
+	else if (!S_ISDIR(st.st_mode))
+		carb_cfg_error_at(ctx, v, "%s %s is not a directory", label, path);
+}
+
+void carb_cfg_check_file(struct carb_cfg_ctx *ctx, const char *label,
+			 const void *field, const struct carb_toml_value *v)
+{
+	const char *path = field_str(field);
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		report_errno(ctx, v, label, path, errno);
+	else if (S_ISDIR(st.st_mode))
+		carb_cfg_error_at(ctx, v, "%s %s is a directory", label, path);
+}
+
+/* Watch names become catalog values, log fields and template parts
+ * ({watch}), so they stay within what every one of those takes as is. */
+void carb_cfg_check_watch_name(struct carb_cfg_ctx *ctx, const char *label,
+			       const void *field,
+			       const struct carb_toml_value *v)
+{
+	const char *name = field_str(field);
+
+	if (*name != '\0' &&
+	    strspn(name, CARB_CFG_NAME_CHARS) == strlen(name) &&
+	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+		return;
+	carb_cfg_error_at(ctx, v, "%s: \"%s\" is not a valid watch name (letters, digits, \"_\", \".\", \"-\")",
+			  label, name);
+}
+
+void carb_cfg_check_file_name(struct carb_cfg_ctx *ctx, const char *label,
+			      const void *field,
+			      const struct carb_toml_value *v)
+{
+	const char *name = field_str(field);
+
+	if (*name == '\0')
+		carb_cfg_error_at(ctx, v, "%s: empty file name", label);
+	else if (strchr(name, '/') != NULL)
+		carb_cfg_error_at(ctx, v, "%s: \"%s\" is not a file name (it contains \"/\")",
+				  label, name);
+}
+
+void carb_cfg_check_globs(struct carb_cfg_ctx *ctx, const char *label,
+			  const void *field, const struct carb_toml_value *v)
+{
+	const struct carb_config_strings *l = field;
+
+	for (size_t i = 0; i < l->count; i++)
+		if (l->items[i][0] == '\0')
+			carb_cfg_error_at(ctx, carb_toml_array_get(v, i),
+					  "%s[%zu]: empty pattern", label, i);
+}
+
+/* A template is joined under archive.base_path; refusing "/" and ".." here
+ * is the first of the guards that keep writes inside it. */
+void carb_cfg_check_template(struct carb_cfg_ctx *ctx, const char *label,
+			     const void *field,
+			     const struct carb_toml_value *v)
+{
+	const char *t = field_str(field);
+	const char *p = t;
+
+	if (*t == '\0') {
+		carb_cfg_error_at(ctx, v, "%s: empty template", label);
+		return;
+	}
+	if (*t == '/') {
+		carb_cfg_error_at(ctx, v, "%s: \"%s\" must be relative to archive.base_path",
+				  label, t);
+		return;
+	}
+	while (*p != '\0') {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			carb_cfg_error_at(ctx, v, "%s: \"%s\" must not contain a \"..\" component",
+					  label, t);
+			return;
+		}
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+}
+
+void carb_cfg_check_database_url(struct carb_cfg_ctx *ctx, const char *label,
+				 const void *field,
+				 const struct carb_toml_value *v)
+{
+	struct carb_db_url url;
+	struct carb_error err;
+
+	memset(&url, 0, sizeof(url));
+	carb_error_clear(&err);
+	if (carb_db_url_parse(field_str(field), ctx->base_dir, &url, &err) != 0)
+		carb_cfg_error_at(ctx, v, "%s: %s", label, err.msg);
+	carb_db_url_release(&url);
+}
+
+/* The realpath of each watch, or NULL where the folder is unusable (that
+ * was reported already). */
+static char **watch_realpaths(const struct carb_watch_config *w, size_t n)
+{
+	char **real = carb_xcalloc(n ? n : 1, sizeof(*real));
+
+	for (size_t i = 0; i < n; i++)
+		real[i] = w[i].path ? realpath(w[i].path, NULL) : NULL;
+	return real;
+}
+
+static void check_watch_pair(struct carb_cfg_ctx *ctx,
+			     const struct carb_watch_config *a, const char *ra,
+			     const struct carb_watch_config *b, const char *rb)
+{
+	if (strcmp(ra, rb) == 0)
+		carb_cfg_error(ctx, b->loc.path.line, b->loc.path.column,
+			       "watch \"%s\": path %s is the same folder as watch \"%s\"",
+			       b->name, b->path, a->name);
+	else if (carb_cfg_path_within(rb, ra))
+		carb_cfg_error(ctx, b->loc.path.line, b->loc.path.column,
+			       "watch \"%s\": path %s is inside watch \"%s\" (%s)",
+			       b->name, b->path, a->name, a->path);
+	else if (carb_cfg_path_within(ra, rb))
+		carb_cfg_error(ctx, b->loc.path.line, b->loc.path.column,
+			       "watch \"%s\": path %s contains watch \"%s\" (%s)",
+			       b->name, b->path, a->name, a->path);
+}
+
+static void check_watch_archive(struct carb_cfg_ctx *ctx,
+				const struct carb_watch_config *w,
+				const char *rw, const char *base,
+				const char *rbase)
+{
+	if (carb_cfg_path_within(rbase, rw))
+		carb_cfg_error(ctx, w->loc.path.line, w->loc.path.column,
+			       "watch \"%s\": path %s contains archive.base_path %s",
+			       w->name, w->path, base);
+	else if (carb_cfg_path_within(rw, rbase))
+		carb_cfg_error(ctx, w->loc.path.line, w->loc.path.column,
+			       "watch \"%s\": path %s is inside archive.base_path %s",
+			       w->name, w->path, base);
+}
+
+/* Names are unique and no folder is seen twice: a file in two watches, or
+ * a watch that sees the archive, would be archived again and again. */
+void carb_cfg_check_watches(struct carb_cfg_ctx *ctx,
+			    const struct carb_config *cfg)
+{
+	size_t n = carb_config_watch_count(cfg);
+	const struct carb_watch_config *w = carb_config_watch(cfg, 0);
+	const struct carb_archive_config *ar = carb_config_archive(cfg);
+	char **real = watch_realpaths(w, n);
+	char *rbase = ar->base_path ? realpath(ar->base_path, NULL) : NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < i && w[i].name != NULL; j++) {
+			if (w[j].name == NULL || strcmp(w[i].name, w[j].name) != 0)
+				continue;
+			carb_cfg_error(ctx, w[i].loc.name.line, w[i].loc.name.column,
+				       "watch \"%s\": duplicate name (first defined at %s:%d:%d)",
+				       w[i].name, ctx->file, w[j].loc.name.line,
+				       w[j].loc.name.column);
+			break;
+		}
+		if (real[i] == NULL)
+			continue;
+		for (size_t j = 0; j < i; j++)
+			if (real[j] != NULL)
+				check_watch_pair(ctx, &w[j], real[j], &w[i], real[i]);
+		if (rbase != NULL)
+			check_watch_archive(ctx, &w[i], real[i], ar->base_path, rbase);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(real[i]);
+	free(real);
+	free(rbase);
+}
+
+/* The archive's retry schedule, and a password given twice. */
+void carb_cfg_check_archive(struct carb_cfg_ctx *ctx,
+			    const struct carb_config *cfg)
+{
+	const struct carb_archive_config *ar = carb_config_archive(cfg);
+	const struct carb_database_config *db = carb_config_database(cfg);
+	char a[32], b[32];
+
+	if (ar->loc.retry_max_delay.line > 0 || ar->loc.retry_delay.line > 0) {
+		if (ar->retry_max_delay_ms < ar->retry_delay_ms) {
+			const struct carb_config_loc *at =
+				ar->loc.retry_max_delay.line > 0
+				? &ar->loc.retry_max_delay : &ar->loc.retry_delay;
+
+			carb_cfg_error(ctx, at->line, at->column,
+				       "archive.retry_max_delay: %s is shorter than archive.retry_delay %s",
+				       carb_config_format_duration(ar->retry_max_delay_ms, a, sizeof(a)),
+				       carb_config_format_duration(ar->retry_delay_ms, b, sizeof(b)));
+		}
+	}
+	if (db->password_file != NULL && db->url != NULL) {
+		struct carb_db_url url;
+		struct carb_error err;
+
+		memset(&url, 0, sizeof(url));
+		if (carb_db_url_parse(db->url, ctx->base_dir, &url, &err) == 0 &&
+		    url.password != NULL)
+			carb_cfg_error(ctx, db->loc.password_file.line,
+				       db->loc.password_file.column,
+				       "database.password_file: the database URL holds a password too; give it in one place");
+		carb_db_url_release(&url);
+	}
+}

@@ -1,0 +1,279 @@
+/* The keys of config.toml, one table per section.  These tables are the
+ * whole description: loading, checking, freeing and the key reference
+ * (`carbonation check config --keys`) all read them. */
+#include <stdint.h>
+
+#include "config/config_internal.h"
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+/* The value's field and its position's field in section struct T. */
+#define AT(T, f) .off = offsetof(T, f), .loc_off = offsetof(T, loc.f)
+/* Durations are stored in fields named with their unit. */
+#define AT_MS(T, f) .off = offsetof(T, f##_ms), .loc_off = offsetof(T, loc.f)
+#define AT_DEST(T, path, f) \
+	.off = offsetof(T, path.f), .loc_off = offsetof(T, path.loc.f)
+#define AT_LEAST(ms) .min = (ms), .max = INT64_MAX
+
+const char *const carb_cfg_log_levels[] = {
+	"debug", "info", "warning", "error", NULL,
+};
+const char *const carb_cfg_log_formats[] = { "text", "json", NULL };
+const char *const carb_cfg_watch_modes[] = { "auto", "inotify", "poll", NULL };
+const char *const carb_cfg_archive_modes[] = {
+	"copy", "move", "hardlink", "symlink", NULL,
+};
+const char *const carb_cfg_verifies[] = { "size", "sha256", NULL };
+const char *const carb_cfg_on_conflicts[] = {
+	"version", "fail", "overwrite", NULL,
+};
+
+/* Partial uploads and editor leftovers: what SFTP clients, browsers and
+ * rsync leave while a file is still on its way. */
+static const char *const default_excludes[] = {
+	".*", "*.part", "*.filepart", "*.tmp", "*.crdownload", "*~", NULL,
+};
+static const char *const empty_list[] = { NULL };
+
+static const struct carb_cfg_key service_keys[] = {
+	{ .name = "name", .type = CARB_CFG_STRING,
+	  AT(struct carb_service_config, name), .def = "carbonation",
+	  .doc = "name of this instance in logs, status and the heartbeat row" },
+	{ .name = "workers", .type = CARB_CFG_INT,
+	  AT(struct carb_service_config, workers), .def = "4",
+	  .min = 1, .max = 256,
+	  .doc = "worker threads that check and archive files" },
+	{ .name = "heartbeat_interval", .type = CARB_CFG_DURATION,
+	  AT_MS(struct carb_service_config, heartbeat_interval), .def = "30s",
+	  AT_LEAST(1000),
+	  .doc = "how often the heartbeat row in the catalog is renewed" },
+	{ .name = "reconcile_interval", .type = CARB_CFG_DURATION,
+	  AT_MS(struct carb_service_config, reconcile_interval), .def = "1h",
+	  AT_LEAST(1000),
+	  .doc = "how often delivery and archive folders are compared with the catalog" },
+	{ .name = "shutdown_timeout", .type = CARB_CFG_DURATION,
+	  AT_MS(struct carb_service_config, shutdown_timeout), .def = "30s",
+	  .doc = "how long archives in flight may finish after SIGTERM" },
+	{ .name = "rules", .type = CARB_CFG_PATH,
+	  AT(struct carb_service_config, rules), .def = "rules.toml",
+	  .doc = "the rules file; when the default file is absent every rule takes its default" },
+	{ .name = "state_dir", .type = CARB_CFG_PATH,
+	  AT(struct carb_service_config, state_dir), .def = ".",
+	  .def_doc = "the config folder", .check = carb_cfg_check_directory,
+	  .doc = "folder for lock files" },
+};
+
+static const struct carb_cfg_key logging_keys[] = {
+	{ .name = "level", .type = CARB_CFG_ENUM,
+	  AT(struct carb_logging_config, level), .def = "info",
+	  .choices = carb_cfg_log_levels,
+	  .doc = "least severe message written" },
+	{ .name = "format", .type = CARB_CFG_ENUM,
+	  AT(struct carb_logging_config, format), .def = "text",
+	  .choices = carb_cfg_log_formats,
+	  .doc = "one line of text, or one JSON object, per message" },
+	{ .name = "file", .type = CARB_CFG_PATH,
+	  AT(struct carb_logging_config, file), .def_doc = "none (standard error)",
+	  .doc = "log file" },
+};
+
+static const struct carb_cfg_key database_keys[] = {
+	{ .name = "url", .type = CARB_CFG_STRING,
+	  AT(struct carb_database_config, url),
+	  .def = "sqlite:carbonation.db", .check = carb_cfg_check_database_url,
+	  .doc = "catalog: sqlite:PATH (relative to the config folder), postgresql://... or mariadb://..." },
+	{ .name = "password_file", .type = CARB_CFG_PATH,
+	  AT(struct carb_database_config, password_file),
+	  .check = carb_cfg_check_file,
+	  .doc = "file holding the database password, so the URL need not" },
+	{ .name = "busy_timeout", .type = CARB_CFG_DURATION,
+	  AT_MS(struct carb_database_config, busy_timeout), .def = "5s",
+	  .doc = "how long a write waits for a locked database" },
+};
+
+static const struct carb_cfg_key plugins_keys[] = {
+	{ .name = "package", .type = CARB_CFG_STRING,
+	  AT(struct carb_plugins_config, package),
+	  .doc = "name of an installed plugin, looked up in the plugin folder and search_path" },
+	{ .name = "path", .type = CARB_CFG_PATH,
+	  AT(struct carb_plugins_config, path), .check = carb_cfg_check_file,
+	  .doc = "a plugin's .so file" },
+	{ .name = "search_path", .type = CARB_CFG_PATHS,
+	  AT(struct carb_plugins_config, search_path), .def_list = empty_list,
+	  .doc = "more folders to look for plugin packages in" },
+};
+
+static const struct carb_cfg_key watch_keys[] = {
+	{ .name = "name", .type = CARB_CFG_STRING,
+	  AT(struct carb_watch_config, name), .required = true,
+	  .check = carb_cfg_check_watch_name,
+	  .doc = "unique name of the watch: letters, digits, \"_\", \".\", \"-\"" },
+	{ .name = "path", .type = CARB_CFG_PATH,
+	  AT(struct carb_watch_config, path), .required = true,
+	  .check = carb_cfg_check_directory,
+	  .doc = "delivery folder; watches may not overlap nor hold the archive" },
+	{ .name = "settle", .type = CARB_CFG_DURATION,
+	  AT_MS(struct carb_watch_config, settle), .def = "5s",
+	  .doc = "how long a file must stay unchanged before it is taken" },
+	{ .name = "recursive", .type = CARB_CFG_BOOL,
+	  AT(struct carb_watch_config, recursive), .def = "false",
+	  .doc = "watch the folders below path too" },
+	{ .name = "include", .type = CARB_CFG_STRINGS,
+	  AT(struct carb_watch_config, include), .def_list = empty_list,
+	  .check = carb_cfg_check_globs,
+	  .doc = "glob patterns a file name must match; empty: every name" },
+	{ .name = "exclude", .type = CARB_CFG_STRINGS,
+	  AT(struct carb_watch_config, exclude), .def_list = default_excludes,
+	  .check = carb_cfg_check_globs,
+	  .doc = "glob patterns of names to ignore; giving exclude replaces the defaults" },
+	{ .name = "mode", .type = CARB_CFG_ENUM,
+	  AT(struct carb_watch_config, mode), .def = "auto",
+	  .choices = carb_cfg_watch_modes,
+	  .doc = "how changes are noticed; auto polls where inotify cannot see" },
+	{ .name = "poll_interval", .type = CARB_CFG_DURATION,
+	  AT_MS(struct carb_watch_config, poll_interval), .def = "30s",
+	  AT_LEAST(1000),
+	  .doc = "time between scans when polling" },
+	{ .name = "manifest", .type = CARB_CFG_STRING,
+	  AT(struct carb_watch_config, manifest),
+	  .check = carb_cfg_check_file_name,
+	  .doc = "name of a checksum manifest file listing many files (\"SHA256SUMS\")" },
+};
+
+#define ARCHIVE struct carb_archive_config
+static const struct carb_cfg_key archive_keys[] = {
+	{ .name = "base_path", .type = CARB_CFG_PATH,
+	  AT(ARCHIVE, base_path), .required = true,
+	  .check = carb_cfg_check_directory,
+	  .doc = "folder that holds the archive; nothing is written outside it" },
+	{ .name = "destination", .type = CARB_CFG_TEMPLATE,
+	  AT_DEST(ARCHIVE, default_destination, destination),
+	  .def = "{watch}/{yyyy}/{mm}/{dd}", .check = carb_cfg_check_template,
+	  .doc = "path template of the default destination, relative to base_path" },
+	{ .name = "mode", .type = CARB_CFG_ENUM,
+	  AT_DEST(ARCHIVE, default_destination, mode), .def = "copy",
+	  .choices = carb_cfg_archive_modes,
+	  .doc = "how a file reaches the archive" },
+	{ .name = "max_retries", .type = CARB_CFG_INT,
+	  AT(ARCHIVE, max_retries), .def = "5", .min = 0, .max = 1000,
+	  .doc = "attempts after a failed archive before the file is FAILED" },
+	{ .name = "retry_delay", .type = CARB_CFG_DURATION,
+	  AT_MS(ARCHIVE, retry_delay), .def = "1m", AT_LEAST(1000),
+	  .doc = "wait before the first retry; later waits grow up to retry_max_delay" },
+	{ .name = "retry_max_delay", .type = CARB_CFG_DURATION,
+	  AT_MS(ARCHIVE, retry_max_delay), .def = "1h", AT_LEAST(1000),
+	  .doc = "longest wait between retries; at least retry_delay" },
+	{ .name = "verify", .type = CARB_CFG_ENUM,
+	  AT_DEST(ARCHIVE, default_destination, verify), .def = "size",
+	  .choices = carb_cfg_verifies,
+	  .doc = "how an archived copy is proved equal to its original" },
+	{ .name = "on_conflict", .type = CARB_CFG_ENUM,
+	  AT_DEST(ARCHIVE, default_destination, on_conflict), .def = "version",
+	  .choices = carb_cfg_on_conflicts,
+	  .doc = "when the archive name is taken: add a version suffix, fail, or overwrite" },
+	{ .name = "hardlink_fallback", .type = CARB_CFG_BOOL,
+	  AT(ARCHIVE, hardlink_fallback), .def = "false",
+	  .doc = "with mode hardlink, copy when the archive is on another filesystem" },
+	{ .name = "destinations", .type = CARB_CFG_TABLE,
+	  .loc_off = offsetof(ARCHIVE, loc.destinations),
+	  .doc = "named destinations for routing: [archive.destinations.NAME]" },
+};
+#undef ARCHIVE
+
+/* A named destination starts as a copy of the default one; these keys
+ * override it, so none has a default of its own. */
+static const struct carb_cfg_key destination_keys[] = {
+	{ .name = "destination", .type = CARB_CFG_TEMPLATE,
+	  AT(struct carb_destination_config, destination),
+	  .def_doc = "archive.destination", .check = carb_cfg_check_template,
+	  .doc = "path template, relative to archive.base_path" },
+	{ .name = "mode", .type = CARB_CFG_ENUM,
+	  AT(struct carb_destination_config, mode), .def_doc = "archive.mode",
+	  .choices = carb_cfg_archive_modes,
+	  .doc = "how a file reaches this destination" },
+	{ .name = "verify", .type = CARB_CFG_ENUM,
+	  AT(struct carb_destination_config, verify),
+	  .def_doc = "archive.verify", .choices = carb_cfg_verifies,
+	  .doc = "how an archived copy is proved equal to its original" },
+	{ .name = "on_conflict", .type = CARB_CFG_ENUM,
+	  AT(struct carb_destination_config, on_conflict),
+	  .def_doc = "archive.on_conflict", .choices = carb_cfg_on_conflicts,
+	  .doc = "when the archive name is taken" },
+};
+
+const struct carb_cfg_section carb_cfg_service_section = {
+	"config.toml", "service", "[service]", "the service process",
+	service_keys, NKEYS(service_keys),
+};
+const struct carb_cfg_section carb_cfg_logging_section = {
+	"config.toml", "logging", "[logging]", "log messages",
+	logging_keys, NKEYS(logging_keys),
+};
+const struct carb_cfg_section carb_cfg_database_section = {
+	"config.toml", "database", "[database]", "the catalog database",
+	database_keys, NKEYS(database_keys),
+};
+const struct carb_cfg_section carb_cfg_plugins_section = {
+	"config.toml", "plugins", "[plugins]",
+	"the plugin that rules.toml names functions of",
+	plugins_keys, NKEYS(plugins_keys),
+};
+const struct carb_cfg_section carb_cfg_watch_section = {
+	"config.toml", "watch", "[[watch]]", "one delivery folder; repeat per folder",
+	watch_keys, NKEYS(watch_keys),
+};
+const struct carb_cfg_section carb_cfg_archive_section = {
+	"config.toml", "archive", "[archive]",
+	"where accepted files go; also the destination named \"default\"",
+	archive_keys, NKEYS(archive_keys),
+};
+const struct carb_cfg_section carb_cfg_destination_section = {
+	"config.toml", "archive.destinations.NAME", "[archive.destinations.NAME]",
+	"a named destination for routing; NAME \"default\" is reserved",
+	destination_keys, NKEYS(destination_keys),
+};
+
+const struct carb_cfg_section *const carb_cfg_all_sections[] = {
+	&carb_cfg_service_section,
+	&carb_cfg_logging_section,
+	&carb_cfg_database_section,
+	&carb_cfg_plugins_section,
+	&carb_cfg_watch_section,
+	&carb_cfg_archive_section,
+	&carb_cfg_destination_section,
+	&carb_cfg_integrity_section,
+	&carb_cfg_completeness_section,
+	&carb_cfg_metadata_section,
+	&carb_cfg_selection_section,
+	&carb_cfg_routing_section,
+};
+const size_t carb_cfg_all_sections_count = NKEYS(carb_cfg_all_sections);
+
+const char *carb_log_level_name(enum carb_log_level v)
+{
+	return carb_cfg_log_levels[v];
+}
+
+const char *carb_log_format_name(enum carb_log_format v)
+{
+	return carb_cfg_log_formats[v];
+}
+
+const char *carb_watch_mode_name(enum carb_watch_mode v)
+{
+	return carb_cfg_watch_modes[v];
+}
+
+const char *carb_archive_mode_name(enum carb_archive_mode v)
+{
+	return carb_cfg_archive_modes[v];
+}
+
+const char *carb_verify_name(enum carb_verify v)
+{
+	return carb_cfg_verifies[v];
+}
+
+const char *carb_on_conflict_name(enum carb_on_conflict v)
+{
+	return carb_cfg_on_conflicts[v];
+}

@@ -1,0 +1,298 @@
+#!/bin/sh
+# `carbonation check config` and `check rules`: a valid configuration is
+# summarised, every problem is reported as FILE:LINE:COL: message, and a
+# database password never reaches the output.
+set -u
+. "$top_srcdir/tests/lib/common.sh"
+t_setup
+
+mkdir "$T/c" "$T/c/in" "$T/c/in2" "$T/c/archive"
+cd "$T/c" || exit 1
+
+# Lines 1-6 of every config below.
+base='[[watch]]
+name = "incoming"
+path = "in"
+
+[archive]
+base_path = "archive"'
+
+# conf TEXT: writes config.toml.
+conf() {
+	printf '%s\n' "$1" >config.toml
+}
+
+# --- a valid configuration ----------------------------------------------
+
+conf "$base"
+t_run "$CARB" check config
+t_expect_status 0 "a valid config exits 0"
+t_expect_out "config:   $T/c/config.toml" "summary names the config file"
+t_expect_out "(absent: every rule takes its default)" "summary says rules.toml is absent"
+t_expect_out "database: sqlite:carbonation.db" "summary names the database"
+t_expect_out "watch \"incoming\": $T/c/in (mode auto (inotify), settle 5s)" "summary lists the watch"
+t_expect_out "archive:  $T/c/archive" "summary names the archive"
+t_expect_out 'destination "default": {watch}/{yyyy}/{mm}/{dd} (copy, verify size, on conflict version)' "summary lists the default destination"
+
+conf "$base
+mode = \"move\"
+[archive.destinations.cold]
+destination = \"cold/{watch}\"
+verify = \"sha256\""
+printf '[routing]\ndefault = "cold"\n' >rules.toml
+t_run "$CARB" check config
+t_expect_status 0 "named destinations and rules exit 0"
+t_expect_out 'destination "cold": cold/{watch} (move, verify sha256, on conflict version)' "a named destination inherits [archive] values"
+t_expect_out "rules:    $T/c/rules.toml" "summary names the rules file"
+t_expect_no "absent" "a present rules file is not called absent"
+rm rules.toml
+
+# --- one line per problem, with its position ------------------------------
+
+conf "[service]
+workers = 2
+name = \"x\"
+heartbeat_intervall = \"30s\"
+$base"
+t_run "$CARB" check config
+t_expect_status 2 "an unknown key exits 2"
+t_expect_err 'config.toml:4:1: unknown key "heartbeat_intervall" in [service] (did you mean "heartbeat_interval"?)' "unknown key with a suggestion"
+
+conf "$base
+max_retries = \"five\""
+t_run "$CARB" check config
+t_expect_status 2 "a wrong type exits 2"
+t_expect_err 'config.toml:7:15: archive.max_retries: expected integer, got string "five"' "wrong type names key, type and value"
+
+conf "$base
+max_retries = 5000"
+t_run "$CARB" check config
+t_expect_status 2 "out of range exits 2"
+t_expect_err 'config.toml:7:15: archive.max_retries: 5000 is out of range 0..1000' "out of range names value and range"
+
+conf "$base
+[logging]
+format = \"xml\""
+t_run "$CARB" check config
+t_expect_status 2 "a bad choice exits 2"
+t_expect_err 'config.toml:8:10: logging.format: "xml" is not one of "text", "json"' "bad choice lists the choices"
+
+conf "$base
+retry_delay = \"5x\""
+t_run "$CARB" check config
+t_expect_status 2 "a bad duration exits 2"
+t_expect_err 'config.toml:7:15: archive.retry_delay: invalid duration "5x"' "bad duration is named"
+
+conf '[[watch]]
+name = "incoming"
+path = "in"'
+t_run "$CARB" check config
+t_expect_status 2 "a missing required key exits 2"
+t_expect_err 'config.toml:1:1: missing required key "base_path" in [archive]' "missing [archive] base_path at 1:1"
+
+conf '[[watch]]
+name = "incoming"
+path = "nope"
+[archive]
+base_path = "archive"'
+t_run "$CARB" check config
+t_expect_status 2 "a missing watch folder exits 2"
+t_expect_err "config.toml:3:8: watch \"incoming\": path $T/c/nope does not exist" "missing watch folder"
+
+conf "$base
+[[watch]]
+name = \"incoming\"
+path = \"in2\""
+t_run "$CARB" check config
+t_expect_status 2 "duplicate watch names exit 2"
+t_expect_err 'config.toml:8:8: watch "incoming": duplicate name (first defined at config.toml:2:8)' "duplicate watch name at the second"
+
+mkdir in/sub
+conf "$base
+[[watch]]
+name = \"sub\"
+path = \"in/sub\""
+t_run "$CARB" check config
+t_expect_status 2 "overlapping watches exit 2"
+t_expect_err "config.toml:9:8: watch \"sub\": path $T/c/in/sub is inside watch \"incoming\" ($T/c/in)" "overlapping watches"
+
+conf '[[watch]]
+name = "all"
+path = "."
+[archive]
+base_path = "archive"'
+t_run "$CARB" check config
+t_expect_status 2 "a watch holding the archive exits 2"
+t_expect_err "config.toml:3:8: watch \"all\": path $T/c contains archive.base_path $T/c/archive" "watch contains the archive"
+
+conf "$base
+destination = \"../{watch}\""
+t_run "$CARB" check config
+t_expect_status 2 "a template leaving the archive exits 2"
+t_expect_err 'config.toml:7:15: archive.destination: "../{watch}" must not contain a ".." component' "template with .."
+
+conf "$base
+[archive.destinations.default]
+mode = \"move\""
+t_run "$CARB" check config
+t_expect_status 2 "a destination named default exits 2"
+t_expect_err 'archive.destinations.default: the name "default" is reserved' "destination name default is reserved"
+
+conf "$base
+[database]
+url = \"mongodb://db/x\""
+t_run "$CARB" check config
+t_expect_status 2 "an unknown database scheme exits 2"
+t_expect_err 'config.toml:8:7: database.url: unknown database scheme "mongodb" (valid: sqlite, postgresql, mariadb)' "unknown database scheme"
+
+conf "[service
+workers = 3"
+t_run "$CARB" check config
+t_expect_status 2 "a TOML syntax error exits 2"
+t_expect_err 'config.toml:1:' "a syntax error has a position"
+if [ "$(wc -l <"$T/err")" -eq 1 ]; then
+	t_pass "a syntax error is one line"
+else
+	t_fail "a syntax error is one line"
+fi
+
+# --- several problems are all reported -----------------------------------
+
+conf '[service]
+workers = 999
+heartbeat_intervall = 3
+[logging]
+level = "loud"
+[[watch]]
+name = "x"
+path = "in"
+mode = 3'
+t_run "$CARB" check config
+t_expect_status 2 "several problems exit 2"
+t_expect_err 'config.toml:2:11: service.workers: 999 is out of range 1..256' "first of several"
+t_expect_err 'config.toml:3:1: unknown key "heartbeat_intervall"' "second of several"
+t_expect_err 'config.toml:5:9: logging.level: "loud" is not one of "debug", "info", "warning", "error"' "third of several"
+t_expect_err 'config.toml:9:8: watch "x": mode: expected string, got integer 3' "fourth of several"
+t_expect_err 'config.toml:1:1: missing required key "base_path" in [archive]' "fifth of several"
+if [ "$(wc -l <"$T/err")" -eq 5 ]; then
+	t_pass "several problems: one line each"
+else
+	t_fail "several problems: one line each"
+fi
+
+# --- rules ---------------------------------------------------------------
+
+conf "$base"
+printf '[metadata]\n\n\n\nextract = "sampel"\n' >rules.toml
+t_run "$CARB" check config
+t_expect_status 2 "a plugin function without a plugin exits 2"
+t_expect_err 'rules.toml:5:11: metadata.extract names "sampel" but no plugin is configured ([plugins] package or path)' "plugin function without a plugin"
+rm rules.toml
+
+printf '[integrity]\nmin_size = "2KiB"\n' >ok-rules.toml
+t_run "$CARB" check rules ok-rules.toml
+t_expect_status 0 "check rules with a valid file exits 0"
+t_expect_out "rules:    $T/c/ok-rules.toml" "check rules names the file"
+
+printf '[routing]\ndefault = "fast"\n' >bad-rules.toml
+t_run "$CARB" check rules bad-rules.toml
+t_expect_status 2 "check rules with a bad file exits 2"
+t_expect_err 'bad-rules.toml:2:11: routing.default: "fast" is not a destination (valid: "default")' "routing to an unknown destination"
+
+t_run "$CARB" check rules
+t_expect_status 2 "check rules without FILE exits 2"
+
+t_run "$CARB" check rules absent.toml
+t_expect_status 2 "check rules with a missing file exits 2"
+t_expect_err "carbonation: absent.toml: no such file" "check rules names the missing file"
+
+# --- which config file ---------------------------------------------------
+
+t_run "$CARB" -c nothere.toml check config
+t_expect_status 2 "a missing config file exits 2"
+t_expect_err "carbonation: nothere.toml: no such file" "a missing config file is named"
+
+mkdir other
+printf '%s\n' "$base" | sed 's|"in"|"../in"|; s|"archive"|"../archive"|' >other/good.toml
+printf '[service]\nworkers = 0\n' >other/bad.toml
+t_run env CARBONATION_CONFIG=other/bad.toml "$CARB" check config
+t_expect_status 2 "CARBONATION_CONFIG is read"
+t_expect_err 'other/bad.toml:2:11: service.workers: 0 is out of range 1..256' "CARBONATION_CONFIG names the file in messages"
+
+t_run env CARBONATION_CONFIG=other/bad.toml "$CARB" -c other/good.toml check config
+t_expect_status 0 "-c overrides CARBONATION_CONFIG"
+t_expect_out "config:   $T/c/other/good.toml" "-c file is the one checked"
+
+rm config.toml
+t_run env -u CARBONATION_CONFIG "$CARB" check config
+t_expect_status 2 "without -c or the variable ./config.toml is read"
+t_expect_err "carbonation: config.toml: no such file" "default config path is config.toml"
+
+# --- passwords -----------------------------------------------------------
+
+conf "$base
+[database]
+url = \"postgresql://carb:hunter2@db.example/carb\""
+t_run "$CARB" check config
+t_expect_status 0 "a PostgreSQL URL with a password is valid"
+t_expect_out "database: postgresql://carb:***@db.example/carb" "the summary redacts the password"
+t_expect_no "hunter2" "a valid config never prints the password"
+
+conf "$base
+[database]
+url = \"postgresql://carb:hunter2@db.example:port/carb\""
+t_run "$CARB" check config
+t_expect_status 2 "a bad URL with a password exits 2"
+t_expect_no "hunter2" "errors never print the password"
+
+printf 'hunter2\n' >pw
+conf "$base
+[database]
+url = \"mariadb://carb:hunter2@db.example/carb\"
+password_file = \"pw\""
+t_run "$CARB" check config
+t_expect_status 2 "a password given twice exits 2"
+t_expect_err 'config.toml:9:17: database.password_file: the database URL holds a password too' "a password given twice"
+t_expect_no "hunter2" "the password-twice error never prints the password"
+
+# --- options -------------------------------------------------------------
+
+t_run "$CARB" check config --keys
+t_expect_status 0 "--keys exits 0"
+t_expect_out "[service] in config.toml" "--keys lists sections"
+t_expect_out "heartbeat_interval" "--keys lists keys"
+
+t_run "$CARB" check config --keys=markdown
+t_expect_status 0 "--keys=markdown exits 0"
+# shellcheck disable=SC2016 # the backquotes are Markdown, not a command
+t_expect_out '| `workers` | integer 1..256 | `4` |' "--keys=markdown writes a table"
+
+t_run "$CARB" check config --keys=xml
+t_expect_status 2 "--keys with an unknown format exits 2"
+
+t_run "$CARB" check config --kyes
+t_expect_status 2 "an unknown option exits 2"
+t_expect_err 'unknown option "--kyes" (did you mean "--keys"?)' "an unknown option is suggested"
+
+t_run "$CARB" check config extra
+t_expect_status 2 "an extra argument exits 2"
+
+for cmd in check "check config" "check rules"; do
+	# shellcheck disable=SC2086 # the command words are split on purpose
+	t_run "$CARB" $cmd --help
+	t_expect_status 0 "$cmd --help exits 0"
+	t_expect_out "usage: carbonation" "$cmd --help prints usage"
+done
+
+# README's key reference is the program's own, so it cannot drift.
+sed -n '/^<!-- BEGIN KEYS/,/^<!-- END KEYS -->/p' "$top_srcdir/README.md" |
+	sed '1,2d;$d' >"$T/readme-keys"
+"$CARB" check config --keys=markdown >"$T/keys"
+if [ -s "$T/readme-keys" ] && cmp -s "$T/keys" "$T/readme-keys"; then
+	t_pass "README's configuration reference matches check config --keys"
+else
+	t_fail "README's configuration reference differs from check config --keys=markdown"
+	diff "$T/readme-keys" "$T/keys" | head -20
+fi
+
+t_done

@@ -1,0 +1,232 @@
+# The `carbonation db` cases every backend must pass (sourced, POSIX sh,
+# not a test by itself).  db-sqlite.sh, db-postgresql.sh and db-mariadb.sh
+# source it after defining, for their backend:
+#
+#   DB_DIALECT              sqlite | postgresql | mariadb
+#   db_create NAME          makes a new empty database; sets DB_URL to its
+#                           URL without a password
+#   db_query NAME SQL       runs SQL with the real client; rows on stdout,
+#                           columns separated by '|'
+#   db_blob HEX             an SQL literal for those bytes
+#   DB_PASSWORD             what the database user needs ("" for SQLite)
+#
+# Each case writes its own config.toml in a folder of its own and uses a
+# database of its own.  The migrations are the shipped ones; cases that
+# alter them work on a copy named by $CARBONATION_DATADIR.
+# shellcheck shell=sh
+
+# db_config DIR URL [PASSWORD_FILE]: DIR/config.toml with [database] and
+# what else the config loader requires (archive.base_path, an existing
+# folder).
+db_config() {
+	mkdir -p "$1/archive"
+	{
+		printf '[database]\n'
+		if [ -n "$2" ]; then
+			printf 'url = "%s"\n' "$2"
+		fi
+		if [ -n "${3:-}" ]; then
+			printf 'password_file = "%s"\n' "$3"
+		fi
+		printf '\n[archive]\nbase_path = "archive"\n'
+	} >"$1/config.toml"
+}
+
+# db_setup NAME: a new database and a config for it in $T/NAME, the
+# password (if any) in a password_file beside it.  Sets CFG.
+db_setup() {
+	db_create "$1"
+	if [ -n "$DB_PASSWORD" ]; then
+		mkdir -p "$T/$1"
+		printf '%s\n' "$DB_PASSWORD" >"$T/$1/db-password"
+		db_config "$T/$1" "$DB_URL" db-password
+	else
+		db_config "$T/$1" "$DB_URL"
+	fi
+	CFG=$T/$1/config.toml
+}
+
+db_expect_rows() {
+	if [ "$(cat "$T/out")" = "$1" ]; then
+		t_pass "$2"
+	else
+		t_fail "$2 (rows differ from: $1)"
+	fi
+}
+
+# A copy of the shipped migrations that a case may change.
+db_copy_migrations() {
+	rm -rf "$T/data"
+	mkdir -p "$T/data"
+	cp -R "$top_srcdir/migrations" "$T/data/"
+	MIG=$T/data/migrations/$DB_DIALECT/core
+}
+
+db_case_lifecycle() {
+	db_setup life
+	t_run "$CARB" -c "$CFG" db init
+	t_expect_status 0 "$DB_DIALECT: db init"
+	t_expect_out "applied core 0001_core" "$DB_DIALECT: db init applies 0001_core"
+
+	sum=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0001_core.sql" | cut -d' ' -f1)
+	t_run db_query life "SELECT branch, version, name, checksum FROM schema_migrations ORDER BY version"
+	db_expect_rows "core|1|core|$sum" "$DB_DIALECT: schema_migrations records 0001 with the file's SHA-256"
+	t_run db_query life "SELECT COUNT(*) FROM schema_migrations WHERE applied_at > 1600000000000000"
+	db_expect_rows "1" "$DB_DIALECT: applied_at is in microseconds"
+	t_run db_query life "SELECT COUNT(*) FROM components"
+	db_expect_rows "0" "$DB_DIALECT: the core tables exist"
+
+	t_run "$CARB" -c "$CFG" db init
+	t_expect_status 0 "$DB_DIALECT: db init again"
+	t_expect_out "catalog is up to date" "$DB_DIALECT: db init again changes nothing"
+
+	t_run "$CARB" -c "$CFG" db upgrade
+	t_expect_status 0 "$DB_DIALECT: db upgrade"
+	t_expect_out "catalog is up to date" "$DB_DIALECT: db upgrade after init is up to date"
+	db_query life "SELECT branch, version, name, checksum, applied_at FROM schema_migrations" >"$T/before"
+	t_run "$CARB" -c "$CFG" db upgrade
+	t_expect_status 0 "$DB_DIALECT: db upgrade a second time"
+	t_expect_out "catalog is up to date" "$DB_DIALECT: second db upgrade says up to date"
+	t_run db_query life "SELECT branch, version, name, checksum, applied_at FROM schema_migrations"
+	db_expect_rows "$(cat "$T/before")" "$DB_DIALECT: second db upgrade changes no row"
+
+	t_run "$CARB" -c "$CFG" db status
+	t_expect_status 0 "$DB_DIALECT: db status"
+	t_expect_out "dialect:  $DB_DIALECT" "$DB_DIALECT: db status names the dialect"
+	t_expect_out "url:      $DB_URL" "$DB_DIALECT: db status shows the URL"
+	t_expect_out "branch core: version 1 (1 applied, 0 pending)" "$DB_DIALECT: db status shows the core version"
+	t_expect_out "pending: none" "$DB_DIALECT: db status: nothing pending"
+	t_expect_out "changed: none" "$DB_DIALECT: db status: nothing changed"
+	t_expect_out "  total             0" "$DB_DIALECT: db status counts no component"
+}
+
+db_case_counts() {
+	db_setup counts
+	"$CARB" -c "$CFG" db init >/dev/null 2>&1
+	for hex in 61 62 63; do
+		t_run db_query counts "INSERT INTO components (watch, rel_path, stem, extension, status, discovered_at, updated_at)
+			VALUES ('in', $(db_blob "$hex"), $(db_blob "$hex"), $(db_blob ""), 'ARCHIVED', 1, 1)"
+	done
+	t_run db_query counts "INSERT INTO components (watch, rel_path, stem, extension, discovered_at, updated_at)
+		VALUES ('in', $(db_blob ff00fe), $(db_blob ff00fe), $(db_blob ""), 1, 1)"
+	t_expect_status 0 "$DB_DIALECT: a file name of arbitrary bytes is stored"
+	t_run db_query counts "INSERT INTO components (watch, rel_path, stem, extension, status, discovered_at, updated_at)
+		VALUES ('in', $(db_blob 64), $(db_blob 64), $(db_blob ""), 'BOGUS', 1, 1)"
+	if [ "$t_status" -ne 0 ]; then t_pass "$DB_DIALECT: an unknown status is refused"
+	else t_fail "$DB_DIALECT: an unknown status is refused"; fi
+	t_run db_query counts "INSERT INTO components (watch, rel_path, stem, extension, status, discovered_at, updated_at)
+		VALUES ('in', $(db_blob 61), $(db_blob 61), $(db_blob ""), 'PENDING', 1, 1)"
+	if [ "$t_status" -ne 0 ]; then t_pass "$DB_DIALECT: (watch, rel_path, generation) is unique"
+	else t_fail "$DB_DIALECT: (watch, rel_path, generation) is unique"; fi
+	t_run "$CARB" -c "$CFG" db status
+	t_expect_status 0 "$DB_DIALECT: db status with components"
+	t_expect_out "  ARCHIVED          3" "$DB_DIALECT: db status counts ARCHIVED"
+	t_expect_out "  PENDING           1" "$DB_DIALECT: db status counts PENDING"
+	t_expect_out "  total             4" "$DB_DIALECT: db status counts the total"
+}
+
+db_case_changed() {
+	db_setup changed
+	db_copy_migrations
+	CARBONATION_DATADIR=$T/data
+	export CARBONATION_DATADIR
+	"$CARB" -c "$CFG" db init >/dev/null 2>&1
+	printf -- '-- edited after it ran\n' >>"$MIG/0001_core.sql"
+	t_run "$CARB" -c "$CFG" db status
+	t_expect_status 1 "$DB_DIALECT: db status with a changed migration exits 1"
+	t_expect_out "changed:" "$DB_DIALECT: db status lists changed migrations"
+	t_expect_out "core 0001_core ($MIG/0001_core.sql): the file differs" "$DB_DIALECT: db status names the changed file"
+	t_run "$CARB" -c "$CFG" db upgrade
+	t_expect_status 1 "$DB_DIALECT: db upgrade refuses a changed migration"
+	t_expect_err "migration \"$MIG/0001_core.sql\" changed after it was applied" "$DB_DIALECT: db upgrade names the changed file"
+	unset CARBONATION_DATADIR
+}
+
+db_case_pending_and_failing() {
+	db_setup grow
+	db_copy_migrations
+	CARBONATION_DATADIR=$T/data
+	export CARBONATION_DATADIR
+	"$CARB" -c "$CFG" db init >/dev/null 2>&1
+	printf 'CREATE TABLE extra_one (x INTEGER);\nCREATE TABLE extra_two (y INTEGER);\n' \
+		>"$MIG/0002_extra.sql"
+	t_run "$CARB" -c "$CFG" db status
+	t_expect_status 0 "$DB_DIALECT: db status with a pending migration"
+	t_expect_out "  core 0002_extra ($MIG/0002_extra.sql)" "$DB_DIALECT: db status lists the pending migration"
+	t_expect_out "branch core: version 1 (1 applied, 1 pending)" "$DB_DIALECT: db status counts it pending"
+	t_run "$CARB" -c "$CFG" db upgrade
+	t_expect_status 0 "$DB_DIALECT: db upgrade applies a multi-statement migration"
+	t_expect_out "applied core 0002_extra" "$DB_DIALECT: db upgrade says what it applied"
+	t_run db_query grow "SELECT COUNT(*) FROM extra_two"
+	db_expect_rows "0" "$DB_DIALECT: every statement of the file ran"
+
+	printf 'CREATE TABLE before_bad (x INTEGER);\nCREATE TABLE bad (;\n' >"$MIG/0003_bad.sql"
+	t_run "$CARB" -c "$CFG" db upgrade
+	t_expect_status 1 "$DB_DIALECT: a failing migration exits 1"
+	t_expect_err "migration \"$MIG/0003_bad.sql\" failed" "$DB_DIALECT: the failing migration is named"
+	t_run db_query grow "SELECT MAX(version) FROM schema_migrations"
+	db_expect_rows "2" "$DB_DIALECT: the failed migration is not recorded"
+	t_run db_query grow "SELECT COUNT(*) FROM before_bad"
+	if [ "$DB_DIALECT" = mariadb ]; then
+		t_expect_status 0 "$DB_DIALECT: DDL before the failure stays (no transactional DDL)"
+		t_run "$CARB" -c "$CFG" db upgrade
+		t_expect_err "stayed applied" "$DB_DIALECT: the message says the file is half applied"
+	else
+		if [ "$t_status" -ne 0 ]; then t_pass "$DB_DIALECT: the failed migration was rolled back whole"
+		else t_fail "$DB_DIALECT: the failed migration was rolled back whole"; fi
+		t_run "$CARB" -c "$CFG" db upgrade
+		t_expect_err "none of it was applied" "$DB_DIALECT: the message says nothing was applied"
+	fi
+	unset CARBONATION_DATADIR
+}
+
+# Two runners at once: one applies, the other waits and finds nothing
+# left to do; neither fails.
+db_case_concurrent() {
+	db_setup race
+	"$CARB" -c "$CFG" db init >"$T/race1.out" 2>&1 &
+	pid1=$!
+	"$CARB" -c "$CFG" db init >"$T/race2.out" 2>&1 &
+	pid2=$!
+	rc1=0
+	rc2=0
+	wait "$pid1" || rc1=$?
+	wait "$pid2" || rc2=$?
+	if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ]; then
+		t_pass "$DB_DIALECT: two concurrent db init both succeed"
+	else
+		t_fail "$DB_DIALECT: two concurrent db init both succeed (exit $rc1, $rc2)"
+		sed 's/^/  | /' "$T/race1.out" "$T/race2.out"
+	fi
+	t_run db_query race "SELECT COUNT(*) FROM schema_migrations"
+	db_expect_rows "1" "$DB_DIALECT: ... and record the migration once"
+}
+
+db_case_usage() {
+	t_run "$CARB" db --help
+	t_expect_status 0 "db --help"
+	t_expect_out "status" "db --help lists the subcommands"
+	t_run "$CARB" db init --help
+	t_expect_status 0 "db init --help"
+	t_run "$CARB" db upgrade --bogus
+	t_expect_status 2 "db upgrade --bogus is a usage error"
+	t_expect_err "unknown option \"--bogus\"" "db upgrade --bogus names the option"
+	t_run "$CARB" db status extra
+	t_expect_status 2 "db status with an argument is a usage error"
+	t_run "$CARB" db statsu
+	t_expect_status 2 "an unknown db command is a usage error"
+	t_expect_err "did you mean \"db status\"" "an unknown db command gets a suggestion"
+	db_config "$T/badcfg" "sqlite:x.db"
+	printf '[database\n' >>"$T/badcfg/config.toml"
+	t_run "$CARB" -c "$T/badcfg/config.toml" db status
+	t_expect_status 2 "a config error exits 2"
+	t_expect_err "config.toml:6:" "a config error names file and line"
+}
+
+db_run_common_cases() {
+	db_case_lifecycle
+	db_case_counts
+	db_case_changed
+	db_case_pending_and_failing
+	db_case_concurrent
+}
