@@ -285,4 +285,123 @@ int carb_catalog_count_components(struct carb_catalog *cat,
 				  struct carb_error *err);
 void carb_status_counts_free(struct carb_status_count **counts, size_t n);
 
+/* ---- one-call statements ---------------------------------------------- */
+
+/* Prepares sql and binds its parameters from the variadic arguments, one
+ * per letter of spec: 'i' int64_t, 't' const char * (NULL binds NULL),
+ * 'b' const void * then size_t (a blob), 'n' nothing (binds NULL).  *out
+ * as carb_stmt_prepare. */
+int carb_stmt_preparef(struct carb_catalog *cat, struct carb_stmt **out,
+		       struct carb_error *err, const char *sql,
+		       const char *spec, ...);
+/* Same, runs the statement to its end and finalizes it; *changes (may be
+ * NULL) receives the rows it changed. */
+int carb_catalog_execf(struct carb_catalog *cat, int64_t *changes,
+		       struct carb_error *err, const char *sql,
+		       const char *spec, ...);
+
+/* ---- intake: components and groups ------------------------------------ */
+
+/* A component as intake sees it.  Pointers belong to the statement that
+ * produced the row and live until the callback returns. */
+struct carb_component_row {
+	int64_t id;
+	const char *watch;
+	const char *rel_path;
+	size_t rel_len;
+	const char *extension;
+	size_t ext_len;
+	int64_t generation;
+	int64_t size, mtime_us, device, inode;
+	const char *status;
+	int64_t file_id;          /* 0: in no group yet */
+	bool late;
+};
+
+typedef int (*carb_component_cb)(void *ctx, const struct carb_component_row *r,
+				 struct carb_error *err);
+
+/* Every component of watch (every generation, newest first for each
+ * path), or only those with status (NULL: any), through cb; a callback
+ * returning -1 stops the walk with its error. */
+int carb_components_each(struct carb_catalog *cat, const char *watch,
+			 const char *status, carb_component_cb cb, void *ctx,
+			 struct carb_error *err);
+/* The members of group file_id. */
+int carb_group_members_each(struct carb_catalog *cat, int64_t file_id,
+			    carb_component_cb cb, void *ctx,
+			    struct carb_error *err);
+
+struct carb_component_new {
+	const char *watch;
+	const char *rel_path;
+	size_t rel_len;
+	const char *stem;
+	size_t stem_len;
+	const char *extension;
+	size_t ext_len;
+	int64_t generation;
+	int64_t size, mtime_us, device, inode;
+};
+
+/* Records a settled file as PENDING; *id receives its row id. */
+int carb_component_insert(struct carb_catalog *cat,
+			  const struct carb_component_new *c, int64_t *id,
+			  struct carb_error *err);
+/* The file changed while its row is still PENDING or INTEGRITY_FAILED:
+ * new attributes, back to PENDING.  *changed: whether the row was in one
+ * of those statuses. */
+int carb_component_refresh(struct carb_catalog *cat, int64_t id,
+			   const struct carb_component_new *c, bool *changed,
+			   struct carb_error *err);
+/* A rename inside the watch: the same row under its new path. */
+int carb_component_move(struct carb_catalog *cat, int64_t id,
+			const struct carb_component_new *c,
+			struct carb_error *err);
+/* old_status -> new_status with reason (NULL clears it); hash and file_id
+ * are set when non-NULL / non-zero, late when late >= 0.  *changed
+ * (may be NULL): false when the row was no longer in old_status. */
+struct carb_component_change {
+	const char *old_status;
+	const char *new_status;
+	const char *reason;
+	const char *content_hash;
+	int64_t file_id;
+	int late;
+};
+int carb_component_set(struct carb_catalog *cat, int64_t id,
+		       const struct carb_component_change *ch, bool *changed,
+		       struct carb_error *err);
+
+/* A group row, as intake needs it. */
+struct carb_group_row {
+	int64_t id;
+	int64_t generation;
+	char status[24];
+	int64_t deadline_at;
+};
+
+/* The newest generation of group (watch, key); *found false when none. */
+int carb_group_find(struct carb_catalog *cat, const char *watch,
+		    const char *key, size_t key_len, struct carb_group_row *g,
+		    bool *found, struct carb_error *err);
+/* A new WAITING group with its deadline (0: none); *id receives its id. */
+int carb_group_insert(struct carb_catalog *cat, const char *watch,
+		      const char *key, size_t key_len, int64_t generation,
+		      int64_t deadline_at, int64_t *id,
+		      struct carb_error *err);
+/* old_status -> new_status; complete and missing (NULL: none) recorded;
+ * a decided group gets its completed_at. */
+int carb_group_set(struct carb_catalog *cat, int64_t id,
+		   const char *old_status, const char *new_status,
+		   bool complete, const char *missing, bool *changed,
+		   struct carb_error *err);
+/* Ids of WAITING groups whose deadline is at or before now_us, oldest
+ * deadline first, at most max. *ids is new, the caller frees it. */
+int carb_groups_due(struct carb_catalog *cat, int64_t now_us, size_t max,
+		    int64_t **ids, size_t *n, struct carb_error *err);
+/* The next deadline of a WAITING group; 0 when none. */
+int carb_groups_next_deadline(struct carb_catalog *cat, int64_t *at,
+			      struct carb_error *err);
+
 #endif

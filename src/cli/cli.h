@@ -3,6 +3,8 @@
 #ifndef CARB_CLI_H
 #define CARB_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /* Exit codes, documented in README. */
@@ -46,8 +48,23 @@ int carb_cli_unknown_option(const char *cmd, const char *opt,
 /* True when argv holds -h or --help before any "--". */
 int carb_cli_wants_help(int argc, char **argv);
 
+/* Loads the config, printing every problem.  0 or -1. */
+struct carb_config;
+struct carb_catalog;
+struct carb_migration_root;
+int carb_cli_load_config(struct carb_cli *cli, struct carb_config **cfg);
+/* Loads the config and opens its catalog (creating an SQLite file when
+ * create).  Returns -1 on success (both set, the caller frees), else the
+ * exit status with nothing left open. */
+int carb_cli_open_catalog(struct carb_cli *cli, bool create,
+			  struct carb_config **cfg, struct carb_catalog **cat);
+/* The migration roots (core only until plugins); *dir is the caller's to
+ * free.  Returns how many of roots were filled. */
+size_t carb_cli_migration_roots(struct carb_migration_root *roots, char **dir);
+
 /* The subcommands. */
 int carb_cmd_check(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_db(struct carb_cli *cli, int argc, char **argv);
+int carb_cmd_run(struct carb_cli *cli, int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 #include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "config/config.h"
+#include "pipeline/pipeline.h"
 #include "util/util.h"
 
 /* Positioned problems read like a compiler's, so editors can jump to them;
@@ -43,11 +44,16 @@ static void print_summary(const struct carb_config *cfg)
 	for (size_t i = 0; i < carb_config_watch_count(cfg); i++) {
 		const struct carb_watch_config *w = carb_config_watch(cfg, i);
 
-		/* Telling network filesystems apart comes later; until then
-		 * auto means inotify. */
-		printf("watch \"%s\": %s (mode %s%s, settle %s%s)\n", w->name,
-		       w->path, carb_watch_mode_name(w->mode),
-		       w->mode == CARB_WATCH_AUTO ? " (inotify)" : "",
+		char why[128];
+		struct carb_error err;
+		bool poll = false;
+
+		carb_error_clear(&err);
+		if (carb_watch_effective_mode(w, &poll, why, sizeof(why),
+					      &err) < 0)
+			snprintf(why, sizeof(why), "%.100s", err.msg);
+		printf("watch \"%s\": %s (%s: %s; settle %s%s)\n", w->name,
+		       w->path, poll ? "poll" : "inotify", why,
 		       carb_config_format_duration(w->settle_ms, settle,
 						   sizeof(settle)),
 		       w->recursive ? ", recursive" : "");

@@ -81,58 +81,6 @@ static int parse_args(const struct db_cmd_help *h, int argc, char **argv)
 	return -1;
 }
 
-static int load_config(struct carb_cli *cli, struct carb_config **cfg)
-{
-	struct carb_diags diags;
-	int rc;
-
-	carb_diags_init(&diags);
-	rc = carb_config_load(cli->config_path, cfg, &diags);
-	for (size_t i = 0; i < diags.count; i++) {
-		char *line = carb_diag_format(&diags.items[i]);
-
-		if (diags.items[i].line > 0)
-			fprintf(stderr, "%s\n", line);
-		else
-			carb_cli_errorf("%s", line);
-		free(line);
-	}
-	carb_diags_release(&diags);
-	return rc;
-}
-
-/* Loads the config and opens its catalog.  Returns -1 on success (both
- * set, caller frees), else the exit status with nothing left open. */
-static int open_catalog(struct carb_cli *cli, bool create,
-			struct carb_config **cfg, struct carb_catalog **cat)
-{
-	struct carb_catalog_options opts = { 0 };
-	struct carb_error err = { 0 };
-
-	if (load_config(cli, cfg) != 0)
-		return CARB_EXIT_USAGE;
-	opts.url = carb_config_database_url(*cfg);
-	opts.base_dir = carb_config_dir(*cfg);
-	opts.password_file = carb_config_database_password_file(*cfg);
-	opts.busy_timeout_ms = carb_config_database_busy_timeout_ms(*cfg);
-	opts.create = create;
-	if (carb_catalog_open(&opts, cat, &err) < 0) {
-		carb_cli_errorf("%s", err.msg);
-		carb_config_free(cfg);
-		return CARB_EXIT_FAIL;
-	}
-	return -1;
-}
-
-/* The shipped core branch; plugins will add their roots after it. */
-static size_t migration_roots(struct carb_migration_root *roots, char **dir)
-{
-	*dir = carb_xasprintf("%s/migrations", carb_data_dir());
-	roots[0].branch = "core";
-	roots[0].dir = *dir;
-	return 1;
-}
-
 /* "0001_core" from the file name, or rebuilt when the file is gone. */
 static void print_migration(const char *indent, const struct carb_migration *m,
 			    const char *note)
@@ -157,11 +105,11 @@ static int migrate(struct carb_cli *cli, bool create)
 	struct carb_catalog *cat = NULL;
 	char *dir;
 	size_t nroots;
-	int rc = open_catalog(cli, create, &cfg, &cat);
+	int rc = carb_cli_open_catalog(cli, create, &cfg, &cat);
 
 	if (rc >= 0)
 		return rc;
-	nroots = migration_roots(roots, &dir);
+	nroots = carb_cli_migration_roots(roots, &dir);
 	rc = carb_migrations_apply(cat, roots, nroots, &applied, &err) < 0
 		? CARB_EXIT_FAIL : CARB_EXIT_OK;
 	/* What ran before a failure stays applied: say so first. */
@@ -265,9 +213,9 @@ static int cmd_db_status(struct carb_cli *cli, int argc, char **argv)
 	char *dir;
 	int rc = parse_args(&status_help, argc, argv);
 
-	if (rc >= 0 || (rc = open_catalog(cli, false, &cfg, &cat)) >= 0)
+	if (rc >= 0 || (rc = carb_cli_open_catalog(cli, false, &cfg, &cat)) >= 0)
 		return rc;
-	nroots = migration_roots(roots, &dir);
+	nroots = carb_cli_migration_roots(roots, &dir);
 	if (carb_migrations_status(cat, roots, nroots, &st, &err) < 0) {
 		carb_cli_errorf("%s", err.msg);
 		rc = CARB_EXIT_FAIL;

@@ -12,6 +12,7 @@
 static const struct carb_cmd commands[] = {
 	{ "check", carb_cmd_check, "validate config.toml and rules.toml" },
 	{ "db", carb_cmd_db, "create, migrate and inspect the catalog" },
+	{ "run", carb_cmd_run, "watch the delivery folders and take in every file" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

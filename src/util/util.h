@@ -4,6 +4,7 @@
 #define CARB_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -94,6 +95,57 @@ int carb_parse_size(const char *text, uint64_t *bytes_out,
 size_t carb_edit_distance(const char *a, const char *b);
 const char *carb_suggest(const char *word, const char *const *candidates,
 			 size_t n);
+
+/* Wall-clock time in microseconds since the Unix epoch (the catalog's
+ * unit), and a monotonic clock in milliseconds for timers. */
+int64_t carb_now_us(void);
+int64_t carb_monotonic_ms(void);
+
+/* Appends name[0..len) to out for people to read: printable ASCII and
+ * valid UTF-8 as they are, every other byte (and '\\') as \xNN, so a file
+ * name with a newline or invalid UTF-8 cannot forge a log line. */
+void carb_buf_add_safe_name(struct carb_buf *out, const char *name,
+			    size_t len);
+
+/* A hash map from byte strings to pointers.  Keys are copied; values are
+ * the caller's.  Iteration order is unspecified; removing the entry the
+ * iterator stands on is allowed. */
+struct carb_map;
+struct carb_map *carb_map_new(void);
+/* Frees the map and its keys, not the values. */
+void carb_map_free(struct carb_map **m);
+size_t carb_map_count(const struct carb_map *m);
+void *carb_map_get(const struct carb_map *m, const void *key, size_t len);
+/* Sets key to value; returns the value it replaces, or NULL. */
+void *carb_map_put(struct carb_map *m, const void *key, size_t len,
+		   void *value);
+/* Removes key; returns its value, or NULL. */
+void *carb_map_remove(struct carb_map *m, const void *key, size_t len);
+
+struct carb_map_iter {
+	const struct carb_map *m;
+	size_t bucket;
+	void *next;
+};
+void carb_map_iter_init(struct carb_map_iter *it, const struct carb_map *m);
+/* Returns false at the end; otherwise the entry's key, length and value. */
+bool carb_map_iter_next(struct carb_map_iter *it, const char **key,
+			size_t *len, void **value);
+
+/* The service's log.  Levels are those of [logging] level, in order.  Until
+ * carb_log_open is called, messages at info and above go to stderr as
+ * text.  Safe to call from any thread: each message is one write(2). */
+enum {
+	CARB_LOGL_DEBUG,
+	CARB_LOGL_INFO,
+	CARB_LOGL_WARNING,
+	CARB_LOGL_ERROR,
+};
+/* fd is where lines go (the log is not the owner); json: one JSON object
+ * per line instead of text. */
+void carb_log_open(int fd, int min_level, bool json);
+void carb_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* The folder holding migrations/ and scaffold/: $CARBONATION_DATADIR if
  * set, the source tree when running from the build tree, else the installed

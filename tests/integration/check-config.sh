@@ -30,7 +30,7 @@ t_expect_status 0 "a valid config exits 0"
 t_expect_out "config:   $T/c/config.toml" "summary names the config file"
 t_expect_out "(absent: every rule takes its default)" "summary says rules.toml is absent"
 t_expect_out "database: sqlite:carbonation.db" "summary names the database"
-t_expect_out "watch \"incoming\": $T/c/in (mode auto (inotify), settle 5s)" "summary lists the watch"
+t_expect_out "watch \"incoming\": $T/c/in (inotify: local filesystem; settle 5s)" "summary lists the watch and its mode"
 t_expect_out "archive:  $T/c/archive" "summary names the archive"
 t_expect_out 'destination "default": {watch}/{yyyy}/{mm}/{dd} (copy, verify size, on conflict version)' "summary lists the default destination"
 

@@ -1,0 +1,292 @@
+/* The SQL of intake: components as they are recorded and checked, and the
+ * groups (files rows) they form.  Every status change is an UPDATE that
+ * names the old status, so a change based on a stale view changes nothing
+ * and says so. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+
+#define COMPONENT_COLUMNS \
+	"id, watch, rel_path, extension, generation, size, mtime, device," \
+	" inode, status, file_id, late"
+
+static void read_component(struct carb_stmt *st,
+			   struct carb_component_row *r)
+{
+	r->id = carb_stmt_column_int64(st, 0);
+	r->watch = carb_stmt_column_text(st, 1);
+	r->rel_path = carb_stmt_column_blob(st, 2, &r->rel_len);
+	r->extension = carb_stmt_column_blob(st, 3, &r->ext_len);
+	r->generation = carb_stmt_column_int64(st, 4);
+	r->size = carb_stmt_column_int64(st, 5);
+	r->mtime_us = carb_stmt_column_int64(st, 6);
+	r->device = carb_stmt_column_int64(st, 7);
+	r->inode = carb_stmt_column_int64(st, 8);
+	r->status = carb_stmt_column_text(st, 9);
+	r->file_id = carb_stmt_column_int64(st, 10);
+	r->late = carb_stmt_column_int64(st, 11) != 0;
+	if (r->rel_path == NULL)
+		r->rel_path = "";
+	if (r->extension == NULL)
+		r->extension = "";
+}
+
+static int each_row(struct carb_stmt *st, carb_component_cb cb, void *ctx,
+		    struct carb_error *err)
+{
+	struct carb_component_row r;
+	int rc;
+
+	while ((rc = carb_stmt_step(st, err)) == CARB_STEP_ROW) {
+		read_component(st, &r);
+		if (cb(ctx, &r, err) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	carb_stmt_finalize(&st);
+	return rc < 0 ? -1 : 0;
+}
+
+int carb_components_each(struct carb_catalog *cat, const char *watch,
+			 const char *status, carb_component_cb cb, void *ctx,
+			 struct carb_error *err)
+{
+	struct carb_stmt *st;
+	int rc;
+
+	if (status != NULL)
+		rc = carb_stmt_preparef(cat, &st, err,
+			"SELECT " COMPONENT_COLUMNS " FROM components"
+			" WHERE watch = ? AND status = ?"
+			" ORDER BY rel_path, generation DESC", "tt", watch,
+			status);
+	else
+		rc = carb_stmt_preparef(cat, &st, err,
+			"SELECT " COMPONENT_COLUMNS " FROM components"
+			" WHERE watch = ? ORDER BY rel_path, generation DESC",
+			"t", watch);
+	return rc < 0 ? -1 : each_row(st, cb, ctx, err);
+}
+
+int carb_group_members_each(struct carb_catalog *cat, int64_t file_id,
+			    carb_component_cb cb, void *ctx,
+			    struct carb_error *err)
+{
+	struct carb_stmt *st;
+
+	if (carb_stmt_preparef(cat, &st, err,
+			"SELECT " COMPONENT_COLUMNS " FROM components"
+			" WHERE file_id = ? ORDER BY id", "i", file_id) < 0)
+		return -1;
+	return each_row(st, cb, ctx, err);
+}
+
+/* INSERT ... RETURNING works on all three: SQLite 3.35, PostgreSQL,
+ * MariaDB 10.5. */
+static int insert_returning(struct carb_stmt *st, int64_t *id,
+			    struct carb_error *err)
+{
+	int rc = carb_stmt_step(st, err);
+
+	if (rc == CARB_STEP_ROW)
+		*id = carb_stmt_column_int64(st, 0);
+	else if (rc == CARB_STEP_DONE)
+		rc = carb_error_set(err, "INSERT returned no id");
+	while (rc == CARB_STEP_ROW)
+		rc = carb_stmt_step(st, err);
+	carb_stmt_finalize(&st);
+	return rc < 0 ? -1 : 0;
+}
+
+int carb_component_insert(struct carb_catalog *cat,
+			  const struct carb_component_new *c, int64_t *id,
+			  struct carb_error *err)
+{
+	int64_t now = carb_now_us();
+	struct carb_stmt *st;
+
+	if (carb_stmt_preparef(cat, &st, err,
+			"INSERT INTO components (watch, rel_path, stem,"
+			" extension, generation, size, mtime, device, inode,"
+			" status, discovered_at, settled_at, updated_at)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)"
+			" RETURNING id", "tbbbiiiiiiii", c->watch, c->rel_path,
+			c->rel_len, c->stem, c->stem_len, c->extension,
+			c->ext_len, c->generation, c->size, c->mtime_us,
+			c->device, c->inode, now, now, now) < 0)
+		return -1;
+	return insert_returning(st, id, err);
+}
+
+int carb_component_refresh(struct carb_catalog *cat, int64_t id,
+			   const struct carb_component_new *c, bool *changed,
+			   struct carb_error *err)
+{
+	int64_t n = 0;
+
+	if (carb_catalog_execf(cat, &n, err,
+			"UPDATE components SET size = ?, mtime = ?, device = ?,"
+			" inode = ?, status = 'PENDING', reason = NULL,"
+			" content_hash = NULL, settled_at = ?, updated_at = ?"
+			" WHERE id = ? AND status IN ('PENDING', 'INTEGRITY_FAILED')",
+			"iiiiiii", c->size, c->mtime_us, c->device, c->inode,
+			carb_now_us(), carb_now_us(), id) < 0)
+		return -1;
+	*changed = n > 0;
+	return 0;
+}
+
+int carb_component_move(struct carb_catalog *cat, int64_t id,
+			const struct carb_component_new *c,
+			struct carb_error *err)
+{
+	return carb_catalog_execf(cat, NULL, err,
+			"UPDATE components SET rel_path = ?, stem = ?,"
+			" extension = ?, updated_at = ? WHERE id = ?", "bbbii",
+			c->rel_path, c->rel_len, c->stem, c->stem_len,
+			c->extension, c->ext_len, carb_now_us(), id);
+}
+
+int carb_component_set(struct carb_catalog *cat, int64_t id,
+		       const struct carb_component_change *ch, bool *changed,
+		       struct carb_error *err)
+{
+	int64_t n = 0;
+
+	if (carb_catalog_execf(cat, &n, err,
+			"UPDATE components SET status = ?, reason = ?,"
+			" content_hash = COALESCE(?, content_hash),"
+			" file_id = CASE WHEN ? > 0 THEN ? ELSE file_id END,"
+			" late = CASE WHEN ? >= 0 THEN ? ELSE late END,"
+			" updated_at = ? WHERE id = ? AND status = ?",
+			"tttiiiiiit", ch->new_status, ch->reason,
+			ch->content_hash, ch->file_id, ch->file_id,
+			(int64_t)ch->late, (int64_t)(ch->late > 0),
+			carb_now_us(), id, ch->old_status) < 0)
+		return -1;
+	if (changed != NULL)
+		*changed = n > 0;
+	return 0;
+}
+
+int carb_group_find(struct carb_catalog *cat, const char *watch,
+		    const char *key, size_t key_len, struct carb_group_row *g,
+		    bool *found, struct carb_error *err)
+{
+	struct carb_stmt *st;
+	int rc;
+
+	*found = false;
+	if (carb_stmt_preparef(cat, &st, err,
+			"SELECT id, generation, status, deadline_at FROM files"
+			" WHERE watch = ? AND group_key = ?"
+			" ORDER BY generation DESC", "tb", watch, key,
+			key_len) < 0)
+		return -1;
+	rc = carb_stmt_step(st, err);
+	if (rc == CARB_STEP_ROW) {
+		const char *status = carb_stmt_column_text(st, 2);
+
+		*found = true;
+		g->id = carb_stmt_column_int64(st, 0);
+		g->generation = carb_stmt_column_int64(st, 1);
+		snprintf(g->status, sizeof(g->status), "%s",
+			 status ? status : "");
+		g->deadline_at = carb_stmt_column_int64(st, 3);
+	}
+	carb_stmt_finalize(&st);
+	return rc < 0 ? -1 : 0;
+}
+
+int carb_group_insert(struct carb_catalog *cat, const char *watch,
+		      const char *key, size_t key_len, int64_t generation,
+		      int64_t deadline_at, int64_t *id,
+		      struct carb_error *err)
+{
+	int64_t now = carb_now_us();
+	struct carb_stmt *st;
+	int rc;
+
+	if (deadline_at > 0)
+		rc = carb_stmt_preparef(cat, &st, err,
+			"INSERT INTO files (watch, group_key, generation,"
+			" status, created_at, deadline_at, updated_at)"
+			" VALUES (?, ?, ?, 'WAITING', ?, ?, ?) RETURNING id",
+			"tbiiii", watch, key, key_len, generation, now,
+			deadline_at, now);
+	else
+		rc = carb_stmt_preparef(cat, &st, err,
+			"INSERT INTO files (watch, group_key, generation,"
+			" status, created_at, updated_at)"
+			" VALUES (?, ?, ?, 'WAITING', ?, ?) RETURNING id",
+			"tbiii", watch, key, key_len, generation, now, now);
+	return rc < 0 ? -1 : insert_returning(st, id, err);
+}
+
+int carb_group_set(struct carb_catalog *cat, int64_t id,
+		   const char *old_status, const char *new_status,
+		   bool complete, const char *missing, bool *changed,
+		   struct carb_error *err)
+{
+	int64_t now = carb_now_us(), n = 0;
+	bool decided = strcmp(new_status, "WAITING") != 0;
+
+	if (carb_catalog_execf(cat, &n, err,
+			"UPDATE files SET status = ?, complete = ?, missing = ?,"
+			" completed_at = CASE WHEN ? = 1 THEN ? ELSE completed_at END,"
+			" updated_at = ? WHERE id = ? AND status = ?",
+			"titiiiit", new_status, (int64_t)complete, missing,
+			(int64_t)decided, now, now, id, old_status) < 0)
+		return -1;
+	if (changed != NULL)
+		*changed = n > 0;
+	return 0;
+}
+
+int carb_groups_due(struct carb_catalog *cat, int64_t now_us, size_t max,
+		    int64_t **ids, size_t *n, struct carb_error *err)
+{
+	struct carb_stmt *st;
+	int rc = 0;
+
+	*ids = NULL;
+	*n = 0;
+	if (carb_stmt_preparef(cat, &st, err,
+			"SELECT id FROM files WHERE status = 'WAITING'"
+			" AND deadline_at IS NOT NULL AND deadline_at <= ?"
+			" ORDER BY deadline_at, id", "i", now_us) < 0)
+		return -1;
+	while (*n < max && (rc = carb_stmt_step(st, err)) == CARB_STEP_ROW) {
+		*ids = carb_xrealloc(*ids, (*n + 1) * sizeof(**ids));
+		(*ids)[(*n)++] = carb_stmt_column_int64(st, 0);
+	}
+	carb_stmt_finalize(&st);
+	if (rc < 0) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int carb_groups_next_deadline(struct carb_catalog *cat, int64_t *at,
+			      struct carb_error *err)
+{
+	struct carb_stmt *st;
+	int rc;
+
+	*at = 0;
+	if (carb_stmt_preparef(cat, &st, err,
+			"SELECT MIN(deadline_at) FROM files"
+			" WHERE status = 'WAITING'", "") < 0)
+		return -1;
+	rc = carb_stmt_step(st, err);
+	if (rc == CARB_STEP_ROW)
+		*at = carb_stmt_column_int64(st, 0);
+	carb_stmt_finalize(&st);
+	return rc < 0 ? -1 : 0;
+}

@@ -1,0 +1,153 @@
+/* carbonation run: the service in the foreground, until SIGTERM/SIGINT. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "catalog/catalog.h"
+#include "cli/cli.h"
+#include "config/config.h"
+#include "pipeline/pipeline.h"
+#include "util/util.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: carbonation [-c FILE] run\n"
+		"\n"
+		"Watch every [[watch]] folder, record each delivered file in the\n"
+		"catalog once it has settled, check its integrity and group it\n"
+		"with the files of the same stem.  Runs until SIGTERM or SIGINT,\n"
+		"then commits and exits 0.  The catalog must exist and be up to\n"
+		"date (carbonation db init / db upgrade).\n"
+		"\n"
+		"options:\n"
+		"  -h, --help   show this help\n");
+}
+
+/* The catalog must be at the schema this program writes. */
+static int check_schema(struct carb_catalog *cat)
+{
+	struct carb_migration_root roots[1];
+	struct carb_migration_status st = { 0 };
+	struct carb_error err = { 0 };
+	size_t nroots, behind = 0;
+	char *dir = NULL;
+	int rc = 0;
+
+	nroots = carb_cli_migration_roots(roots, &dir);
+	if (carb_migrations_status(cat, roots, nroots, &st, &err) < 0) {
+		carb_cli_errorf("%s", err.msg);
+		rc = -1;
+	} else {
+		for (size_t i = 0; i < st.nbranches; i++)
+			behind += st.branches[i].pending + st.branches[i].changed;
+		if (behind > 0) {
+			carb_cli_errorf("run: the catalog %s is not up to date"
+					" (%zu migration%s pending or changed);"
+					" run carbonation db init or db upgrade",
+					carb_catalog_url(cat), behind,
+					behind == 1 ? "" : "s");
+			rc = -1;
+		}
+	}
+	carb_migration_status_release(&st);
+	free(dir);
+	return rc;
+}
+
+static int open_log(const struct carb_logging_config *lc)
+{
+	int fd = 2;
+
+	if (lc->file != NULL) {
+		fd = open(lc->file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			  0640);
+		if (fd < 0) {
+			carb_cli_errorf("run: cannot open log file %s: %m",
+					lc->file);
+			return -1;
+		}
+	}
+	carb_log_open(fd, (int)lc->level, lc->format == CARB_LOG_FORMAT_JSON);
+	return fd;
+}
+
+/* SIGTERM and SIGINT arrive as a readable descriptor, so the loop stops
+ * between two steps, never inside one. */
+static int stop_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int serve(struct carb_config *cfg, struct carb_catalog *cat)
+{
+	struct carb_intake *in = NULL;
+	struct carb_error err = { 0 };
+	int sfd = stop_fd(), log_fd, rc = CARB_EXIT_OK;
+
+	if (sfd < 0) {
+		carb_cli_errorf("run: cannot take signals: %m");
+		return CARB_EXIT_FAIL;
+	}
+	log_fd = open_log(carb_config_logging(cfg));
+	if (log_fd < 0) {
+		close(sfd);
+		return CARB_EXIT_FAIL;
+	}
+	if (carb_intake_open(cfg, cat, &in, &err) < 0 ||
+	    carb_intake_run(in, sfd, &err) < 0) {
+		carb_log(CARB_LOGL_ERROR, "%s", err.msg);
+		carb_cli_errorf("run: %s", err.msg);
+		rc = CARB_EXIT_FAIL;
+	}
+	carb_intake_close(&in);
+	if (log_fd != 2)
+		close(log_fd);
+	close(sfd);
+	return rc;
+}
+
+int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const known[] = { "--help", NULL };
+	struct carb_config *cfg = NULL;
+	struct carb_catalog *cat = NULL;
+	int c, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return CARB_EXIT_OK;
+		}
+		return carb_cli_unknown_option("run", argv[optind - 1], known);
+	}
+	if (optind < argc) {
+		carb_cli_errorf("run: unexpected argument \"%s\"", argv[optind]);
+		return CARB_EXIT_USAGE;
+	}
+	rc = carb_cli_open_catalog(cli, false, &cfg, &cat);
+	if (rc >= 0)
+		return rc;
+	rc = check_schema(cat) < 0 ? CARB_EXIT_FAIL : serve(cfg, cat);
+	carb_catalog_close(&cat);
+	carb_config_free(&cfg);
+	return rc;
+}

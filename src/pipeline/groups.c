@@ -1,0 +1,371 @@
+/* Steps 2 and 3 as the catalog sees them: integrity results become
+ * statuses, passed components join their group (the files row of their
+ * folder and stem), and a group is decided when its required extensions
+ * are in, or when its deadline passes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/checksum.h"
+#include "pipeline/intake_internal.h"
+
+static const char *base_of(const char *rel, size_t len, size_t *blen)
+{
+	const char *slash = memrchr(rel, '/', len);
+	const char *base = slash != NULL ? slash + 1 : rel;
+
+	*blen = len - (size_t)(base - rel);
+	return base;
+}
+
+/* Recorded sidecars that may speak for rel: NAME.sha256/.sha1/.md5 and
+ * the watch's manifest in the same folder. */
+static void add_sidecars(struct carb_watch_rt *w, struct carb_job *job)
+{
+	static const char *const exts[] = { ".sha256", ".sha1", ".md5" };
+	size_t n = 0, blen, dlen;
+	const char *base = base_of(job->rel, job->rel_len, &blen);
+
+	dlen = (size_t)(base - job->rel);
+	for (size_t i = 0; i < 3; i++) {
+		char *p = carb_xasprintf("%s%s", job->rel, exts[i]);
+
+		if (carb_map_get(w->known, p, strlen(p)) != NULL)
+			job->sidecars[n++] = p;
+		else
+			free(p);
+	}
+	if (w->cfg->manifest != NULL) {
+		char *p = carb_xasprintf("%.*s%s", (int)dlen, job->rel,
+					 w->cfg->manifest);
+
+		if (carb_map_get(w->known, p, strlen(p)) != NULL)
+			job->sidecars[n++] = p;
+		else
+			free(p);
+	}
+}
+
+void carb_intake_submit(struct carb_intake *in, struct carb_watch_rt *w,
+			const char *rel, size_t len, int64_t id)
+{
+	struct carb_job *job = carb_xcalloc(1, sizeof(*job));
+	size_t blen;
+	const char *base = base_of(rel, len, &blen);
+
+	job->id = id;
+	job->watch = w->index;
+	job->root_fd = w->root_fd;
+	job->rel = carb_xstrndup(rel, len);
+	job->rel_len = len;
+	job->min_size = in->rules->integrity.min_size;
+	job->checksum = in->rules->integrity.checksum;
+	job->is_sidecar = carb_name_is_sidecar(base, blen, w->cfg);
+	if (!job->is_sidecar)
+		add_sidecars(w, job);
+	carb_workers_submit(in->workers, job);
+}
+
+/* A sidecar arrived: the files it speaks for are checked again. */
+static void recheck_targets(struct carb_intake *in, struct carb_watch_rt *w,
+			    const char *rel, size_t len)
+{
+	size_t blen, stem;
+	const char *base = base_of(rel, len, &blen);
+	struct carb_map_iter it;
+	const char *k;
+	size_t klen;
+	void *v;
+
+	if (carb_digest_algo_from_name(base, blen) >= 0) {
+		const char *dot = memrchr(rel, '.', len);
+		struct carb_known *t = carb_map_get(w->known, rel,
+						    (size_t)(dot - rel));
+
+		if (t != NULL && carb_status_open(t->status))
+			carb_intake_submit(in, w, rel, (size_t)(dot - rel),
+					   t->id);
+		return;
+	}
+	/* A manifest: every file of its folder. */
+	stem = (size_t)(base - rel);
+	carb_map_iter_init(&it, w->known);
+	while (carb_map_iter_next(&it, &k, &klen, &v)) {
+		struct carb_known *t = v;
+		size_t tb;
+		const char *tbase = base_of(k, klen, &tb);
+
+		if ((size_t)(tbase - k) == stem && memcmp(k, rel, stem) == 0 &&
+		    carb_status_open(t->status) &&
+		    !carb_name_is_sidecar(tbase, tb, w->cfg))
+			carb_intake_submit(in, w, k, klen, t->id);
+	}
+}
+
+static bool change(struct carb_intake *in, int64_t id,
+		   const struct carb_component_change *ch)
+{
+	struct carb_error err;
+	bool changed = false;
+
+	carb_error_clear(&err);
+	if (!carb_intake_tx(in))
+		return false;
+	if (carb_component_set(in->cat, id, ch, &changed, &err) < 0) {
+		carb_intake_fail(in, &err);
+		return false;
+	}
+	return changed;
+}
+
+/* Keeps the in-memory view of a member in step with its row. */
+static void known_status(struct carb_watch_rt *w, const char *rel,
+			 size_t len, int64_t id, const char *status)
+{
+	struct carb_known *k = carb_map_get(w->known, rel, len);
+
+	if (k != NULL && k->id == id)
+		snprintf(k->status, sizeof(k->status), "%s", status);
+}
+
+struct members {
+	struct carb_intake *in;
+	const char *from;         /* status the members leave */
+	const char *to;
+	const char *reason;
+	struct carb_config_strings present;  /* extensions passed */
+	bool collect_only;
+};
+
+static int member_row(void *ctx, const struct carb_component_row *r,
+		      struct carb_error *err)
+{
+	struct members *m = ctx;
+	struct carb_component_change ch = {
+		.old_status = m->from, .new_status = m->to,
+		.reason = m->reason, .late = -1,
+	};
+
+	(void)err;
+	if (strcmp(r->status, m->from) != 0)
+		return 0;
+	if (m->collect_only) {
+		m->present.items = carb_xrealloc(m->present.items,
+			(m->present.count + 1) * sizeof(char *));
+		m->present.items[m->present.count++] =
+			carb_xstrndup(r->extension, r->ext_len);
+		return 0;
+	}
+	if (change(m->in, r->id, &ch)) {
+		for (size_t i = 0; i < m->in->nwatches; i++)
+			if (strcmp(m->in->watches[i].cfg->name, r->watch) == 0)
+				known_status(&m->in->watches[i], r->rel_path,
+					     r->rel_len, r->id, m->to);
+	}
+	return 0;
+}
+
+static void free_strings(struct carb_config_strings *s)
+{
+	for (size_t i = 0; i < s->count; i++)
+		free(s->items[i]);
+	free(s->items);
+	s->items = NULL;
+	s->count = 0;
+}
+
+static bool has(const struct carb_config_strings *s, const char *x)
+{
+	for (size_t i = 0; i < s->count; i++)
+		if (strcmp(s->items[i], x) == 0)
+			return true;
+	return false;
+}
+
+/* Missing required extensions, space-separated; NULL when none. */
+static char *missing_of(const struct carb_intake *in,
+			const struct carb_config_strings *present)
+{
+	const struct carb_config_strings *req =
+		&in->rules->completeness.required;
+	struct carb_buf b;
+
+	carb_buf_init(&b);
+	for (size_t i = 0; i < req->count; i++)
+		if (!has(present, req->items[i]))
+			carb_buf_addf(&b, "%s%s", b.len ? " " : "",
+				      req->items[i]);
+	return carb_buf_detach(&b);
+}
+
+/* Moves group gid and its WAITING members to status to. */
+static void decide(struct carb_intake *in, int64_t gid, const char *to,
+		   bool complete, const char *missing)
+{
+	struct members m = { in, "WAITING", to, NULL, { 0, NULL }, false };
+	struct carb_error err;
+	char *reason = NULL;
+	bool changed = false;
+
+	carb_error_clear(&err);
+	if (!carb_intake_tx(in))
+		return;
+	if (carb_group_set(in->cat, gid, "WAITING", to, complete, missing,
+			   &changed, &err) < 0) {
+		carb_intake_fail(in, &err);
+		return;
+	}
+	if (!changed)
+		return;
+	if (strcmp(to, "TIMED_OUT") == 0)
+		m.reason = reason = carb_xasprintf("group timed out; missing %s",
+						   missing ? missing : "nothing");
+	if (carb_group_members_each(in->cat, gid, member_row, &m, &err) < 0)
+		carb_intake_fail(in, &err);
+	free(reason);
+}
+
+static void evaluate(struct carb_intake *in, int64_t gid)
+{
+	struct members m = { in, "WAITING", NULL, NULL, { 0, NULL }, true };
+	struct carb_error err;
+	char *missing;
+
+	carb_error_clear(&err);
+	if (carb_group_members_each(in->cat, gid, member_row, &m, &err) < 0) {
+		carb_intake_fail(in, &err);
+		return;
+	}
+	missing = missing_of(in, &m.present);
+	if (missing == NULL || *missing == '\0')
+		decide(in, gid, "READY", true, NULL);
+	free(missing);
+	free_strings(&m.present);
+}
+
+static void group_key(const char *rel, size_t len, char **key, size_t *klen)
+{
+	size_t blen, stem;
+	const char *base = base_of(rel, len, &blen);
+
+	carb_name_split(base, blen, &stem);
+	*klen = (size_t)(base - rel) + stem;
+	*key = carb_xstrndup(rel, *klen);
+}
+
+/* A component passed integrity: it joins its group. */
+static void join(struct carb_intake *in, struct carb_watch_rt *w,
+		 struct carb_job *job, struct carb_known *k)
+{
+	struct carb_component_change ch = {
+		.old_status = "PENDING", .new_status = "WAITING",
+		.content_hash = job->hash, .late = 0,
+	};
+	int64_t timeout = in->rules->completeness.timeout_ms, deadline = 0;
+	struct carb_group_row g;
+	struct carb_error err;
+	bool found = false;
+	char *key, *reason = NULL;
+	size_t klen;
+
+	carb_error_clear(&err);
+	group_key(job->rel, job->rel_len, &key, &klen);
+	if (carb_group_find(in->cat, w->cfg->name, key, klen, &g, &found,
+			    &err) < 0)
+		goto failed;
+	if (found && strcmp(g.status, "WAITING") != 0 && k->generation == 1) {
+		/* Decided already: a late member, visibly so. */
+		ch.new_status = g.status;
+		ch.late = 1;
+		ch.reason = reason = carb_xasprintf("late member: group was"
+						    " already %s", g.status);
+	} else if (!found || strcmp(g.status, "WAITING") != 0) {
+		if (timeout > 0)
+			deadline = carb_now_us() + timeout * 1000;
+		if (carb_group_insert(in->cat, w->cfg->name, key, klen,
+				      found ? g.generation + 1 : 1, deadline,
+				      &g.id, &err) < 0)
+			goto failed;
+		if (deadline > 0 && (in->next_deadline_us == 0 ||
+				     deadline < in->next_deadline_us))
+			in->next_deadline_us = deadline;
+	}
+	ch.file_id = g.id;
+	if (change(in, job->id, &ch)) {
+		snprintf(k->status, sizeof(k->status), "%s", ch.new_status);
+		if (strcmp(ch.new_status, "WAITING") == 0)
+			evaluate(in, g.id);
+	}
+	free(reason);
+	free(key);
+	return;
+failed:
+	carb_intake_fail(in, &err);
+	free(key);
+}
+
+void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
+{
+	struct carb_watch_rt *w = &in->watches[job->watch];
+	struct carb_known *k = carb_map_get(w->known, job->rel, job->rel_len);
+	struct carb_component_change ch = { .late = -1 };
+
+	if (k == NULL || k->id != job->id || job->gone ||
+	    !carb_intake_tx(in))
+		return;  /* renamed, replaced or gone meanwhile */
+	if (!job->passed) {
+		if (!carb_status_open(k->status) ||
+		    strcmp(k->status, "INTEGRITY_FAILED") == 0)
+			return;
+		ch.old_status = k->status;
+		ch.new_status = "INTEGRITY_FAILED";
+		ch.reason = job->reason;
+		if (change(in, job->id, &ch)) {
+			snprintf(k->status, sizeof(k->status), "INTEGRITY_FAILED");
+			carb_log(CARB_LOGL_INFO, "watch \"%s\": component %lld:"
+				 " integrity failed: %s", w->cfg->name,
+				 (long long)job->id, job->reason);
+		}
+		return;
+	}
+	if (strcmp(k->status, "PENDING") == 0)
+		join(in, w, job, k);
+	if (job->is_sidecar)
+		recheck_targets(in, w, job->rel, job->rel_len);
+}
+
+void carb_groups_tick(struct carb_intake *in)
+{
+	const struct carb_completeness_rules *cr = &in->rules->completeness;
+	struct carb_error err;
+	int64_t *ids = NULL;
+	size_t n = 0;
+
+	carb_error_clear(&err);
+	if (carb_groups_due(in->cat, carb_now_us(), 1000, &ids, &n, &err) < 0) {
+		carb_intake_fail(in, &err);
+		return;
+	}
+	for (size_t i = 0; i < n && !in->failed; i++) {
+		struct members m = { in, "WAITING", NULL, NULL, { 0, NULL },
+				     true };
+		char *missing;
+
+		if (carb_group_members_each(in->cat, ids[i], member_row, &m,
+					    &err) < 0) {
+			carb_intake_fail(in, &err);
+			break;
+		}
+		missing = missing_of(in, &m.present);
+		if (cr->on_timeout == CARB_TIMEOUT_PROCESS)
+			decide(in, ids[i], "READY", false, missing);
+		else
+			decide(in, ids[i], "TIMED_OUT", false, missing);
+		free(missing);
+		free_strings(&m.present);
+	}
+	free(ids);
+	if (!in->failed &&
+	    carb_groups_next_deadline(in->cat, &in->next_deadline_us, &err) < 0)
+		carb_intake_fail(in, &err);
+}

@@ -1,0 +1,302 @@
+/* The intake's event loop: inotify, worker results, timers for settle,
+ * polling, reconciliation and group deadlines, and a stop descriptor.
+ * Catalog writes of one turn share one transaction (group commit), so a
+ * burst of thousands of files costs a few commits, not thousands. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline/intake_internal.h"
+
+/* A turn commits after this many writes even if more work waits. */
+#define TX_MAX_OPS 1000
+
+static const char *const open_statuses[] = {
+	"PENDING", "INTEGRITY_FAILED", "WAITING", "READY", NULL,
+};
+
+bool carb_status_open(const char *status)
+{
+	for (size_t i = 0; open_statuses[i] != NULL; i++)
+		if (strcmp(status, open_statuses[i]) == 0)
+			return true;
+	return false;
+}
+
+void carb_intake_fail(struct carb_intake *in, const struct carb_error *err)
+{
+	if (in->failed)
+		return;
+	in->failed = true;
+	in->fatal = *err;
+}
+
+bool carb_intake_tx(struct carb_intake *in)
+{
+	struct carb_error err;
+
+	if (in->failed)
+		return false;
+	in->tx_ops++;
+	if (in->in_tx)
+		return true;
+	carb_error_clear(&err);
+	if (carb_catalog_begin(in->cat, &err) < 0) {
+		carb_intake_fail(in, &err);
+		return false;
+	}
+	in->in_tx = true;
+	return true;
+}
+
+static int commit(struct carb_intake *in)
+{
+	struct carb_error err;
+
+	if (!in->in_tx)
+		return 0;
+	in->in_tx = false;
+	in->tx_ops = 0;
+	carb_error_clear(&err);
+	if (carb_catalog_commit(in->cat, &err) < 0) {
+		carb_intake_fail(in, &err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads what the catalog knows of watch w: the newest generation of each
+ * path; PENDING components are checked again (a previous run stopped
+ * before their result was written). */
+struct load_ctx {
+	struct carb_intake *in;
+	struct carb_watch_rt *w;
+};
+
+static int load_row(void *ctx, const struct carb_component_row *r,
+		    struct carb_error *err)
+{
+	struct load_ctx *lc = ctx;
+	struct carb_known k;
+
+	(void)err;
+	if (carb_map_get(lc->w->known, r->rel_path, r->rel_len) != NULL)
+		return 0;  /* an older generation */
+	k.id = r->id;
+	k.generation = r->generation;
+	k.size = r->size;
+	k.mtime_us = r->mtime_us;
+	k.device = r->device;
+	k.inode = r->inode;
+	snprintf(k.status, sizeof(k.status), "%s", r->status);
+	carb_known_put(lc->w, r->rel_path, r->rel_len, &k);
+	if (strcmp(r->status, "PENDING") == 0)
+		carb_intake_submit(lc->in, lc->w, r->rel_path, r->rel_len,
+				   r->id);
+	return 0;
+}
+
+static int open_watches(struct carb_intake *in, struct carb_error *err)
+{
+	in->nwatches = carb_config_watch_count(in->cfg);
+	in->watches = carb_xcalloc(in->nwatches ? in->nwatches : 1,
+				   sizeof(*in->watches));
+	for (size_t i = 0; i < in->nwatches; i++) {
+		struct carb_watch_rt *w = &in->watches[i];
+		struct load_ctx lc = { in, w };
+
+		w->cfg = carb_config_watch(in->cfg, i);
+		w->index = i;
+		w->root_fd = -1;
+		w->known = carb_map_new();
+		w->inodes = carb_map_new();
+		w->cands = carb_map_new();
+		w->dirs = carb_map_new();
+		if (carb_watch_effective_mode(w->cfg, &w->poll, w->why,
+					      sizeof(w->why), err) < 0)
+			return -1;
+		if (carb_components_each(in->cat, w->cfg->name, NULL,
+					 load_row, &lc, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
+		     struct carb_intake **out, struct carb_error *err)
+{
+	struct carb_intake *in = carb_xcalloc(1, sizeof(*in));
+	size_t nworkers = (size_t)carb_config_service(cfg)->workers;
+
+	in->cfg = cfg;
+	in->rules = carb_config_rules(cfg);
+	in->cat = cat;
+	in->ifd = -1;
+	in->wds = carb_map_new();
+	in->moved = carb_map_new();
+	in->workers = carb_workers_start(nworkers, &in->done_fd);
+	*out = NULL;
+	if (in->workers == NULL) {
+		carb_error_set(err, "cannot start workers: %s", strerror(errno));
+		carb_intake_close(&in);
+		return -1;
+	}
+	if (open_watches(in, err) < 0 || carb_watch_setup(in, err) < 0 ||
+	    carb_groups_next_deadline(cat, &in->next_deadline_us, err) < 0) {
+		carb_intake_close(&in);
+		return -1;
+	}
+	*out = in;
+	return 0;
+}
+
+static void take_results(struct carb_intake *in)
+{
+	struct carb_job *job = carb_workers_take(in->workers), *next;
+
+	for (; job != NULL; job = next) {
+		next = job->next;
+		if (!in->failed)
+			carb_groups_apply(in, job);
+		carb_job_free(job);
+		if (in->tx_ops >= TX_MAX_OPS)
+			commit(in);
+	}
+}
+
+/* Walks that are due: polled watches, rescans after an overflow, and the
+ * periodic reconciliation of every watch. */
+static int64_t walk_due(struct carb_intake *in, int64_t now)
+{
+	const struct carb_service_config *svc = carb_config_service(in->cfg);
+	bool all = now >= in->next_reconcile_ms;
+	int64_t next = 0;
+
+	if (all)
+		in->next_reconcile_ms = now + svc->reconcile_interval_ms;
+	for (size_t i = 0; i < in->nwatches; i++) {
+		struct carb_watch_rt *w = &in->watches[i];
+
+		if (all || (w->next_walk_ms > 0 && now >= w->next_walk_ms)) {
+			w->next_walk_ms = 0;
+			carb_watch_walk(in, w);
+			if (w->poll)
+				w->next_walk_ms = carb_monotonic_ms() +
+						  w->cfg->poll_interval_ms;
+		}
+		if (w->next_walk_ms > 0 && (next == 0 || w->next_walk_ms < next))
+			next = w->next_walk_ms;
+	}
+	if (next == 0 || in->next_reconcile_ms < next)
+		next = in->next_reconcile_ms;
+	return next;
+}
+
+static int64_t min_nonzero(int64_t a, int64_t b)
+{
+	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
+/* One turn: everything due now, then how long to sleep. */
+static int turn(struct carb_intake *in)
+{
+	int64_t now = carb_monotonic_ms(), next, timeout;
+
+	take_results(in);
+	next = walk_due(in, now);
+	next = min_nonzero(next, carb_settle_tick(in, now));
+	if (in->next_deadline_us > 0 && in->next_deadline_us <= carb_now_us())
+		carb_groups_tick(in);
+	if (commit(in) < 0)
+		return -1;
+	timeout = next - carb_monotonic_ms();
+	if (in->next_deadline_us > 0) {
+		int64_t d = (in->next_deadline_us - carb_now_us()) / 1000 + 1;
+
+		timeout = timeout < d ? timeout : d;
+	}
+	return (int)(timeout < 0 ? 0 : timeout > 60000 ? 60000 : timeout);
+}
+
+int carb_intake_run(struct carb_intake *in, int stop_fd,
+		    struct carb_error *err)
+{
+	struct pollfd fds[3] = {
+		{ .fd = stop_fd, .events = POLLIN },
+		{ .fd = in->done_fd, .events = POLLIN },
+		{ .fd = in->ifd, .events = POLLIN },
+	};
+
+	in->next_reconcile_ms = carb_monotonic_ms();
+	carb_log(CARB_LOGL_INFO, "intake started: %zu watch%s", in->nwatches,
+		 in->nwatches == 1 ? "" : "es");
+	for (;;) {
+		int timeout = turn(in);
+
+		if (in->failed)
+			break;
+		if (poll(fds, in->ifd >= 0 ? 3 : 2, timeout) < 0 &&
+		    errno != EINTR) {
+			carb_error_set(err, "poll: %s", strerror(errno));
+			return -1;
+		}
+		if (fds[0].revents & POLLIN)
+			break;
+		if (in->ifd >= 0 && (fds[2].revents & POLLIN))
+			carb_watch_read_events(in);
+	}
+	if (!in->failed) {
+		take_results(in);
+		commit(in);
+	}
+	if (in->failed) {
+		*err = in->fatal;
+		if (in->in_tx)
+			carb_catalog_rollback(in->cat, NULL);
+		return -1;
+	}
+	carb_log(CARB_LOGL_INFO, "intake stopped");
+	return 0;
+}
+
+static void free_watch(struct carb_watch_rt *w)
+{
+	struct carb_map_iter it;
+	const char *k;
+	size_t len;
+	void *v;
+
+	struct carb_map *maps[] = { w->known, w->inodes, w->cands };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (maps[i] == NULL)
+			continue;
+		carb_map_iter_init(&it, maps[i]);
+		while (carb_map_iter_next(&it, &k, &len, &v))
+			free(v);
+		carb_map_free(&maps[i]);
+	}
+	carb_map_free(&w->dirs);
+	if (w->root_fd >= 0)
+		close(w->root_fd);
+}
+
+void carb_intake_close(struct carb_intake **inp)
+{
+	struct carb_intake *in = *inp;
+
+	if (in == NULL)
+		return;
+	carb_workers_stop(&in->workers);
+	carb_watch_release(in);
+	for (size_t i = 0; i < in->nwatches; i++)
+		free_watch(&in->watches[i]);
+	free(in->watches);
+	carb_map_free(&in->wds);
+	carb_map_free(&in->moved);
+	free(in);
+	*inp = NULL;
+}

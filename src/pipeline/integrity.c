@@ -1,0 +1,241 @@
+/* Step 2: is the file whole?  A regular file, readable, at least min_size,
+ * and equal to its checksum sidecar when it has one.  Runs on a worker:
+ * reads files, never the catalog.  Nothing here follows a symlink: the
+ * path is resolved below the watch's folder with RESOLVE_NO_SYMLINKS, and
+ * the type is checked with lstat before anything is opened. */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "pipeline/checksum.h"
+#include "pipeline/intake_internal.h"
+
+/* A sidecar bigger than this is not a sidecar. */
+#define SIDECAR_MAX (16u << 20)
+
+int carb_open_beneath(int root_fd, const char *rel_dir, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, root_fd,
+			    *rel_dir != '\0' ? rel_dir : ".", &how,
+			    sizeof(how));
+}
+
+static const char *type_name(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFLNK: return "symlink";
+	case S_IFIFO: return "fifo";
+	case S_IFSOCK: return "socket";
+	case S_IFCHR: return "character device";
+	case S_IFBLK: return "block device";
+	case S_IFDIR: return "directory";
+	default: return "unknown type";
+	}
+}
+
+static void fail(struct carb_job *job, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void fail(struct carb_job *job, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(job->reason, sizeof(job->reason), fmt, ap);
+	va_end(ap);
+	job->passed = false;
+}
+
+/* Reads a whole sidecar below root_fd into *text. */
+static int read_sidecar(int root_fd, const char *rel, char **text,
+			size_t *len, struct carb_error *err)
+{
+	int fd = carb_open_beneath(root_fd, rel, O_RDONLY | O_NONBLOCK |
+				   O_NOCTTY);
+	struct carb_buf b;
+	char chunk[65536];
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return carb_error_set(err, "sidecar %s: %s", rel,
+				      strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > SIDECAR_MAX) {
+		close(fd);
+		return carb_error_set(err, "sidecar %s: not a regular file"
+				      " of at most 16 MiB", rel);
+	}
+	carb_buf_init(&b);
+	carb_buf_adds(&b, "");
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		carb_buf_add(&b, chunk, (size_t)n);
+	close(fd);
+	if (n < 0) {
+		carb_buf_release(&b);
+		return carb_error_set(err, "sidecar %s: %s", rel,
+				      strerror(errno));
+	}
+	*len = b.len;
+	*text = carb_buf_detach(&b);
+	return 0;
+}
+
+static const char *base_of(const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+
+	return slash != NULL ? slash + 1 : rel;
+}
+
+/* Collects the hashes the sidecars claim for the job's file.  Returns the
+ * number of claims, or -1 after failing the job. */
+static int collect_claims(struct carb_job *job,
+			  struct carb_sidecar_entry claims[4],
+			  const char *claim_from[4])
+{
+	const char *base = base_of(job->rel);
+	int n = 0;
+
+	for (size_t i = 0; i < 4 && job->sidecars[i] != NULL; i++) {
+		const char *sc_rel = job->sidecars[i], *sc_base = base_of(sc_rel);
+		int algo = carb_digest_algo_from_name(sc_base, strlen(sc_base));
+		/* NAME.sha256 speaks for NAME alone; anything else is a
+		 * manifest that may list many files. */
+		bool manifest = algo < 0 ||
+			strlen(sc_base) != strlen(base) + 1 +
+				strlen(carb_digest_algo_name(algo)) ||
+			strncmp(sc_base, base, strlen(base)) != 0;
+		const struct carb_sidecar_entry *e;
+		struct carb_sidecar sc = { NULL, 0 };
+		struct carb_error err;
+		char *text = NULL;
+		size_t len = 0;
+
+		carb_error_clear(&err);
+		if (read_sidecar(job->root_fd, sc_rel, &text, &len, &err) < 0 ||
+		    carb_sidecar_parse(text, len, sc_base, manifest ? -1 : algo,
+				       !manifest, &sc, &err) < 0) {
+			free(text);
+			carb_sidecar_release(&sc);
+			fail(job, "%s", err.msg);
+			return -1;
+		}
+		free(text);
+		e = carb_sidecar_find(&sc, base, strlen(base));
+		if (e == NULL && !manifest) {
+			carb_sidecar_release(&sc);
+			fail(job, "sidecar %s has no entry for %s", sc_base, base);
+			return -1;
+		}
+		if (e != NULL) {
+			claims[n] = *e;
+			claims[n].name = NULL;
+			claim_from[n++] = sc_base;
+		}
+		carb_sidecar_release(&sc);
+	}
+	return n;
+}
+
+static void check_content(struct carb_job *job, int fd)
+{
+	char hex[CARB_DIGEST_COUNT][129];
+	struct carb_sidecar_entry claims[4];
+	const char *from[4];
+	struct carb_error err;
+	unsigned mask = 0;
+	uint64_t size = 0;
+	int n = 0;
+
+	if (!job->is_sidecar && job->checksum != CARB_CHECKSUM_OFF) {
+		n = collect_claims(job, claims, from);
+		if (n < 0)
+			return;
+		if (n == 0 && job->checksum == CARB_CHECKSUM_REQUIRED) {
+			fail(job, "no checksum sidecar");
+			return;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		mask |= 1u << claims[i].algo;
+	carb_error_clear(&err);
+	if (carb_digest_fd(fd, mask, hex, &size, &err) < 0) {
+		fail(job, "%s", err.msg);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if (strcmp(hex[claims[i].algo], claims[i].hex) != 0) {
+			fail(job, "checksum mismatch: %s says %s, file has %s",
+			     from[i], claims[i].hex, hex[claims[i].algo]);
+			return;
+		}
+	}
+	memcpy(job->hash, hex[CARB_DIGEST_SHA256], 64);
+	job->hash[64] = '\0';
+	job->passed = true;
+}
+
+void carb_integrity_check(struct carb_job *job)
+{
+	struct stat st;
+	int fd;
+
+	job->passed = false;
+	job->gone = false;
+	if (job->root_fd < 0) {
+		job->gone = true;
+		return;
+	}
+	/* lstat first: a FIFO or device is judged without being opened. */
+	fd = carb_open_beneath(job->root_fd, job->rel, O_PATH | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (errno == ENOENT)
+			job->gone = true;
+		else if (errno == ELOOP || errno == EXDEV)
+			fail(job, "not a regular file: symlink in its path");
+		else
+			fail(job, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	if (!S_ISREG(st.st_mode)) {
+		fail(job, "not a regular file: %s", type_name(st.st_mode));
+		return;
+	}
+	if ((uint64_t)st.st_size < job->min_size) {
+		fail(job, "too small: %lld bytes, min_size %llu",
+		     (long long)st.st_size, (unsigned long long)job->min_size);
+		return;
+	}
+	fd = carb_open_beneath(job->root_fd, job->rel,
+			       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			job->gone = true;
+		else if (errno == EACCES || errno == EPERM)
+			fail(job, "permission denied");
+		else
+			fail(job, "cannot open: %s", strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		fail(job, "not a regular file: it changed while being opened");
+	else
+		check_content(job, fd);
+	close(fd);
+}

@@ -1,0 +1,51 @@
+/* File names as intake reads them: which to take, and how they group. */
+#include <fnmatch.h>
+#include <string.h>
+
+#include "pipeline/checksum.h"
+#include "pipeline/intake_internal.h"
+
+/* The last '.' that is not the name's first byte, before end. */
+static size_t last_dot(const char *base, size_t end)
+{
+	for (size_t i = end; i > 1; i--)
+		if (base[i - 1] == '.')
+			return i - 1;
+	return end;
+}
+
+/* "a.dat" -> "a"; "a.dat.sha256" -> "a" (a sidecar shares its file's
+ * stem); "a" -> "a"; ".profile" -> ".profile". */
+void carb_name_split(const char *base, size_t len, size_t *stem_len)
+{
+	size_t dot = last_dot(base, len);
+
+	if (dot < len && carb_digest_algo_from_name(base, len) >= 0)
+		dot = last_dot(base, dot);
+	*stem_len = dot;
+}
+
+bool carb_name_is_sidecar(const char *base, size_t len,
+			  const struct carb_watch_config *w)
+{
+	if (carb_digest_algo_from_name(base, len) >= 0)
+		return true;
+	return w->manifest != NULL && strlen(w->manifest) == len &&
+	       memcmp(w->manifest, base, len) == 0;
+}
+
+static bool matches_any(const char *base,
+			const struct carb_config_strings *globs)
+{
+	for (size_t i = 0; i < globs->count; i++)
+		if (fnmatch(globs->items[i], base, FNM_PERIOD) == 0)
+			return true;
+	return false;
+}
+
+bool carb_name_wanted(const char *base, const struct carb_watch_config *w)
+{
+	if (matches_any(base, &w->exclude))
+		return false;
+	return w->include.count == 0 || matches_any(base, &w->include);
+}

@@ -1,0 +1,163 @@
+/* The worker threads: they take integrity jobs from one queue and put the
+ * results on another, waking the intake thread through an eventfd.  They
+ * never touch the catalog. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "pipeline/intake_internal.h"
+
+struct job_list {
+	struct carb_job *head, *tail;
+};
+
+struct carb_workers {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct job_list todo, done;
+	size_t busy;
+	bool stopping;
+	int done_fd;
+	size_t nthreads;
+	pthread_t *threads;
+};
+
+static void list_push(struct job_list *l, struct carb_job *job)
+{
+	job->next = NULL;
+	if (l->tail != NULL)
+		l->tail->next = job;
+	else
+		l->head = job;
+	l->tail = job;
+}
+
+static void *worker_main(void *arg)
+{
+	struct carb_workers *w = arg;
+	struct carb_job *job;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (w->todo.head == NULL && !w->stopping)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (w->stopping)
+			break;
+		job = w->todo.head;
+		w->todo.head = job->next;
+		if (w->todo.head == NULL)
+			w->todo.tail = NULL;
+		pthread_mutex_unlock(&w->lock);
+		carb_integrity_check(job);
+		pthread_mutex_lock(&w->lock);
+		list_push(&w->done, job);
+		if (write(w->done_fd, &one, sizeof(one)) < 0) {
+			/* The counter cannot overflow in practice; a failed
+			 * wake-up is caught by the intake's periodic turn. */
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+struct carb_workers *carb_workers_start(size_t n, int *done_fd)
+{
+	struct carb_workers *w = carb_xcalloc(1, sizeof(*w));
+
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	w->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->done_fd < 0) {
+		pthread_cond_destroy(&w->wake);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		return NULL;
+	}
+	w->threads = carb_xcalloc(n, sizeof(*w->threads));
+	for (; w->nthreads < n; w->nthreads++)
+		if (pthread_create(&w->threads[w->nthreads], NULL,
+				   worker_main, w) != 0)
+			break;
+	*done_fd = w->done_fd;
+	return w;
+}
+
+void carb_workers_submit(struct carb_workers *w, struct carb_job *job)
+{
+	pthread_mutex_lock(&w->lock);
+	list_push(&w->todo, job);
+	w->busy++;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+struct carb_job *carb_workers_take(struct carb_workers *w)
+{
+	struct carb_job *head, *j;
+	uint64_t count;
+
+	if (read(w->done_fd, &count, sizeof(count)) < 0) {
+		/* EAGAIN: nothing signalled, the list says the same. */
+	}
+	pthread_mutex_lock(&w->lock);
+	head = w->done.head;
+	w->done.head = w->done.tail = NULL;
+	for (j = head; j != NULL; j = j->next)
+		w->busy--;
+	pthread_mutex_unlock(&w->lock);
+	return head;
+}
+
+size_t carb_workers_busy(struct carb_workers *w)
+{
+	size_t n;
+
+	pthread_mutex_lock(&w->lock);
+	n = w->busy;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+static void free_list(struct carb_job *j)
+{
+	while (j != NULL) {
+		struct carb_job *next = j->next;
+
+		carb_job_free(j);
+		j = next;
+	}
+}
+
+void carb_workers_stop(struct carb_workers **wp)
+{
+	struct carb_workers *w = *wp;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_cond_broadcast(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	for (size_t i = 0; i < w->nthreads; i++)
+		pthread_join(w->threads[i], NULL);
+	free_list(w->todo.head);
+	free_list(w->done.head);
+	close(w->done_fd);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w->threads);
+	free(w);
+	*wp = NULL;
+}
+
+void carb_job_free(struct carb_job *job)
+{
+	if (job == NULL)
+		return;
+	free(job->rel);
+	for (size_t i = 0; i < 4 && job->sidecars[i] != NULL; i++)
+		free(job->sidecars[i]);
+	free(job);
+}

@@ -1,0 +1,47 @@
+/* File names for people: bytes that could forge a line or break a
+ * terminal are shown as \xNN. */
+#include "util/util.h"
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned cp;
+
+	if (s[0] < 0xC2 || s[0] > 0xF4)
+		return 0;
+	len = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
+	if (len > n)
+		return 0;
+	cp = s[0] & (0x7F >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ||
+	    (cp >= 0x80 && cp < 0xA0))
+		return 0;
+	return len;
+}
+
+void carb_buf_add_safe_name(struct carb_buf *out, const char *name,
+			    size_t len)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n;
+
+		if (s[i] >= 0x20 && s[i] < 0x7F && s[i] != '\\') {
+			carb_buf_addc(out, (char)s[i++]);
+		} else if (s[i] >= 0x80 && (n = utf8_seq(s + i, len - i)) > 0) {
+			carb_buf_add(out, s + i, n);
+			i += n;
+		} else {
+			carb_buf_addf(out, "\\x%02x", s[i++]);
+		}
+	}
+}
