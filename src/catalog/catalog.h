@@ -385,10 +385,11 @@ struct carb_group_row {
 int carb_group_find(struct carb_catalog *cat, const char *watch,
 		    const char *key, size_t key_len, struct carb_group_row *g,
 		    bool *found, struct carb_error *err);
-/* A new WAITING group with its deadline (0: none); *id receives its id. */
+/* A new WAITING group whose deadline is timeout_us after its creation
+ * (0: none); *id and *deadline_at receive its id and deadline. */
 int carb_group_insert(struct carb_catalog *cat, const char *watch,
 		      const char *key, size_t key_len, int64_t generation,
-		      int64_t deadline_at, int64_t *id,
+		      int64_t timeout_us, int64_t *id, int64_t *deadline_at,
 		      struct carb_error *err);
 /* old_status -> new_status; complete and missing (NULL: none) recorded;
  * a decided group gets its completed_at. */

@@ -203,20 +203,21 @@ int carb_group_find(struct carb_catalog *cat, const char *watch,
 
 int carb_group_insert(struct carb_catalog *cat, const char *watch,
 		      const char *key, size_t key_len, int64_t generation,
-		      int64_t deadline_at, int64_t *id,
+		      int64_t timeout_us, int64_t *id, int64_t *deadline_at,
 		      struct carb_error *err)
 {
 	int64_t now = carb_now_us();
 	struct carb_stmt *st;
 	int rc;
 
-	if (deadline_at > 0)
+	*deadline_at = timeout_us > 0 ? now + timeout_us : 0;
+	if (*deadline_at > 0)
 		rc = carb_stmt_preparef(cat, &st, err,
 			"INSERT INTO files (watch, group_key, generation,"
 			" status, created_at, deadline_at, updated_at)"
 			" VALUES (?, ?, ?, 'WAITING', ?, ?, ?) RETURNING id",
 			"tbiiii", watch, key, key_len, generation, now,
-			deadline_at, now);
+			*deadline_at, now);
 	else
 		rc = carb_stmt_preparef(cat, &st, err,
 			"INSERT INTO files (watch, group_key, generation,"

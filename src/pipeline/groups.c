@@ -66,6 +66,29 @@ void carb_intake_submit(struct carb_intake *in, struct carb_watch_rt *w,
 	carb_workers_submit(in->workers, job);
 }
 
+static bool change(struct carb_intake *in, int64_t id,
+		   const struct carb_component_change *ch);
+
+/* Checks a component again; one that failed is PENDING again first, so
+ * that passing moves it on. */
+static void recheck(struct carb_intake *in, struct carb_watch_rt *w,
+		    const char *rel, size_t len, struct carb_known *k)
+{
+	struct carb_component_change ch = {
+		.old_status = "INTEGRITY_FAILED", .new_status = "PENDING",
+		.late = -1,
+	};
+
+	if (!carb_status_open(k->status))
+		return;
+	if (strcmp(k->status, "INTEGRITY_FAILED") == 0) {
+		if (!change(in, k->id, &ch))
+			return;
+		snprintf(k->status, sizeof(k->status), "PENDING");
+	}
+	carb_intake_submit(in, w, rel, len, k->id);
+}
+
 /* A sidecar arrived: the files it speaks for are checked again. */
 static void recheck_targets(struct carb_intake *in, struct carb_watch_rt *w,
 			    const char *rel, size_t len)
@@ -82,9 +105,8 @@ static void recheck_targets(struct carb_intake *in, struct carb_watch_rt *w,
 		struct carb_known *t = carb_map_get(w->known, rel,
 						    (size_t)(dot - rel));
 
-		if (t != NULL && carb_status_open(t->status))
-			carb_intake_submit(in, w, rel, (size_t)(dot - rel),
-					   t->id);
+		if (t != NULL)
+			recheck(in, w, rel, (size_t)(dot - rel), t);
 		return;
 	}
 	/* A manifest: every file of its folder. */
@@ -96,9 +118,8 @@ static void recheck_targets(struct carb_intake *in, struct carb_watch_rt *w,
 		const char *tbase = base_of(k, klen, &tb);
 
 		if ((size_t)(tbase - k) == stem && memcmp(k, rel, stem) == 0 &&
-		    carb_status_open(t->status) &&
 		    !carb_name_is_sidecar(tbase, tb, w->cfg))
-			carb_intake_submit(in, w, k, klen, t->id);
+			recheck(in, w, k, klen, t);
 	}
 }
 
@@ -261,7 +282,8 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 		.old_status = "PENDING", .new_status = "WAITING",
 		.content_hash = job->hash, .late = 0,
 	};
-	int64_t timeout = in->rules->completeness.timeout_ms, deadline = 0;
+	int64_t timeout_us = in->rules->completeness.timeout_ms * 1000;
+	int64_t deadline = 0;
 	struct carb_group_row g;
 	struct carb_error err;
 	bool found = false;
@@ -280,11 +302,9 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 		ch.reason = reason = carb_xasprintf("late member: group was"
 						    " already %s", g.status);
 	} else if (!found || strcmp(g.status, "WAITING") != 0) {
-		if (timeout > 0)
-			deadline = carb_now_us() + timeout * 1000;
 		if (carb_group_insert(in->cat, w->cfg->name, key, klen,
-				      found ? g.generation + 1 : 1, deadline,
-				      &g.id, &err) < 0)
+				      found ? g.generation + 1 : 1, timeout_us,
+				      &g.id, &deadline, &err) < 0)
 			goto failed;
 		if (deadline > 0 && (in->next_deadline_us == 0 ||
 				     deadline < in->next_deadline_us))

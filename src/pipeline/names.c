@@ -38,7 +38,7 @@ static bool matches_any(const char *base,
 			const struct carb_config_strings *globs)
 {
 	for (size_t i = 0; i < globs->count; i++)
-		if (fnmatch(globs->items[i], base, FNM_PERIOD) == 0)
+		if (fnmatch(globs->items[i], base, 0) == 0)
 			return true;
 	return false;
 }

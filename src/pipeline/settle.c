@@ -159,7 +159,8 @@ static int64_t tick_watch(struct carb_intake *in, struct carb_watch_rt *w,
 		}
 		/* Made in place and still empty: its writer may not have
 		 * begun.  Its close, or the next walk, moves it on. */
-		if (c->created && !c->closed && st.st_size == 0)
+		if (c->created && !c->closed && S_ISREG(st.st_mode) &&
+		    st.st_size == 0)
 			continue;
 		record(in, w, rel, len, &st);
 		free(carb_map_remove(w->cands, rel, len));

@@ -47,6 +47,34 @@ static void schedule_rescan(struct carb_watch_rt *w, int64_t delay_ms)
 		w->next_walk_ms = at;
 }
 
+/* Folders below rel_dir, itself included: what a recursive watch needs. */
+static size_t count_dirs(int root_fd, const char *rel_dir)
+{
+	int dfd = carb_open_beneath(root_fd, rel_dir, O_RDONLY | O_DIRECTORY);
+	struct dirent *de;
+	size_t n = 1;
+	DIR *d;
+
+	if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
+		if (dfd >= 0)
+			close(dfd);
+		return 1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *sub;
+
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		sub = carb_xasprintf("%s%s%s", rel_dir, *rel_dir ? "/" : "",
+				     de->d_name);
+		n += count_dirs(root_fd, sub);
+		free(sub);
+	}
+	closedir(d);
+	return n;
+}
+
 static void log_max_watches(const struct carb_watch_rt *w, const char *dir)
 {
 	FILE *f = fopen("/proc/sys/fs/inotify/max_user_watches", "r");
@@ -59,10 +87,12 @@ static void log_max_watches(const struct carb_watch_rt *w, const char *dir)
 	}
 	carb_log(CARB_LOGL_ERROR,
 		 "watch \"%s\": out of inotify watches at %s/%s: this watch"
-		 " needs %zu or more; raise fs.inotify.max_user_watches (now"
-		 " %ld), e.g. sysctl fs.inotify.max_user_watches=%ld",
-		 w->cfg->name, w->cfg->path, dir, carb_map_count(w->dirs) + 1,
-		 max, max > 0 ? max * 2 : 524288);
+		 " needs %zu inotify watches, one per folder; raise"
+		 " fs.inotify.max_user_watches (now %ld), e.g. sysctl"
+		 " fs.inotify.max_user_watches=%ld; rescanning meanwhile",
+		 w->cfg->name, w->cfg->path, dir,
+		 w->root_fd >= 0 ? count_dirs(w->root_fd, "") : 1, max,
+		 max > 0 ? max * 2 : 524288);
 }
 
 /* Adds the inotify watch of folder rel (below w's path).  Returns false

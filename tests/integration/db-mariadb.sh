@@ -6,29 +6,11 @@
 # sources, and messages that never show the password.
 set -u
 . "$top_srcdir/tests/lib/common.sh"
-. "$top_srcdir/tests/lib/mariadb.sh"
+. "$top_srcdir/tests/lib/catalog.sh"
 . "$top_srcdir/tests/integration/db-cases.sh"
 t_setup
-mariadb_start
-
-DB_DIALECT=mariadb
-DB_PASSWORD=$MY_PASSWORD
-
-db_create() {
-	mariadb_createdb "$1"
-	DB_URL=$(mariadb_url "$1")
-}
-
-db_query() {
-	mariadb_sql "$1" "$2" >"$T/query.tsv" || return
-	tr '\t' '|' <"$T/query.tsv"
-}
-
-db_blob() {
-	printf "X'%s'" "$1"
-}
-
-unset MYSQL_PWD
+# The server (tests/lib/mariadb.sh), MYSQL_PWD unset.
+catalog_start mariadb
 db_run_common_cases
 
 # The statement API (VARBINARY, bound parameters, transactions) here.

@@ -6,29 +6,12 @@
 # password.
 set -u
 . "$top_srcdir/tests/lib/common.sh"
-. "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/catalog.sh"
 . "$top_srcdir/tests/integration/db-cases.sh"
 t_setup
-pg_start
-
-DB_DIALECT=postgresql
-DB_PASSWORD=$PG_PASSWORD
-
-db_create() {
-	pg_createdb "$1"
-	DB_URL=$(pg_url "$1")
-}
-
-db_query() {
-	pg_sql "$1" "$2"
-}
-
-db_blob() {
-	printf "'\\\\x%s'::bytea" "$1"
-}
-
-# The libpq keeps its own sources of passwords out of these cases.
-unset PGPASSWORD PGPASSFILE PGSERVICE
+# The server (tests/lib/pg.sh); libpq's own sources of passwords are kept
+# out of these cases.
+catalog_start postgresql
 db_run_common_cases
 
 # The statement API (bytea, bound parameters, transactions) on this server.

@@ -4,29 +4,11 @@
 # migrations, component counts, and SQLite's own set-up (WAL, the file).
 set -u
 . "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/catalog.sh"
 . "$top_srcdir/tests/integration/db-cases.sh"
 t_setup
-
-command -v sqlite3 >/dev/null 2>&1 || {
-	echo "FAIL: the sqlite3 client is needed (package sqlite3)" >&2
-	exit 1
-}
-
-DB_DIALECT=sqlite
-DB_PASSWORD=
-
 # Relative URLs resolve against the config file's folder.
-db_create() {
-	DB_URL="sqlite:$1.db"
-}
-
-db_query() {
-	sqlite3 -batch "$T/$1/$1.db" "$2"
-}
-
-db_blob() {
-	printf "X'%s'" "$1"
-}
+catalog_start sqlite
 
 db_run_common_cases
 db_case_usage

@@ -17,4 +17,28 @@ t_expect_status 1 "no exit() or abort() below main"
 t_run grep -nE '(^|[^_a-z.>])(printf|puts|perror)[[:space:]]*\(|fprintf[[:space:]]*\((stdout|stderr)' $below_cli
 t_expect_status 1 "nothing below the CLI prints"
 
+# Each layer has one door: code in another layer includes only that
+# header (config.h also opens its TOML parser, toml.h).  Tests may look
+# inside.
+doors='carbonation/carbonation.h util/util.h catalog/catalog.h config/config.h config/toml.h pipeline/pipeline.h cli/cli.h'
+leaks=""
+for f in $(find . -name '*.c' -o -name '*.h' | sort); do
+	layer=$(echo "$f" | cut -d/ -f2)
+	# shellcheck disable=SC2013 # header names hold no spaces
+	for inc in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f"); do
+		case $inc in
+		"$layer"/*) continue ;;
+		esac
+		case " $doors " in
+		*" $inc "*) ;;
+		*) leaks="$leaks $f:$inc" ;;
+		esac
+	done
+done
+if [ -z "$leaks" ]; then
+	t_pass "layers include each other only through their door headers"
+else
+	t_fail "headers included past their layer's door:$leaks"
+fi
+
 t_done
