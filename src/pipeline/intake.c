@@ -207,7 +207,9 @@ static int turn(struct carb_intake *in)
 
 	take_results(in);
 	next = walk_due(in, now);
-	next = min_nonzero(next, carb_settle_tick(in, now));
+	if (in->next_settle_ms > 0 && now >= in->next_settle_ms)
+		in->next_settle_ms = carb_settle_tick(in, now);
+	next = min_nonzero(next, in->next_settle_ms);
 	if (in->next_deadline_us > 0 && in->next_deadline_us <= carb_now_us())
 		carb_groups_tick(in);
 	if (commit(in) < 0)

@@ -58,6 +58,7 @@ struct carb_intake {
 	struct carb_workers *workers;
 	int done_fd;
 	int64_t next_reconcile_ms;
+	int64_t next_settle_ms;    /* no candidate is due before; 0: none */
 	int64_t next_deadline_us;  /* of a waiting group; 0: none */
 	bool in_tx;
 	size_t tx_ops;

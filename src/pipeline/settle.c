@@ -96,6 +96,12 @@ void carb_settle_observe(struct carb_intake *in, struct carb_watch_rt *w,
 		carb_map_put(w->cands, rel, len, c);
 	}
 	c->changed_ms = carb_monotonic_ms();
+	/* The loop looks at candidates only when one may be due: a burst of
+	 * thousands of files must not cost a pass over all of them per
+	 * event. */
+	if (in->next_settle_ms == 0 ||
+	    c->changed_ms + w->cfg->settle_ms < in->next_settle_ms)
+		in->next_settle_ms = c->changed_ms + w->cfg->settle_ms;
 	switch (how) {
 	case CARB_SEEN_CREATED:
 		c->created = true;
