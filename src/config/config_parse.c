@@ -195,19 +195,22 @@ static void strings_release(struct carb_config_strings *l)
 	l->count = 0;
 }
 
+/* A converted value before it is stored at its key's offset. */
+union cfg_value {
+	char *s;
+	int64_t i;
+	uint64_t u;
+	bool b;
+	int e;
+	struct carb_config_strings l;
+};
+
 /* Sets key k of obj to its default.  The table's defaults are known to be
  * valid, so parse errors cannot happen here. */
 static void apply_default(struct carb_cfg_ctx *ctx, const struct carb_cfg_key *k,
 			  void *obj)
 {
-	union {
-		char *s;
-		int64_t i;
-		uint64_t u;
-		bool b;
-		int e;
-		struct carb_config_strings l;
-	} val;
+	union cfg_value val;
 
 	memset(&val, 0, sizeof(val));
 	store_loc(k, obj, carb_cfg_loc(ctx, NULL));
@@ -429,14 +432,7 @@ static int convert_int(struct carb_cfg_ctx *ctx, const struct carb_cfg_key *k,
 static int convert(struct carb_cfg_ctx *ctx, const struct carb_cfg_key *k,
 		   const char *label, const struct carb_toml_value *v, void *obj)
 {
-	union {
-		char *s;
-		int64_t i;
-		uint64_t u;
-		bool b;
-		int e;
-		struct carb_config_strings l;
-	} val;
+	union cfg_value val;
 	const char *s;
 	int rc = 0;
 

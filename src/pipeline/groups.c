@@ -9,22 +9,13 @@
 #include "pipeline/checksum.h"
 #include "pipeline/intake_internal.h"
 
-static const char *base_of(const char *rel, size_t len, size_t *blen)
-{
-	const char *slash = memrchr(rel, '/', len);
-	const char *base = slash != NULL ? slash + 1 : rel;
-
-	*blen = len - (size_t)(base - rel);
-	return base;
-}
-
 /* Recorded sidecars that may speak for rel: NAME.sha256/.sha1/.md5 and
  * the watch's manifest in the same folder. */
 static void add_sidecars(struct carb_watch_rt *w, struct carb_job *job)
 {
 	static const char *const exts[] = { ".sha256", ".sha1", ".md5" };
 	size_t n = 0, blen, dlen;
-	const char *base = base_of(job->rel, job->rel_len, &blen);
+	const char *base = carb_name_base(job->rel, job->rel_len, &blen);
 
 	dlen = (size_t)(base - job->rel);
 	for (size_t i = 0; i < 3; i++) {
@@ -51,7 +42,7 @@ void carb_intake_submit(struct carb_intake *in, struct carb_watch_rt *w,
 {
 	struct carb_job *job = carb_xcalloc(1, sizeof(*job));
 	size_t blen;
-	const char *base = base_of(rel, len, &blen);
+	const char *base = carb_name_base(rel, len, &blen);
 
 	job->id = id;
 	job->watch = w->index;
@@ -94,7 +85,7 @@ static void recheck_targets(struct carb_intake *in, struct carb_watch_rt *w,
 			    const char *rel, size_t len)
 {
 	size_t blen, stem;
-	const char *base = base_of(rel, len, &blen);
+	const char *base = carb_name_base(rel, len, &blen);
 	struct carb_map_iter it;
 	const char *k;
 	size_t klen;
@@ -115,7 +106,7 @@ static void recheck_targets(struct carb_intake *in, struct carb_watch_rt *w,
 	while (carb_map_iter_next(&it, &k, &klen, &v)) {
 		struct carb_known *t = v;
 		size_t tb;
-		const char *tbase = base_of(k, klen, &tb);
+		const char *tbase = carb_name_base(k, klen, &tb);
 
 		if ((size_t)(tbase - k) == stem && memcmp(k, rel, stem) == 0 &&
 		    !carb_name_is_sidecar(tbase, tb, w->cfg))
@@ -267,7 +258,7 @@ static void evaluate(struct carb_intake *in, int64_t gid)
 static void group_key(const char *rel, size_t len, char **key, size_t *klen)
 {
 	size_t blen, stem;
-	const char *base = base_of(rel, len, &blen);
+	const char *base = carb_name_base(rel, len, &blen);
 
 	carb_name_split(base, blen, &stem);
 	*klen = (size_t)(base - rel) + stem;

@@ -162,6 +162,8 @@ int carb_open_beneath(int root_fd, const char *rel_dir, int flags);
 
 /* Names: the stem and extension of a base name (see README "Groups"), a
  * checksum sidecar's algorithm, and the watch's include/exclude test. */
+/* The last component of rel[0..len); *base_len receives its length. */
+const char *carb_name_base(const char *rel, size_t len, size_t *base_len);
 void carb_name_split(const char *base, size_t len, size_t *stem_len);
 bool carb_name_is_sidecar(const char *base, size_t len,
 			  const struct carb_watch_config *w);

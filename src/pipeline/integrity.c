@@ -95,9 +95,9 @@ static int read_sidecar(int root_fd, const char *rel, char **text,
 
 static const char *base_of(const char *rel)
 {
-	const char *slash = strrchr(rel, '/');
+	size_t unused;
 
-	return slash != NULL ? slash + 1 : rel;
+	return carb_name_base(rel, strlen(rel), &unused);
 }
 
 /* Collects the hashes the sidecars claim for the job's file.  Returns the

@@ -5,6 +5,15 @@
 #include "pipeline/checksum.h"
 #include "pipeline/intake_internal.h"
 
+const char *carb_name_base(const char *rel, size_t len, size_t *base_len)
+{
+	const char *slash = memrchr(rel, '/', len);
+	const char *base = slash != NULL ? slash + 1 : rel;
+
+	*base_len = len - (size_t)(base - rel);
+	return base;
+}
+
 /* The last '.' that is not the name's first byte, before end. */
 static size_t last_dot(const char *base, size_t end)
 {

@@ -191,9 +191,8 @@ static void describe(struct carb_component_new *c,
 		     const struct carb_watch_rt *w, const char *rel,
 		     size_t len, const struct stat *st)
 {
-	const char *slash = memrchr(rel, '/', len);
-	const char *base = slash != NULL ? slash + 1 : rel;
-	size_t blen = len - (size_t)(base - rel), stem_len;
+	size_t blen, stem_len;
+	const char *base = carb_name_base(rel, len, &blen);
 
 	carb_name_split(base, blen, &stem_len);
 	c->watch = w->cfg->name;

@@ -47,24 +47,39 @@ static void schedule_rescan(struct carb_watch_rt *w, int64_t delay_ms)
 		w->next_walk_ms = at;
 }
 
+/* Opens folder rel below w's root for reading, without following a
+ * symlink; NULL when it cannot (gone meanwhile). */
+static DIR *open_dir(int root_fd, const char *rel)
+{
+	int dfd = carb_open_beneath(root_fd, rel, O_RDONLY | O_DIRECTORY);
+	DIR *d;
+
+	if (dfd < 0)
+		return NULL;
+	d = fdopendir(dfd);
+	if (d == NULL)
+		close(dfd);
+	return d;
+}
+
+static bool is_dot_or_dotdot(const char *name)
+{
+	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
 /* Folders below rel_dir, itself included: what a recursive watch needs. */
 static size_t count_dirs(int root_fd, const char *rel_dir)
 {
-	int dfd = carb_open_beneath(root_fd, rel_dir, O_RDONLY | O_DIRECTORY);
+	DIR *d = open_dir(root_fd, rel_dir);
 	struct dirent *de;
 	size_t n = 1;
-	DIR *d;
 
-	if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
-		if (dfd >= 0)
-			close(dfd);
+	if (d == NULL)
 		return 1;
-	}
 	while ((de = readdir(d)) != NULL) {
 		char *sub;
 
-		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
+		if (de->d_type != DT_DIR || is_dot_or_dotdot(de->d_name))
 			continue;
 		sub = carb_xasprintf("%s%s%s", rel_dir, *rel_dir ? "/" : "",
 				     de->d_name);
@@ -207,23 +222,14 @@ static void walk_entry(struct walk *wk, int dfd, const char *dir,
 
 static void walk_dir(struct walk *wk, const char *rel, size_t len)
 {
-	int dfd = carb_open_beneath(wk->w->root_fd, rel,
-				    O_RDONLY | O_DIRECTORY);
+	DIR *d = open_dir(wk->w->root_fd, rel);
 	struct dirent *de;
-	DIR *d;
 
-	if (dfd < 0)
+	if (d == NULL)
 		return;
-	d = fdopendir(dfd);
-	if (d == NULL) {
-		close(dfd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		walk_entry(wk, dirfd(d), rel, len, de->d_name);
-	}
+	while ((de = readdir(d)) != NULL)
+		if (!is_dot_or_dotdot(de->d_name))
+			walk_entry(wk, dirfd(d), rel, len, de->d_name);
 	closedir(d);
 }
 
