@@ -221,18 +221,49 @@ struct carb_metadata_rules {
 	} loc;
 };
 
+/* Declarative rules: [[selection.rule]] and [[routing.rule]].  A rule
+ * holds when every condition it gives holds; a condition that lists values
+ * holds when any one of them does.  An empty list, or a has_ flag that is
+ * false, is a condition not given. */
+enum carb_rule_action {
+	CARB_RULE_ACCEPT,
+	CARB_RULE_REJECT,
+};
+
+struct carb_rule {
+	const char *name;             /* as written, or "selection.rule[N]" */
+	enum carb_rule_action action; /* selection rules */
+	const char *destination;      /* routing rules: a destination name */
+	struct carb_config_strings watch;      /* watch names */
+	struct carb_config_strings extension;  /* ".dat": some member's */
+	struct carb_config_strings glob;       /* fnmatch(3): some member's name */
+	bool has_min_size, has_max_size, has_complete;
+	uint64_t min_size, max_size;  /* bytes, the group's total, inclusive */
+	bool complete;
+	struct {
+		struct carb_config_loc table, name, action, destination, watch,
+			extension, glob, min_size, max_size, complete;
+	} loc;
+};
+
 struct carb_selection_rules {
 	const char *function;     /* plugin selection function, or NULL */
+	enum carb_rule_action default_action;  /* key "default" */
+	size_t nrules;
+	struct carb_rule *rules;  /* in the order written */
 	struct {
-		struct carb_config_loc table, function;
+		struct carb_config_loc table, function, default_action, rules;
 	} loc;
 };
 
 struct carb_routing_rules {
 	const char *function;     /* plugin routing function, or NULL */
 	const char *default_destination;  /* key "default": a destination name */
+	size_t nrules;
+	struct carb_rule *rules;  /* in the order written */
 	struct {
-		struct carb_config_loc table, function, default_destination;
+		struct carb_config_loc table, function, default_destination,
+			rules;
 	} loc;
 };
 
@@ -246,6 +277,41 @@ struct carb_rules {
 	struct carb_selection_rules selection;
 	struct carb_routing_rules routing;
 };
+
+/* What the declarative rules look at: one group, as the pipeline sees it. */
+struct carb_member_facts {
+	const char *name;         /* base name: bytes, not NUL-terminated,
+	                           * not necessarily UTF-8 */
+	size_t name_len;
+	const char *extension;    /* ".dat"; "" (or NULL) when none */
+	size_t ext_len;
+	uint64_t size;
+};
+
+struct carb_group_facts {
+	const char *watch;        /* the watch's name */
+	bool complete;            /* false: taken after its timeout with
+	                           * completeness.on_timeout = "process" */
+	uint64_t size;            /* the sum of the members' sizes */
+	const struct carb_member_facts *members;
+	size_t nmembers;
+};
+
+/* Whether group g is kept: the action of the first [[selection.rule]]
+ * that holds, else selection.default.  *rule (when rule is not NULL)
+ * receives the name of the deciding rule, owned by the snapshot, or NULL
+ * when selection.default decided.  selection.function is the caller's
+ * business. */
+bool carb_rules_select(const struct carb_rules *r,
+		       const struct carb_group_facts *g, const char **rule);
+/* The destination name for group g (a snapshot string): that of the first
+ * [[routing.rule]] that holds, else routing.default.  *rule as above (NULL:
+ * routing.default decided). */
+const char *carb_rules_route(const struct carb_rules *r,
+			     const struct carb_group_facts *g,
+			     const char **rule);
+/* Name as written in rules.toml ("accept", "reject"); static storage. */
+const char *carb_rule_action_name(enum carb_rule_action v);
 
 /* Loads config_path (the path as the user gave it) and its rules file.
  * Returns 0 with *out a new snapshot the caller frees with

@@ -24,6 +24,8 @@ enum carb_cfg_type {
 	CARB_CFG_STRINGS,    /* struct carb_config_strings */
 	CARB_CFG_PATHS,      /* struct carb_config_strings of absolute paths */
 	CARB_CFG_TABLE,      /* sub-tables the caller reads itself */
+	CARB_CFG_TABLES,     /* an array of tables ([[x.y]]) the caller reads
+	                      * itself */
 };
 
 struct carb_cfg_ctx;
@@ -139,6 +141,8 @@ extern const struct carb_cfg_section carb_cfg_completeness_section;
 extern const struct carb_cfg_section carb_cfg_metadata_section;
 extern const struct carb_cfg_section carb_cfg_selection_section;
 extern const struct carb_cfg_section carb_cfg_routing_section;
+extern const struct carb_cfg_section carb_cfg_selection_rule_section;
+extern const struct carb_cfg_section carb_cfg_routing_rule_section;
 
 /* Every section, config.toml's then rules.toml's, in reference order. */
 extern const struct carb_cfg_section *const carb_cfg_all_sections[];
@@ -153,12 +157,13 @@ extern const char *const carb_cfg_verifies[];
 extern const char *const carb_cfg_on_conflicts[];
 extern const char *const carb_cfg_checksum_policies[];
 extern const char *const carb_cfg_on_timeouts[];
+extern const char *const carb_cfg_rule_actions[];
 
 /* What a watch name may hold. */
 #define CARB_CFG_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
 	"0123456789_.-"
 
-/* Field checks named by the tables (config_check.c, rules_check.c). */
+/* Field checks named by the tables (config_check.c, rules_load.c). */
 void carb_cfg_check_directory(struct carb_cfg_ctx *ctx, const char *label,
 			      const void *field,
 			      const struct carb_toml_value *v);
@@ -179,6 +184,21 @@ void carb_cfg_check_database_url(struct carb_cfg_ctx *ctx, const char *label,
 				 const void *field,
 				 const struct carb_toml_value *v);
 void carb_cfg_check_extensions(struct carb_cfg_ctx *ctx, const char *label,
+			       const void *field,
+			       const struct carb_toml_value *v);
+/* The conditions of [[selection.rule]] and [[routing.rule]]: names of
+ * [[watch]] in the config, extensions, globs on a base name; none may be
+ * an empty list. */
+void carb_cfg_check_rule_name(struct carb_cfg_ctx *ctx, const char *label,
+			      const void *field,
+			      const struct carb_toml_value *v);
+void carb_cfg_check_rule_watches(struct carb_cfg_ctx *ctx, const char *label,
+				 const void *field,
+				 const struct carb_toml_value *v);
+void carb_cfg_check_rule_extensions(struct carb_cfg_ctx *ctx,
+				    const char *label, const void *field,
+				    const struct carb_toml_value *v);
+void carb_cfg_check_rule_globs(struct carb_cfg_ctx *ctx, const char *label,
 			       const void *field,
 			       const struct carb_toml_value *v);
 

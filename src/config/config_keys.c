@@ -50,6 +50,9 @@ static void type_text(const struct carb_cfg_key *k, struct carb_buf *b)
 	case CARB_CFG_TABLE:
 		carb_buf_adds(b, "tables");
 		break;
+	case CARB_CFG_TABLES:
+		carb_buf_adds(b, "array of tables");
+		break;
 	}
 }
 

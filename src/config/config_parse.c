@@ -146,6 +146,7 @@ static size_t value_size(enum carb_cfg_type t)
 	case CARB_CFG_PATHS:
 		return sizeof(struct carb_config_strings);
 	case CARB_CFG_TABLE:
+	case CARB_CFG_TABLES:
 		break;
 	}
 	return 0;
@@ -247,6 +248,7 @@ static void apply_default(struct carb_cfg_ctx *ctx, const struct carb_cfg_key *k
 				    : carb_xstrdup(k->def_list[i]));
 		break;
 	case CARB_CFG_TABLE:
+	case CARB_CFG_TABLES:
 		return;
 	}
 	store(k, obj, &val);
@@ -427,6 +429,24 @@ static int convert_int(struct carb_cfg_ctx *ctx, const struct carb_cfg_key *k,
 	return 0;
 }
 
+/* Only the array is checked here: its tables are the caller's to read,
+ * each against a section of its own. */
+static int convert_tables(struct carb_cfg_ctx *ctx, const struct carb_cfg_key *k,
+			  const char *label, const struct carb_toml_value *v,
+			  void *obj)
+{
+	char *expected;
+
+	if (carb_toml_type(v) != CARB_TOML_ARRAY) {
+		expected = carb_xasprintf("array of tables ([[%s]])", label);
+		carb_cfg_type_error(ctx, label, expected, v);
+		free(expected);
+		return -1;
+	}
+	store_loc(k, obj, carb_cfg_loc(ctx, v));
+	return 0;
+}
+
 /* Converts v for key k and stores it in obj.  Returns 0, or -1 when it
  * reported a problem and stored nothing. */
 static int convert(struct carb_cfg_ctx *ctx, const struct carb_cfg_key *k,
@@ -482,6 +502,8 @@ static int convert(struct carb_cfg_ctx *ctx, const struct carb_cfg_key *k,
 		}
 		store_loc(k, obj, carb_cfg_loc(ctx, v));
 		return 0;
+	case CARB_CFG_TABLES:
+		return convert_tables(ctx, k, label, v, obj);
 	}
 	if (rc != 0)
 		return -1;
@@ -599,6 +621,7 @@ void carb_cfg_copy_value(const struct carb_cfg_key *k, void *dst,
 		store(k, dst, &list);
 		break;
 	case CARB_CFG_TABLE:
+	case CARB_CFG_TABLES:
 		break;
 	default:
 		store(k, dst, (const char *)src + k->off);

@@ -244,7 +244,9 @@ const struct carb_cfg_section *const carb_cfg_all_sections[] = {
 	&carb_cfg_completeness_section,
 	&carb_cfg_metadata_section,
 	&carb_cfg_selection_section,
+	&carb_cfg_selection_rule_section,
 	&carb_cfg_routing_section,
+	&carb_cfg_routing_rule_section,
 };
 const size_t carb_cfg_all_sections_count = NKEYS(carb_cfg_all_sections);
 

@@ -1,5 +1,7 @@
 /* Loading rules.toml and checking it against the config it serves: the
- * destinations it routes to and the plugin its functions come from. */
+ * watches and destinations it names and the plugin its functions come
+ * from. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,36 +42,124 @@ void carb_cfg_check_extensions(struct carb_cfg_ctx *ctx, const char *label,
 	}
 }
 
-static void check_destination(struct carb_cfg_ctx *ctx,
-			      const struct carb_rules *rules,
-			      const struct carb_config *cfg)
+/* "LABEL: "NAME" is not a WHAT (did you mean ...? valid: ...)", the valid
+ * names being names[0..n). */
+static void report_unknown_name(struct carb_cfg_ctx *ctx, int line, int column,
+				const char *label, const char *name,
+				const char *what, const char *const *names,
+				size_t n)
 {
-	const struct carb_config_loc *at = &rules->routing.loc.default_destination;
-	const char *name = rules->routing.default_destination;
-	size_t n = carb_config_destination_count(cfg);
-	const char **names;
-	const char *hint;
+	const char *hint = carb_suggest(name, names, n);
 	struct carb_buf b;
 
-	if (name == NULL || carb_config_destination_find(cfg, name) != NULL)
+	carb_buf_init(&b);
+	carb_buf_adds(&b, "");
+	for (size_t i = 0; i < n; i++)
+		carb_buf_addf(&b, "%s\"%s\"", i ? ", " : "", names[i]);
+	if (n == 0)
+		carb_cfg_error(ctx, line, column, "%s: \"%s\" is not a %s (none is configured)",
+			       label, name, what);
+	else if (hint != NULL)
+		carb_cfg_error(ctx, line, column, "%s: \"%s\" is not a %s (did you mean \"%s\"? valid: %s)",
+			       label, name, what, hint, b.data);
+	else
+		carb_cfg_error(ctx, line, column, "%s: \"%s\" is not a %s (valid: %s)",
+			       label, name, what, b.data);
+	carb_buf_release(&b);
+}
+
+static void check_destination(struct carb_cfg_ctx *ctx, const char *label,
+			      const char *name,
+			      const struct carb_config_loc *at)
+{
+	size_t n = carb_config_destination_count(ctx->cfg);
+	const char **names;
+
+	if (name == NULL || carb_config_destination_find(ctx->cfg, name) != NULL)
 		return;
 	names = carb_xcalloc(n, sizeof(*names));
-	carb_buf_init(&b);
-	for (size_t i = 0; i < n; i++) {
-		names[i] = carb_config_destination(cfg, i)->name;
-		carb_buf_addf(&b, "%s\"%s\"", i ? ", " : "", names[i]);
-	}
-	hint = carb_suggest(name, names, n);
-	if (hint != NULL)
-		carb_cfg_error(ctx, at->line, at->column,
-			       "routing.default: \"%s\" is not a destination (did you mean \"%s\"? valid: %s)",
-			       name, hint, b.data);
-	else
-		carb_cfg_error(ctx, at->line, at->column,
-			       "routing.default: \"%s\" is not a destination (valid: %s)",
-			       name, b.data);
-	carb_buf_release(&b);
+	for (size_t i = 0; i < n; i++)
+		names[i] = carb_config_destination(ctx->cfg, i)->name;
+	report_unknown_name(ctx, at->line, at->column, label, name,
+			    "destination", names, n);
 	free(names);
+}
+
+void carb_cfg_check_rule_name(struct carb_cfg_ctx *ctx, const char *label,
+			      const void *field,
+			      const struct carb_toml_value *v)
+{
+	const char *name;
+
+	memcpy(&name, field, sizeof(name));
+	if (*name == '\0')
+		carb_cfg_error_at(ctx, v, "%s: empty name", label);
+}
+
+/* An empty list would make a rule that can never match, which is never
+ * what was meant. */
+static bool check_nonempty(struct carb_cfg_ctx *ctx, const char *label,
+			   const struct carb_config_strings *l,
+			   const struct carb_toml_value *v)
+{
+	if (l->count > 0)
+		return true;
+	carb_cfg_error_at(ctx, v, "%s: empty list (no group could match; leave the key out to match any)",
+			  label);
+	return false;
+}
+
+void carb_cfg_check_rule_watches(struct carb_cfg_ctx *ctx, const char *label,
+				 const void *field,
+				 const struct carb_toml_value *v)
+{
+	const struct carb_config_strings *l = field;
+	size_t n = carb_config_watch_count(ctx->cfg);
+	const char **names;
+
+	if (!check_nonempty(ctx, label, l, v))
+		return;
+	names = carb_xcalloc(n ? n : 1, sizeof(*names));
+	for (size_t i = 0; i < n; i++)
+		names[i] = carb_config_watch(ctx->cfg, i)->name;
+	for (size_t i = 0; i < l->count; i++) {
+		const struct carb_toml_value *item = carb_toml_array_get(v, i);
+		char *item_label;
+
+		if (carb_config_watch_find(ctx->cfg, l->items[i]) != NULL)
+			continue;
+		item_label = carb_xasprintf("%s[%zu]", label, i);
+		report_unknown_name(ctx, carb_toml_line(item),
+				    carb_toml_column(item), item_label,
+				    l->items[i], "watch", names, n);
+		free(item_label);
+	}
+	free(names);
+}
+
+void carb_cfg_check_rule_extensions(struct carb_cfg_ctx *ctx,
+				    const char *label, const void *field,
+				    const struct carb_toml_value *v)
+{
+	if (check_nonempty(ctx, label, field, v))
+		carb_cfg_check_extensions(ctx, label, field, v);
+}
+
+/* Globs match a base name, which never holds a "/". */
+void carb_cfg_check_rule_globs(struct carb_cfg_ctx *ctx, const char *label,
+			       const void *field,
+			       const struct carb_toml_value *v)
+{
+	const struct carb_config_strings *l = field;
+
+	if (!check_nonempty(ctx, label, l, v))
+		return;
+	carb_cfg_check_globs(ctx, label, field, v);
+	for (size_t i = 0; i < l->count; i++)
+		if (strchr(l->items[i], '/') != NULL)
+			carb_cfg_error_at(ctx, carb_toml_array_get(v, i),
+					  "%s[%zu]: \"%s\" can never match a file name (it contains \"/\")",
+					  label, i, l->items[i]);
 }
 
 /* Plugin functions are only resolved once the plugin is loaded, which this
@@ -116,6 +206,132 @@ static void check_extension_overlap(struct carb_cfg_ctx *ctx,
 					       c->optional.items[i]);
 }
 
+/* The written form of a size, for messages. */
+static void size_text(const struct carb_toml_value *v, char *buf, size_t size)
+{
+	if (carb_toml_type(v) == CARB_TOML_STRING)
+		snprintf(buf, size, "\"%s\"", carb_toml_string(v, NULL));
+	else
+		snprintf(buf, size, "%lld", (long long)carb_toml_int(v));
+}
+
+static void check_size_range(struct carb_cfg_ctx *ctx, const char *label,
+			     const struct carb_rule *r,
+			     const struct carb_toml_value *t)
+{
+	char lo[64], hi[64];
+
+	if (!r->has_min_size || !r->has_max_size || r->min_size <= r->max_size)
+		return;
+	size_text(carb_toml_table_get(t, "min_size"), lo, sizeof(lo));
+	size_text(carb_toml_table_get(t, "max_size"), hi, sizeof(hi));
+	carb_cfg_error(ctx, r->loc.max_size.line, r->loc.max_size.column,
+		       "%s.max_size: %s is less than min_size %s", label, hi, lo);
+}
+
+/* One [[selection.rule]] or [[routing.rule]]; label is "selection.rule[N]",
+ * also the name of a rule that has none. */
+static void load_rule(struct carb_cfg_ctx *ctx,
+		      const struct carb_cfg_section *sec,
+		      const struct carb_toml_value *t, const char *label,
+		      struct carb_rule *r)
+{
+	char *prefix = carb_xasprintf("%s.", label);
+	char *dest_label = carb_xasprintf("%sdestination", prefix);
+
+	carb_cfg_parse_section(ctx, sec, t, prefix, label, r);
+	r->loc.table = carb_cfg_loc(ctx, t);
+	if (r->name == NULL)
+		r->name = carb_xstrdup(label);
+	r->has_min_size = r->loc.min_size.line > 0;
+	r->has_max_size = r->loc.max_size.line > 0;
+	r->has_complete = r->loc.complete.line > 0;
+	check_size_range(ctx, label, r, t);
+	check_destination(ctx, dest_label, r->destination, &r->loc.destination);
+	free(dest_label);
+	free(prefix);
+}
+
+/* Names tell in a reason which rule decided, so two rules may not share
+ * one. */
+static void check_rule_names(struct carb_cfg_ctx *ctx,
+			     const struct carb_cfg_section *sec,
+			     const struct carb_rule *rules, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		const struct carb_config_loc *at = rules[i].loc.name.line > 0
+			? &rules[i].loc.name : &rules[i].loc.table;
+
+		for (size_t j = 0; j < i; j++) {
+			const struct carb_config_loc *first =
+				rules[j].loc.name.line > 0
+				? &rules[j].loc.name : &rules[j].loc.table;
+
+			if (strcmp(rules[i].name, rules[j].name) != 0)
+				continue;
+			carb_cfg_error(ctx, at->line, at->column,
+				       "%s[%zu].name: duplicate name \"%s\" (first defined at %s:%d:%d)",
+				       sec->name, i, rules[i].name, ctx->file,
+				       first->line, first->column);
+			break;
+		}
+	}
+}
+
+/* The [[TABLE.rule]] array of root; a value of another type was reported
+ * with its section. */
+static const struct carb_toml_value *rule_array(
+	const struct carb_toml_value *root, const char *table)
+{
+	const struct carb_toml_value *t = carb_toml_table_get(root, table);
+	const struct carb_toml_value *arr;
+
+	if (t == NULL || carb_toml_type(t) != CARB_TOML_TABLE)
+		return NULL;
+	arr = carb_toml_table_get(t, "rule");
+	if (arr == NULL || carb_toml_type(arr) != CARB_TOML_ARRAY)
+		return NULL;
+	return arr;
+}
+
+static void load_rule_list(struct carb_cfg_ctx *ctx,
+			   const struct carb_toml_value *root,
+			   const char *table,
+			   const struct carb_cfg_section *sec,
+			   size_t *nrules, struct carb_rule **rules)
+{
+	const struct carb_toml_value *arr = rule_array(root, table);
+	size_t n;
+
+	if (arr == NULL)
+		return;
+	n = carb_toml_array_count(arr);
+	*rules = carb_xcalloc(n ? n : 1, sizeof(**rules));
+	for (size_t i = 0; i < n; i++) {
+		const struct carb_toml_value *t = carb_toml_array_get(arr, i);
+		char *label = carb_xasprintf("%s[%zu]", sec->name, i);
+
+		if (carb_toml_type(t) != CARB_TOML_TABLE)
+			carb_cfg_type_error(ctx, label, "table", t);
+		else
+			load_rule(ctx, sec, t, label, &(*rules)[(*nrules)++]);
+		free(label);
+	}
+	/* with an element skipped, indices in messages would be off */
+	if (*nrules == n)
+		check_rule_names(ctx, sec, *rules, n);
+}
+
+static void release_rule_list(const struct carb_cfg_section *sec,
+			      size_t *nrules, struct carb_rule **rules)
+{
+	for (size_t i = 0; i < *nrules; i++)
+		carb_cfg_release_section(sec, &(*rules)[i]);
+	free(*rules);
+	*rules = NULL;
+	*nrules = 0;
+}
+
 void carb_rules_load(struct carb_rules *rules, const char *path,
 		     const char *display, bool must_exist,
 		     const struct carb_config *cfg, struct carb_diags *diags)
@@ -152,14 +368,28 @@ void carb_rules_load(struct carb_rules *rules, const char *path,
 		memcpy((char *)rules + rules_sections[i].loc_off, &loc, sizeof(loc));
 		free(prefix);
 	}
+	if (root != NULL) {
+		load_rule_list(&ctx, root, "selection",
+			       &carb_cfg_selection_rule_section,
+			       &rules->selection.nrules, &rules->selection.rules);
+		load_rule_list(&ctx, root, "routing",
+			       &carb_cfg_routing_rule_section,
+			       &rules->routing.nrules, &rules->routing.rules);
+	}
 	carb_toml_free(&root);
 	check_extension_overlap(&ctx, &rules->completeness);
-	check_destination(&ctx, rules, cfg);
+	check_destination(&ctx, "routing.default",
+			  rules->routing.default_destination,
+			  &rules->routing.loc.default_destination);
 	check_plugin_names(&ctx, rules, cfg);
 }
 
 void carb_rules_release(struct carb_rules *rules)
 {
+	release_rule_list(&carb_cfg_selection_rule_section,
+			  &rules->selection.nrules, &rules->selection.rules);
+	release_rule_list(&carb_cfg_routing_rule_section,
+			  &rules->routing.nrules, &rules->routing.rules);
 	for (size_t i = 0; i < NRULES_SECTIONS; i++)
 		carb_cfg_release_section(rules_sections[i].sec,
 					 (char *)rules + rules_sections[i].off);

@@ -199,6 +199,55 @@ t_run "$CARB" check rules bad-rules.toml
 t_expect_status 2 "check rules with a bad file exits 2"
 t_expect_err 'bad-rules.toml:2:11: routing.default: "fast" is not a destination (valid: "default")' "routing to an unknown destination"
 
+# Declarative rules: every problem at its place, against config.toml's
+# watches and destinations.
+conf "$base"
+printf '[[selection.rule]]\naction = "reject"\nwatch = ["incomng"]\n' >rules.toml
+t_run "$CARB" -c config.toml check config
+t_expect_status 2 "a rule naming an unknown watch exits 2"
+t_expect_err 'rules.toml:3:10: selection.rule[0].watch[0]: "incomng" is not a watch (did you mean "incoming"? valid: "incoming")' "unknown watch in a rule, with a suggestion"
+
+printf '[[routing.rule]]\ndestination = "default"\nmin_size = "2MiB"\nmax_size = "1MiB"\nextention = [".bak"]\n' >rules.toml
+t_run "$CARB" -c config.toml check config
+t_expect_status 2 "a routing rule with min_size above max_size exits 2"
+t_expect_err 'rules.toml:4:12: routing.rule[0].max_size: "1MiB" is less than min_size "2MiB"' "min_size above max_size"
+t_expect_err 'rules.toml:5:1: unknown key "extention" in routing.rule[0] (did you mean "extension"?)' "unknown key in a rule, with a suggestion"
+
+printf '[selection]\nrule = 5\n' >rules.toml
+t_run "$CARB" -c config.toml check config
+t_expect_status 2 "rules that are not an array of tables exit 2"
+t_expect_err 'rules.toml:2:8: selection.rule: expected array of tables ([[selection.rule]]), got integer 5' "rule = 5 is a type error"
+rm rules.toml
+
+cat >decl-rules.toml <<'EOF'
+[selection]
+default = "reject"
+
+[[selection.rule]]
+name = "no backups"
+action = "reject"
+extension = [".bak"]
+glob = ["*.tmp", "~*"]
+
+[[selection.rule]]
+action = "accept"
+watch = ["incoming"]
+max_size = "10GiB"
+complete = true
+
+[[routing.rule]]
+destination = "default"
+min_size = "1KiB"
+EOF
+t_run "$CARB" check rules decl-rules.toml
+t_expect_status 0 "check rules accepts valid selection and routing rules"
+t_expect_out "rules:    $T/c/decl-rules.toml" "check rules names the file with rules"
+
+printf '[[routing.rule]]\nname = "big"\ndestination = "bulk"\n' >bad-rules.toml
+t_run "$CARB" check rules bad-rules.toml
+t_expect_status 2 "check rules with a rule routing nowhere exits 2"
+t_expect_err 'bad-rules.toml:3:15: routing.rule[0].destination: "bulk" is not a destination (valid: "default")' "a rule routing to an unknown destination"
+
 t_run "$CARB" check rules
 t_expect_status 2 "check rules without FILE exits 2"
 
