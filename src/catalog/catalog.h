@@ -289,7 +289,7 @@ void carb_status_counts_free(struct carb_status_count **counts, size_t n);
 
 /* Prepares sql and binds its parameters from the variadic arguments, one
  * per letter of spec: 'i' int64_t, 't' const char * (NULL binds NULL),
- * 'b' const void * then size_t (a blob), 'n' nothing (binds NULL).  *out
+ * 'b' const void * then size_t (a blob; a NULL pointer binds NULL), 'n' nothing (binds NULL).  *out
  * as carb_stmt_prepare. */
 int carb_stmt_preparef(struct carb_catalog *cat, struct carb_stmt **out,
 		       struct carb_error *err, const char *sql,
@@ -316,6 +316,11 @@ struct carb_component_row {
 	const char *status;
 	int64_t file_id;          /* 0: in no group yet */
 	bool late;
+	const char *content_hash; /* NULL until integrity passed */
+	int64_t attempts;
+	const char *archive_destination;  /* NULL until routed */
+	const char *archive_path;         /* NULL until routed */
+	size_t archive_path_len;
 };
 
 typedef int (*carb_component_cb)(void *ctx, const struct carb_component_row *r,
@@ -327,6 +332,13 @@ typedef int (*carb_component_cb)(void *ctx, const struct carb_component_row *r,
 int carb_components_each(struct carb_catalog *cat, const char *watch,
 			 const char *status, carb_component_cb cb, void *ctx,
 			 struct carb_error *err);
+/* Component id through cb (not called when there is none). */
+int carb_component_get(struct carb_catalog *cat, int64_t id,
+		       carb_component_cb cb, void *ctx, struct carb_error *err);
+/* Steps st (a SELECT of the component columns, see catalog/intake.c)
+ * through cb and finalizes it. */
+int carb_component_rows(struct carb_stmt *st, carb_component_cb cb, void *ctx,
+			struct carb_error *err);
 /* The members of group file_id. */
 int carb_group_members_each(struct carb_catalog *cat, int64_t file_id,
 			    carb_component_cb cb, void *ctx,
@@ -397,12 +409,95 @@ int carb_group_set(struct carb_catalog *cat, int64_t id,
 		   const char *old_status, const char *new_status,
 		   bool complete, const char *missing, bool *changed,
 		   struct carb_error *err);
-/* Ids of WAITING groups whose deadline is at or before now_us, oldest
- * deadline first, at most max. *ids is new, the caller frees it. */
-int carb_groups_due(struct carb_catalog *cat, int64_t now_us, size_t max,
-		    int64_t **ids, size_t *n, struct carb_error *err);
+/* Ids of the watch's WAITING groups whose deadline is at or before
+ * now_us, oldest deadline first, at most max. *ids is new, the caller
+ * frees it. */
+int carb_groups_due(struct carb_catalog *cat, const char *watch,
+		    int64_t now_us, size_t max, int64_t **ids, size_t *n,
+		    struct carb_error *err);
 /* The next deadline of a WAITING group; 0 when none. */
 int carb_groups_next_deadline(struct carb_catalog *cat, int64_t *at,
 			      struct carb_error *err);
+
+/* ---- archiving -------------------------------------------------------- */
+
+/* A group row as archiving needs it; strings owned, released with
+ * carb_group_info_release. */
+struct carb_group_info {
+	int64_t id;
+	char *watch;
+	char *key;                /* bytes; NUL-terminated for convenience */
+	size_t key_len;
+	bool complete;
+	int64_t completed_at;
+	char status[24];
+	char *destination;        /* NULL until routed */
+};
+int carb_group_get(struct carb_catalog *cat, int64_t id,
+		   struct carb_group_info *g, bool *found,
+		   struct carb_error *err);
+void carb_group_info_release(struct carb_group_info *g);
+
+/* Group old_status -> new_status, recording its destination (NULL keeps
+ * it) and reason (NULL clears it). */
+int carb_group_route(struct carb_catalog *cat, int64_t id,
+		     const char *old_status, const char *new_status,
+		     const char *destination, const char *reason,
+		     bool *changed, struct carb_error *err);
+/* How many members of group id have each status; *out as
+ * carb_catalog_count_components (only the statuses present). */
+int carb_group_member_counts(struct carb_catalog *cat, int64_t id,
+			     struct carb_status_count **out, size_t *n,
+			     struct carb_error *err);
+
+/* old_status -> ARCHIVING, with the destination and the planned path
+ * (relative to archive.base_path).  Committed before any file moves. */
+int carb_component_archiving(struct carb_catalog *cat, int64_t id,
+			     const char *old_status, const char *destination,
+			     const char *path, size_t path_len, bool *changed,
+			     struct carb_error *err);
+
+/* The outcome of a placement (or a duplicate): new_status ARCHIVED or
+ * DUPLICATE, where the file is, its version, and the symlink target. */
+struct carb_archived {
+	const char *old_status;
+	const char *new_status;
+	const char *path;
+	size_t path_len;
+	int64_t version;
+	const char *target;       /* NULL unless symlink mode */
+	const char *reason;       /* NULL: none */
+};
+int carb_component_archived(struct carb_catalog *cat, int64_t id,
+			    const struct carb_archived *a, bool *changed,
+			    struct carb_error *err);
+/* ARCHIVING -> RETRY_PENDING (next_retry_at > 0) or FAILED, counting
+ * the attempt. */
+int carb_component_attempt_failed(struct carb_catalog *cat, int64_t id,
+				  const char *new_status, const char *reason,
+				  int64_t next_retry_at, bool *changed,
+				  struct carb_error *err);
+/* The newest ARCHIVED generation of (watch, rel) with content hash; *id
+ * 0 when there is none, else *path (new string, caller frees) is where
+ * it was archived. */
+int carb_component_find_archived(struct carb_catalog *cat, const char *watch,
+				 const char *rel, size_t rel_len,
+				 const char *hash, int64_t *id, char **path,
+				 size_t *path_len, struct carb_error *err);
+/* Ids (at most max, oldest first; *ids a new array the caller frees) of
+ * the watch's components with status, and when due_us > 0 only those
+ * whose next_retry_at is at or before it. */
+int carb_components_with_status(struct carb_catalog *cat, const char *watch,
+				const char *status, int64_t due_us, size_t max,
+				int64_t **ids, size_t *n,
+				struct carb_error *err);
+/* The same for groups (files rows). */
+int carb_groups_with_status(struct carb_catalog *cat, const char *watch,
+			    const char *status, size_t max, int64_t **ids,
+			    size_t *n, struct carb_error *err);
+/* The earliest next_retry_at of the watch's RETRY_PENDING components; 0
+ * when none waits. */
+int carb_components_next_retry(struct carb_catalog *cat, const char *watch,
+			       int64_t *at, struct carb_error *err);
 
 #endif

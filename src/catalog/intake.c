@@ -10,7 +10,8 @@
 
 #define COMPONENT_COLUMNS \
 	"id, watch, rel_path, extension, generation, size, mtime, device," \
-	" inode, status, file_id, late"
+	" inode, status, file_id, late, content_hash, attempts," \
+	" archive_destination, archive_path"
 
 static void read_component(struct carb_stmt *st,
 			   struct carb_component_row *r)
@@ -27,14 +28,29 @@ static void read_component(struct carb_stmt *st,
 	r->status = carb_stmt_column_text(st, 9);
 	r->file_id = carb_stmt_column_int64(st, 10);
 	r->late = carb_stmt_column_int64(st, 11) != 0;
+	r->content_hash = carb_stmt_column_text(st, 12);
+	r->attempts = carb_stmt_column_int64(st, 13);
+	r->archive_destination = carb_stmt_column_text(st, 14);
+	r->archive_path = carb_stmt_column_blob(st, 15, &r->archive_path_len);
 	if (r->rel_path == NULL)
 		r->rel_path = "";
 	if (r->extension == NULL)
 		r->extension = "";
 }
 
-static int each_row(struct carb_stmt *st, carb_component_cb cb, void *ctx,
-		    struct carb_error *err)
+int carb_component_get(struct carb_catalog *cat, int64_t id,
+		       carb_component_cb cb, void *ctx, struct carb_error *err)
+{
+	struct carb_stmt *st;
+
+	if (carb_stmt_preparef(cat, &st, err, "SELECT " COMPONENT_COLUMNS
+			       " FROM components WHERE id = ?", "i", id) < 0)
+		return -1;
+	return carb_component_rows(st, cb, ctx, err);
+}
+
+int carb_component_rows(struct carb_stmt *st, carb_component_cb cb, void *ctx,
+			struct carb_error *err)
 {
 	struct carb_component_row r;
 	int rc;
@@ -68,7 +84,7 @@ int carb_components_each(struct carb_catalog *cat, const char *watch,
 			"SELECT " COMPONENT_COLUMNS " FROM components"
 			" WHERE watch = ? ORDER BY rel_path, generation DESC",
 			"t", watch);
-	return rc < 0 ? -1 : each_row(st, cb, ctx, err);
+	return rc < 0 ? -1 : carb_component_rows(st, cb, ctx, err);
 }
 
 int carb_group_members_each(struct carb_catalog *cat, int64_t file_id,
@@ -81,7 +97,7 @@ int carb_group_members_each(struct carb_catalog *cat, int64_t file_id,
 			"SELECT " COMPONENT_COLUMNS " FROM components"
 			" WHERE file_id = ? ORDER BY id", "i", file_id) < 0)
 		return -1;
-	return each_row(st, cb, ctx, err);
+	return carb_component_rows(st, cb, ctx, err);
 }
 
 /* INSERT ... RETURNING works on all three: SQLite 3.35, PostgreSQL,
@@ -247,8 +263,9 @@ int carb_group_set(struct carb_catalog *cat, int64_t id,
 	return 0;
 }
 
-int carb_groups_due(struct carb_catalog *cat, int64_t now_us, size_t max,
-		    int64_t **ids, size_t *n, struct carb_error *err)
+int carb_groups_due(struct carb_catalog *cat, const char *watch,
+		    int64_t now_us, size_t max, int64_t **ids, size_t *n,
+		    struct carb_error *err)
 {
 	struct carb_stmt *st;
 	int rc = 0;
@@ -256,9 +273,10 @@ int carb_groups_due(struct carb_catalog *cat, int64_t now_us, size_t max,
 	*ids = NULL;
 	*n = 0;
 	if (carb_stmt_preparef(cat, &st, err,
-			"SELECT id FROM files WHERE status = 'WAITING'"
+			"SELECT id FROM files WHERE watch = ?"
+			" AND status = 'WAITING'"
 			" AND deadline_at IS NOT NULL AND deadline_at <= ?"
-			" ORDER BY deadline_at, id", "i", now_us) < 0)
+			" ORDER BY deadline_at, id", "ti", watch, now_us) < 0)
 		return -1;
 	while (*n < max && (rc = carb_stmt_step(st, err)) == CARB_STEP_ROW) {
 		*ids = carb_xrealloc(*ids, (*n + 1) * sizeof(**ids));

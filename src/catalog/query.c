@@ -23,7 +23,9 @@ static int bind_args(struct carb_stmt *st, const char *spec, va_list ap,
 			const void *data = va_arg(ap, const void *);
 			size_t len = va_arg(ap, size_t);
 
-			rc = carb_stmt_bind_blob(st, idx, data, len, err);
+			rc = data != NULL
+				? carb_stmt_bind_blob(st, idx, data, len, err)
+				: carb_stmt_bind_null(st, idx, err);
 			break;
 		}
 		case 'n':

@@ -17,15 +17,23 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: carbonation [-c FILE] run\n"
+		"usage: carbonation [-c FILE] run [--once] [--dry-run]\n"
 		"\n"
 		"Watch every [[watch]] folder, record each delivered file in the\n"
-		"catalog once it has settled, check its integrity and group it\n"
-		"with the files of the same stem.  Runs until SIGTERM or SIGINT,\n"
-		"then commits and exits 0.  The catalog must exist and be up to\n"
-		"date (carbonation db init / db upgrade).\n"
+		"catalog once it has settled, check its integrity, group it with\n"
+		"the files of the same stem, select, route and archive it.  Runs\n"
+		"until SIGTERM or SIGINT, lets archives in flight finish, commits\n"
+		"and exits 0.  The catalog must exist and be up to date\n"
+		"(carbonation db init / db upgrade).\n"
 		"\n"
 		"options:\n"
+		"  --once       walk the watches once, process everything ready\n"
+		"               (due retries too), wait for it, exit: 0, or 1 when\n"
+		"               a file failed in this run; watches a running\n"
+		"               service holds are skipped\n"
+		"  --dry-run    like --once, but only log each decision (status,\n"
+		"               destination path): the catalog and the disk stay\n"
+		"               as they were\n"
 		"  -h, --help   show this help\n");
 }
 
@@ -91,7 +99,8 @@ static int stop_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static int serve(struct carb_config *cfg, struct carb_catalog *cat)
+static int serve(struct carb_config *cfg, struct carb_catalog *cat,
+		 const struct carb_run_options *opts)
 {
 	struct carb_intake *in = NULL;
 	struct carb_error err = { 0 };
@@ -106,10 +115,15 @@ static int serve(struct carb_config *cfg, struct carb_catalog *cat)
 		close(sfd);
 		return CARB_EXIT_FAIL;
 	}
-	if (carb_intake_open(cfg, cat, &in, &err) < 0 ||
+	if (carb_intake_open(cfg, cat, opts, &in, &err) < 0 ||
 	    carb_intake_run(in, sfd, &err) < 0) {
 		carb_log(CARB_LOGL_ERROR, "%s", err.msg);
 		carb_cli_errorf("run: %s", err.msg);
+		rc = CARB_EXIT_FAIL;
+	} else if (opts->once && carb_intake_failures(in) > 0) {
+		carb_cli_errorf("run: %zu file%s failed in this run (see the log"
+				" and the catalog)", carb_intake_failures(in),
+				carb_intake_failures(in) == 1 ? "" : "s");
 		rc = CARB_EXIT_FAIL;
 	}
 	carb_intake_close(&in);
@@ -123,9 +137,13 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const known[] = { "--help", NULL };
+	static const char *const known[] = { "--help", "--once", "--dry-run",
+					     NULL };
+	struct carb_run_options ro = { false, false };
 	struct carb_config *cfg = NULL;
 	struct carb_catalog *cat = NULL;
 	int c, rc;
@@ -137,6 +155,11 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 			usage(stdout);
 			return CARB_EXIT_OK;
 		}
+		if (c == 'o' || c == 'n') {
+			ro.once = true;
+			ro.dry_run |= c == 'n';
+			continue;
+		}
 		return carb_cli_unknown_option("run", argv[optind - 1], known);
 	}
 	if (optind < argc) {
@@ -146,7 +169,7 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 	rc = carb_cli_open_catalog(cli, false, &cfg, &cat);
 	if (rc >= 0)
 		return rc;
-	rc = check_schema(cat) < 0 ? CARB_EXIT_FAIL : serve(cfg, cat);
+	rc = check_schema(cat) < 0 ? CARB_EXIT_FAIL : serve(cfg, cat, &ro);
 	carb_catalog_close(&cat);
 	carb_config_free(&cfg);
 	return rc;

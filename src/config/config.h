@@ -369,6 +369,10 @@ const struct carb_destination_config *carb_config_destination_find(
 
 const struct carb_rules *carb_config_rules(const struct carb_config *cfg);
 
+/* The path template variables the core provides ({watch}, {yyyy}...),
+ * NULL-terminated. */
+extern const char *const carb_template_vars[];
+
 /* Writes a duration the way an operator would: "30s", "1h30m", "250ms",
  * "0s".  Returns buf. */
 char *carb_config_format_duration(int64_t ms, char *buf, size_t size);

@@ -226,6 +226,78 @@ void carb_cfg_check_watches(struct carb_cfg_ctx *ctx,
 }
 
 /* The archive's retry schedule, and a password given twice. */
+/* Hard links cannot cross filesystems: a hardlink destination on
+ * another filesystem than a watch is refused now, not file by file,
+ * unless copying instead is allowed. */
+static void check_hardlinks(struct carb_cfg_ctx *ctx,
+			    const struct carb_config *cfg)
+{
+	const struct carb_archive_config *ar = carb_config_archive(cfg);
+	struct stat base, ws;
+
+	if (ar->hardlink_fallback || ar->base_path == NULL ||
+	    stat(ar->base_path, &base) < 0)
+		return;
+	for (size_t d = 0; d < carb_config_destination_count(cfg); d++) {
+		const struct carb_destination_config *dc =
+			carb_config_destination(cfg, d);
+		const struct carb_config_loc *at = dc->loc.mode.line > 0
+			? &dc->loc.mode : &ar->loc.table;
+
+		if (dc->mode != CARB_ARCHIVE_HARDLINK)
+			continue;
+		for (size_t i = 0; i < carb_config_watch_count(cfg); i++) {
+			const struct carb_watch_config *w = carb_config_watch(cfg, i);
+
+			if (w->path != NULL && stat(w->path, &ws) == 0 &&
+			    ws.st_dev != base.st_dev)
+				carb_cfg_error(ctx, at->line, at->column,
+					       "destination \"%s\": mode \"hardlink\" needs one filesystem, but archive.base_path %s and watch \"%s\" (%s) are on different ones; set archive.hardlink_fallback = true to copy instead, or use mode \"copy\"",
+					       dc->name, ar->base_path, w->name, w->path);
+		}
+	}
+}
+
+/* Unknown variables in a template are found now rather than file by
+ * file.  Plugin columns are variables too, so with a plugin configured
+ * the plugin loader has the last word. */
+const char *const carb_template_vars[] = {
+	"watch", "yyyy", "mm", "dd", "hh", "group", "dir", NULL,
+};
+
+static void check_template_vars(struct carb_cfg_ctx *ctx,
+				const struct carb_config *cfg)
+{
+	for (size_t d = 0; d < carb_config_destination_count(cfg); d++) {
+		const struct carb_destination_config *dc =
+			carb_config_destination(cfg, d);
+		const char *p = dc->destination;
+
+		while (p != NULL && (p = strchr(p, '{')) != NULL) {
+			const char *end;
+			bool known = false;
+
+			if (p[1] == '{') {
+				p += 2;
+				continue;
+			}
+			end = strchr(p, '}');
+			if (end == NULL)
+				break;
+			for (size_t i = 0; carb_template_vars[i] != NULL; i++)
+				known |= strlen(carb_template_vars[i]) == (size_t)(end - p - 1) &&
+					 memcmp(carb_template_vars[i], p + 1, (size_t)(end - p - 1)) == 0;
+			if (!known && !carb_config_has_plugin(cfg))
+				carb_cfg_error(ctx, dc->loc.destination.line,
+					       dc->loc.destination.column,
+					       "destination \"%s\": template \"%s\" uses unknown variable \"%.*s\" (valid: {watch} {yyyy} {mm} {dd} {hh} {group} {dir})",
+					       dc->name, dc->destination,
+					       (int)(end - p - 1), p + 1);
+			p = end + 1;
+		}
+	}
+}
+
 void carb_cfg_check_archive(struct carb_cfg_ctx *ctx,
 			    const struct carb_config *cfg)
 {
@@ -257,4 +329,6 @@ void carb_cfg_check_archive(struct carb_cfg_ctx *ctx,
 				       "database.password_file: the database URL holds a password too; give it in one place");
 		carb_db_url_release(&url);
 	}
+	check_hardlinks(ctx, cfg);
+	check_template_vars(ctx, cfg);
 }

@@ -57,8 +57,6 @@ void carb_intake_submit(struct carb_intake *in, struct carb_watch_rt *w,
 	carb_workers_submit(in->workers, job);
 }
 
-static bool change(struct carb_intake *in, int64_t id,
-		   const struct carb_component_change *ch);
 
 /* Checks a component again; one that failed is PENDING again first, so
  * that passing moves it on. */
@@ -73,7 +71,7 @@ static void recheck(struct carb_intake *in, struct carb_watch_rt *w,
 	if (!carb_status_open(k->status))
 		return;
 	if (strcmp(k->status, "INTEGRITY_FAILED") == 0) {
-		if (!change(in, k->id, &ch))
+		if (!carb_intake_change(in, k->id, &ch))
 			return;
 		snprintf(k->status, sizeof(k->status), "PENDING");
 	}
@@ -114,8 +112,8 @@ static void recheck_targets(struct carb_intake *in, struct carb_watch_rt *w,
 	}
 }
 
-static bool change(struct carb_intake *in, int64_t id,
-		   const struct carb_component_change *ch)
+bool carb_intake_change(struct carb_intake *in, int64_t id,
+			const struct carb_component_change *ch)
 {
 	struct carb_error err;
 	bool changed = false;
@@ -130,9 +128,8 @@ static bool change(struct carb_intake *in, int64_t id,
 	return changed;
 }
 
-/* Keeps the in-memory view of a member in step with its row. */
-static void known_status(struct carb_watch_rt *w, const char *rel,
-			 size_t len, int64_t id, const char *status)
+void carb_known_status(struct carb_watch_rt *w, const char *rel, size_t len,
+		       int64_t id, const char *status)
 {
 	struct carb_known *k = carb_map_get(w->known, rel, len);
 
@@ -168,13 +165,26 @@ static int member_row(void *ctx, const struct carb_component_row *r,
 			carb_xstrndup(r->extension, r->ext_len);
 		return 0;
 	}
-	if (change(m->in, r->id, &ch)) {
-		for (size_t i = 0; i < m->in->nwatches; i++)
-			if (strcmp(m->in->watches[i].cfg->name, r->watch) == 0)
-				known_status(&m->in->watches[i], r->rel_path,
-					     r->rel_len, r->id, m->to);
+	if (carb_intake_change(m->in, r->id, &ch)) {
+		struct carb_watch_rt *w = carb_intake_watch(m->in, r->watch);
+
+		if (w != NULL)
+			carb_known_status(w, r->rel_path, r->rel_len, r->id,
+					  m->to);
 	}
 	return 0;
+}
+
+void carb_groups_move_members(struct carb_intake *in, int64_t gid,
+			      const char *from, const char *to,
+			      const char *reason)
+{
+	struct members m = { in, from, to, reason, { 0, NULL }, false };
+	struct carb_error err;
+
+	carb_error_clear(&err);
+	if (carb_group_members_each(in->cat, gid, member_row, &m, &err) < 0)
+		carb_intake_fail(in, &err);
 }
 
 static void free_strings(struct carb_config_strings *s)
@@ -235,6 +245,8 @@ static void decide(struct carb_intake *in, int64_t gid, const char *to,
 	if (carb_group_members_each(in->cat, gid, member_row, &m, &err) < 0)
 		carb_intake_fail(in, &err);
 	free(reason);
+	if (strcmp(to, "READY") == 0 && !in->failed)
+		carb_stage_group(in, gid);
 }
 
 static void evaluate(struct carb_intake *in, int64_t gid)
@@ -265,6 +277,14 @@ static void group_key(const char *rel, size_t len, char **key, size_t *klen)
 	*key = carb_xstrndup(rel, *klen);
 }
 
+static bool follows_archive(const char *group_status)
+{
+	return strcmp(group_status, "ARCHIVING") == 0 ||
+	       strcmp(group_status, "ARCHIVED") == 0 ||
+	       strcmp(group_status, "FAILED") == 0 ||
+	       strcmp(group_status, "DUPLICATE") == 0;
+}
+
 /* A component passed integrity: it joins its group. */
 static void join(struct carb_intake *in, struct carb_watch_rt *w,
 		 struct carb_job *job, struct carb_known *k)
@@ -287,8 +307,10 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 			    &err) < 0)
 		goto failed;
 	if (found && strcmp(g.status, "WAITING") != 0 && k->generation == 1) {
-		/* Decided already: a late member, visibly so. */
-		ch.new_status = g.status;
+		/* Decided already: a late member, visibly so.  It follows a
+		 * group on its way to the archive; otherwise it takes the
+		 * group's status. */
+		ch.new_status = follows_archive(g.status) ? "READY" : g.status;
 		ch.late = 1;
 		ch.reason = reason = carb_xasprintf("late member: group was"
 						    " already %s", g.status);
@@ -302,10 +324,12 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 			in->next_deadline_us = deadline;
 	}
 	ch.file_id = g.id;
-	if (change(in, job->id, &ch)) {
+	if (carb_intake_change(in, job->id, &ch)) {
 		snprintf(k->status, sizeof(k->status), "%s", ch.new_status);
 		if (strcmp(ch.new_status, "WAITING") == 0)
 			evaluate(in, g.id);
+		else if (ch.late == 1 && strcmp(ch.new_status, "READY") == 0)
+			carb_stage_late(in, g.id);
 	}
 	free(reason);
 	free(key);
@@ -331,7 +355,7 @@ void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
 		ch.old_status = k->status;
 		ch.new_status = "INTEGRITY_FAILED";
 		ch.reason = job->reason;
-		if (change(in, job->id, &ch)) {
+		if (carb_intake_change(in, job->id, &ch)) {
 			snprintf(k->status, sizeof(k->status), "INTEGRITY_FAILED");
 			carb_log(CARB_LOGL_INFO, "watch \"%s\": component %lld:"
 				 " integrity failed: %s", w->cfg->name,
@@ -345,7 +369,21 @@ void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
 		recheck_targets(in, w, job->rel, job->rel_len);
 }
 
+static void tick_watch(struct carb_intake *in, struct carb_watch_rt *w);
+
 void carb_groups_tick(struct carb_intake *in)
+{
+	struct carb_error err;
+
+	carb_error_clear(&err);
+	for (size_t i = 0; i < in->nwatches && !in->failed; i++)
+		tick_watch(in, &in->watches[i]);
+	if (!in->failed &&
+	    carb_groups_next_deadline(in->cat, &in->next_deadline_us, &err) < 0)
+		carb_intake_fail(in, &err);
+}
+
+static void tick_watch(struct carb_intake *in, struct carb_watch_rt *w)
 {
 	const struct carb_completeness_rules *cr = &in->rules->completeness;
 	struct carb_error err;
@@ -353,7 +391,8 @@ void carb_groups_tick(struct carb_intake *in)
 	size_t n = 0;
 
 	carb_error_clear(&err);
-	if (carb_groups_due(in->cat, carb_now_us(), 1000, &ids, &n, &err) < 0) {
+	if (carb_groups_due(in->cat, w->cfg->name, carb_now_us(), 1000, &ids,
+			    &n, &err) < 0) {
 		carb_intake_fail(in, &err);
 		return;
 	}
@@ -376,7 +415,4 @@ void carb_groups_tick(struct carb_intake *in)
 		free_strings(&m.present);
 	}
 	free(ids);
-	if (!in->failed &&
-	    carb_groups_next_deadline(in->cat, &in->next_deadline_us, &err) < 0)
-		carb_intake_fail(in, &err);
 }

@@ -56,7 +56,8 @@ static int commit(struct carb_intake *in)
 {
 	struct carb_error err;
 
-	if (!in->in_tx)
+	/* A dry run keeps one transaction open and rolls it back. */
+	if (!in->in_tx || in->opts.dry_run)
 		return 0;
 	in->in_tx = false;
 	in->tx_ops = 0;
@@ -99,18 +100,48 @@ static int load_row(void *ctx, const struct carb_component_row *r,
 	return 0;
 }
 
+/* Takes the watch's lock: with once, a watch another run holds is
+ * skipped (returns 1); otherwise that is an error. */
+static int lock_watch(struct carb_intake *in, struct carb_watch_rt *w,
+		      struct carb_error *err)
+{
+	const char *dir = carb_config_service(in->cfg)->state_dir;
+	long holder = 0;
+
+	w->lock_fd = carb_watch_lock(dir, w->cfg->name, &holder, err);
+	if (w->lock_fd >= 0)
+		return 0;
+	if (w->lock_fd == -1)
+		return -1;
+	if (in->opts.once) {
+		carb_log(CARB_LOGL_WARNING, "watch \"%s\" is handled by another"
+			 " carbonation (pid %ld); skipped", w->cfg->name, holder);
+		return 1;
+	}
+	return carb_error_set(err, "watch \"%s\" is handled by another"
+			      " carbonation (pid %ld, lock in %s)",
+			      w->cfg->name, holder, dir);
+}
+
 static int open_watches(struct carb_intake *in, struct carb_error *err)
 {
-	in->nwatches = carb_config_watch_count(in->cfg);
-	in->watches = carb_xcalloc(in->nwatches ? in->nwatches : 1,
-				   sizeof(*in->watches));
-	for (size_t i = 0; i < in->nwatches; i++) {
-		struct carb_watch_rt *w = &in->watches[i];
+	size_t n = carb_config_watch_count(in->cfg);
+
+	in->watches = carb_xcalloc(n ? n : 1, sizeof(*in->watches));
+	for (size_t i = 0; i < n; i++) {
+		struct carb_watch_rt *w = &in->watches[in->nwatches];
 		struct load_ctx lc = { in, w };
+		int rc;
 
 		w->cfg = carb_config_watch(in->cfg, i);
-		w->index = i;
+		w->index = in->nwatches;
 		w->root_fd = -1;
+		rc = lock_watch(in, w, err);
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			continue;
+		in->nwatches++;
 		w->known = carb_map_new();
 		w->inodes = carb_map_new();
 		w->cands = carb_map_new();
@@ -125,12 +156,37 @@ static int open_watches(struct carb_intake *in, struct carb_error *err)
 	return 0;
 }
 
+struct carb_watch_rt *carb_intake_watch(struct carb_intake *in,
+					const char *name)
+{
+	for (size_t i = 0; i < in->nwatches; i++)
+		if (strcmp(in->watches[i].cfg->name, name) == 0)
+			return &in->watches[i];
+	return NULL;
+}
+
+size_t carb_intake_failures(const struct carb_intake *in)
+{
+	return in->run_failures;
+}
+
+size_t carb_intake_watch_count(const struct carb_intake *in)
+{
+	return in->nwatches;
+}
+
 int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
+		     const struct carb_run_options *opts,
 		     struct carb_intake **out, struct carb_error *err)
 {
 	struct carb_intake *in = carb_xcalloc(1, sizeof(*in));
 	size_t nworkers = (size_t)carb_config_service(cfg)->workers;
 
+	in->opts = *opts;
+	if (in->opts.dry_run)
+		in->opts.once = true;
+	in->base_fd = -1;
+	in->rules_fd = -1;
 	in->cfg = cfg;
 	in->rules = carb_config_rules(cfg);
 	in->cat = cat;
@@ -145,7 +201,9 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 		return -1;
 	}
 	if (open_watches(in, err) < 0 || carb_watch_setup(in, err) < 0 ||
-	    carb_groups_next_deadline(cat, &in->next_deadline_us, err) < 0) {
+	    carb_groups_next_deadline(cat, &in->next_deadline_us, err) < 0 ||
+	    carb_archiving_open(in, err) < 0 ||
+	    (!in->opts.once && carb_rules_reload_open(in, err) < 0)) {
 		carb_intake_close(&in);
 		return -1;
 	}
@@ -159,7 +217,9 @@ static void take_results(struct carb_intake *in)
 
 	for (; job != NULL; job = next) {
 		next = job->next;
-		if (!in->failed)
+		if (!in->failed && job->batch != NULL)
+			carb_archiving_apply(in, job);
+		else if (!in->failed)
 			carb_groups_apply(in, job);
 		carb_job_free(job);
 		if (in->tx_ops >= TX_MAX_OPS)
@@ -200,8 +260,10 @@ static int64_t min_nonzero(int64_t a, int64_t b)
 	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
 }
 
-/* One turn: everything due now, then how long to sleep. */
-static int turn(struct carb_intake *in)
+/* One turn: everything due now, then how long to sleep.  Archive work
+ * queued in the turn goes to the workers only after the turn's commit:
+ * no file moves before its ARCHIVING row is durable. */
+static int turn(struct carb_intake *in, bool first)
 {
 	int64_t now = carb_monotonic_ms(), next, timeout;
 
@@ -212,8 +274,14 @@ static int turn(struct carb_intake *in)
 	next = min_nonzero(next, in->next_settle_ms);
 	if (in->next_deadline_us > 0 && in->next_deadline_us <= carb_now_us())
 		carb_groups_tick(in);
+	if (in->rules_fd >= 0)
+		carb_rules_reload_tick(in);
+	next = min_nonzero(next, carb_archiving_tick(in, first));
+	next = min_nonzero(next, in->reload_at_ms);
 	if (commit(in) < 0)
 		return -1;
+	if (!in->failed)
+		carb_archiving_submit(in);
 	timeout = next - carb_monotonic_ms();
 	if (in->next_deadline_us > 0) {
 		int64_t d = (in->next_deadline_us - carb_now_us()) / 1000 + 1;
@@ -223,44 +291,101 @@ static int turn(struct carb_intake *in)
 	return (int)(timeout < 0 ? 0 : timeout > 60000 ? 60000 : timeout);
 }
 
+/* With once: nothing left to settle, check or archive.  Groups still
+ * waiting for members and retries not yet due are left for later runs. */
+static bool once_done(struct carb_intake *in)
+{
+	for (size_t i = 0; i < in->nwatches; i++)
+		if (carb_map_count(in->watches[i].cands) > 0)
+			return false;
+	return carb_workers_busy(in->workers) == 0 &&
+	       !carb_archiving_busy(in);
+}
+
+/* After a stop: archive batches at the workers finish (up to
+ * shutdown_timeout) and their outcomes are recorded; nothing new starts. */
+static void drain(struct carb_intake *in)
+{
+	int64_t end = carb_monotonic_ms() +
+		      carb_config_service(in->cfg)->shutdown_timeout_ms;
+	struct pollfd pfd = { .fd = in->done_fd, .events = POLLIN };
+
+	take_results(in);
+	while (in->batches > 0 && !in->failed) {
+		int64_t left = end - carb_monotonic_ms();
+
+		if (left <= 0) {
+			carb_log(CARB_LOGL_WARNING, "stopping with %zu archive"
+				 " batch%s unfinished; the next start takes"
+				 " them up", in->batches,
+				 in->batches == 1 ? "" : "es");
+			break;
+		}
+		poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
+		take_results(in);
+	}
+	commit(in);
+}
+
+static void log_leftovers(struct carb_intake *in)
+{
+	for (size_t i = 0; i < in->ndests; i++)
+		if (in->dests[i].queued > 0) {
+			carb_log(CARB_LOGL_WARNING, "destination \"%s\" is"
+				 " full: %zu file%s left for a later run",
+				 in->dests[i].cfg->name, in->dests[i].queued,
+				 in->dests[i].queued == 1 ? "" : "s");
+			in->run_failures += in->dests[i].queued;
+		}
+}
+
 int carb_intake_run(struct carb_intake *in, int stop_fd,
 		    struct carb_error *err)
 {
-	struct pollfd fds[3] = {
+	struct pollfd fds[4] = {
 		{ .fd = stop_fd, .events = POLLIN },
 		{ .fd = in->done_fd, .events = POLLIN },
+		{ .fd = in->rules_fd, .events = POLLIN },
 		{ .fd = in->ifd, .events = POLLIN },
 	};
+	bool first = true;
 
 	in->next_reconcile_ms = carb_monotonic_ms();
-	carb_log(CARB_LOGL_INFO, "intake started: %zu watch%s", in->nwatches,
-		 in->nwatches == 1 ? "" : "es");
+	carb_log(CARB_LOGL_INFO, "%s started: %zu watch%s",
+		 in->opts.dry_run ? "dry run" : in->opts.once ? "run --once" : "service",
+		 in->nwatches, in->nwatches == 1 ? "" : "es");
 	for (;;) {
-		int timeout = turn(in);
+		int timeout = turn(in, first);
 
-		if (in->failed)
+		first = false;
+		if (in->failed || (in->opts.once && once_done(in)))
 			break;
-		if (poll(fds, in->ifd >= 0 ? 3 : 2, timeout) < 0 &&
-		    errno != EINTR) {
+		if (poll(fds, 4, timeout) < 0 && errno != EINTR) {
 			carb_error_set(err, "poll: %s", strerror(errno));
 			return -1;
 		}
 		if (fds[0].revents & POLLIN)
 			break;
-		if (in->ifd >= 0 && (fds[2].revents & POLLIN))
+		if (fds[2].revents & POLLIN)
+			carb_rules_reload_events(in);
+		if (fds[3].revents & POLLIN)
 			carb_watch_read_events(in);
 	}
-	if (!in->failed) {
-		take_results(in);
-		commit(in);
+	if (!in->failed)
+		drain(in);
+	if (in->opts.once)
+		log_leftovers(in);
+	if (in->failed || in->opts.dry_run) {
+		if (in->in_tx)
+			carb_catalog_rollback(in->cat, NULL);
+		in->in_tx = false;
 	}
 	if (in->failed) {
 		*err = in->fatal;
-		if (in->in_tx)
-			carb_catalog_rollback(in->cat, NULL);
 		return -1;
 	}
-	carb_log(CARB_LOGL_INFO, "intake stopped");
+	carb_log(CARB_LOGL_INFO, "%s stopped", in->opts.dry_run ? "dry run"
+		 : in->opts.once ? "run --once" : "service");
 	return 0;
 }
 
@@ -284,6 +409,8 @@ static void free_watch(struct carb_watch_rt *w)
 	carb_map_free(&w->dirs);
 	if (w->root_fd >= 0)
 		close(w->root_fd);
+	if (w->lock_fd >= 0)
+		close(w->lock_fd);
 }
 
 void carb_intake_close(struct carb_intake **inp)
@@ -293,6 +420,8 @@ void carb_intake_close(struct carb_intake **inp)
 	if (in == NULL)
 		return;
 	carb_workers_stop(&in->workers);
+	carb_archiving_close(in);
+	carb_rules_reload_close(in);
 	carb_watch_release(in);
 	for (size_t i = 0; i < in->nwatches; i++)
 		free_watch(&in->watches[i]);

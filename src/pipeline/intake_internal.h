@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "archive/archive.h"
 #include "pipeline/pipeline.h"
 
 /* What intake remembers of a recorded component: the newest generation of
@@ -41,9 +42,30 @@ struct carb_watch_rt {
 	struct carb_map *inodes; /* "dev:ino" -> strdup'ed rel path */
 	struct carb_map *cands;  /* rel path -> struct carb_candidate */
 	struct carb_map *dirs;   /* rel dir ("" for the root) -> wd+1 */
+	int lock_fd;             /* holds the watch's lock file */
 };
 
 struct carb_job;
+
+/* A component planned into the archive (its ARCHIVING row written),
+ * waiting for a batch. */
+struct carb_pending {
+	struct carb_pending *next;
+	struct carb_archive_item item;
+	size_t watch;
+	int64_t file_id;
+	int64_t attempts;
+};
+
+/* A destination at run time: its queue, and whether it is paused for
+ * lack of space. */
+struct carb_dest_rt {
+	const struct carb_destination_config *cfg;
+	struct carb_pending *head, *tail;
+	size_t queued;
+	bool paused;
+	int64_t next_probe_ms;
+};
 
 /* The intake: one per `carbonation run`. */
 struct carb_intake {
@@ -64,6 +86,18 @@ struct carb_intake {
 	size_t tx_ops;
 	bool failed;               /* a catalog write failed: stop */
 	struct carb_error fatal;
+	struct carb_run_options opts;
+	/* archiving */
+	int base_fd;               /* archive.base_path, O_PATH */
+	struct carb_dest_rt *dests;
+	size_t ndests;
+	size_t batches;            /* archive batches at the workers */
+	int64_t next_retry_ms;     /* next look for due retries */
+	size_t run_failures;       /* files that failed in this run */
+	/* rules reloads */
+	struct carb_config *rules_cfg;  /* the snapshot in->rules is from */
+	int rules_fd;              /* inotify on the rules file's folder */
+	int64_t reload_at_ms;      /* a change was seen: reload then */
 };
 
 /* Where an inotify watch or a pending rename points. */
@@ -118,10 +152,68 @@ void carb_intake_submit(struct carb_intake *in, struct carb_watch_rt *w,
 /* groups.c: results of integrity, completeness, timeouts. */
 void carb_groups_apply(struct carb_intake *in, struct carb_job *job);
 void carb_groups_tick(struct carb_intake *in);
+/* Moves the members of group gid from status `from` to `to` (reason may
+ * be NULL), keeping the in-memory view in step. */
+void carb_groups_move_members(struct carb_intake *in, int64_t gid,
+			      const char *from, const char *to,
+			      const char *reason);
+/* Writes one component status change in the turn's transaction; false
+ * when the row was not in ch->old_status or the catalog failed. */
+bool carb_intake_change(struct carb_intake *in, int64_t id,
+			const struct carb_component_change *ch);
+/* The run-time watch named name, or NULL when this run does not hold it. */
+struct carb_watch_rt *carb_intake_watch(struct carb_intake *in,
+					const char *name);
+/* Keeps the in-memory status of component id at rel in step. */
+void carb_known_status(struct carb_watch_rt *w, const char *rel, size_t len,
+		       int64_t id, const char *status);
 
-/* One integrity check, filled by the intake thread, run by a worker. */
+/* stage.c: steps 5 and 6 for a READY group: selection, routing, the
+ * duplicate check and the planned path; planned components are queued. */
+void carb_stage_group(struct carb_intake *in, int64_t gid);
+/* A member that joined group gid after it was routed (READY, late):
+ * archived to the group's destination, without selecting again. */
+void carb_stage_late(struct carb_intake *in, int64_t gid);
+/* The group's status once its members have their outcomes. */
+void carb_stage_settle_group(struct carb_intake *in, int64_t gid);
+
+/* archiving.c: queues, batches and their outcomes, retries. */
+int carb_archiving_open(struct carb_intake *in, struct carb_error *err);
+void carb_archiving_close(struct carb_intake *in);
+/* Queues a component whose ARCHIVING row is written. */
+void carb_archiving_queue(struct carb_intake *in, struct carb_dest_rt *d,
+			  struct carb_pending *p);
+struct carb_dest_rt *carb_archiving_dest(struct carb_intake *in,
+					 const char *name);
+/* Hands queued work to the workers; only after the turn committed. */
+void carb_archiving_submit(struct carb_intake *in);
+void carb_archiving_apply(struct carb_intake *in, struct carb_job *job);
+/* Due retries and, on the first turn, what a previous run left in
+ * flight.  Returns the next time (monotonic ms) it wants a turn. */
+int64_t carb_archiving_tick(struct carb_intake *in, bool first);
+/* Whether archive work is queued or at the workers (paused destinations
+ * aside). */
+bool carb_archiving_busy(const struct carb_intake *in);
+
+/* locks.c: one lock file per watch, so two runs never handle one watch. */
+/* Returns the descriptor holding the lock, -2 when another process holds
+ * it (*holder: its pid, 0 when unknown), -1 with err on a failure. */
+int carb_watch_lock(const char *state_dir, const char *watch, long *holder,
+		    struct carb_error *err);
+
+/* rules_reload.c: rules.toml changes applied while running. */
+int carb_rules_reload_open(struct carb_intake *in, struct carb_error *err);
+void carb_rules_reload_events(struct carb_intake *in);
+void carb_rules_reload_tick(struct carb_intake *in);
+void carb_rules_reload_close(struct carb_intake *in);
+
+/* One integrity check, filled by the intake thread, run by a worker; or
+ * one archive batch (batch != NULL). */
 struct carb_job {
 	struct carb_job *next;
+	struct carb_archive_batch *batch;
+	struct carb_pending *pend;   /* batch: the n items' pipeline data */
+	size_t dest;
 	int64_t id;
 	size_t watch;
 	int root_fd;
@@ -155,10 +247,6 @@ void carb_job_free(struct carb_job *job);
 
 /* Runs one integrity check: what a worker does with a job. */
 void carb_integrity_check(struct carb_job *job);
-
-/* Opens folder rel_dir (bytes, may be "") below root_fd without following
- * a symlink at any level; O_PATH|O_DIRECTORY.  -1 with errno set. */
-int carb_open_beneath(int root_fd, const char *rel_dir, int flags);
 
 /* Names: the stem and extension of a base name (see README "Groups"), a
  * checksum sidecar's algorithm, and the watch's include/exclude test. */

@@ -6,11 +6,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pipeline/checksum.h"
@@ -18,19 +16,6 @@
 
 /* A sidecar bigger than this is not a sidecar. */
 #define SIDECAR_MAX (16u << 20)
-
-int carb_open_beneath(int root_fd, const char *rel_dir, int flags)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS,
-	};
-
-	return (int)syscall(SYS_openat2, root_fd,
-			    *rel_dir != '\0' ? rel_dir : ".", &how,
-			    sizeof(how));
-}
 
 static const char *type_name(mode_t m)
 {

@@ -54,6 +54,8 @@ static bool matches_any(const char *base,
 
 bool carb_name_wanted(const char *base, const struct carb_watch_config *w)
 {
+	if (strncmp(base, CARB_TMP_PREFIX, strlen(CARB_TMP_PREFIX)) == 0)
+		return false;
 	if (matches_any(base, &w->exclude))
 		return false;
 	return w->include.count == 0 || matches_any(base, &w->include);

@@ -96,6 +96,11 @@ void carb_settle_observe(struct carb_intake *in, struct carb_watch_rt *w,
 		carb_map_put(w->cands, rel, len, c);
 	}
 	c->changed_ms = carb_monotonic_ms();
+	/* run --once is not there to watch a file stand still: one found by
+	 * the walk that has not changed for the settle time has settled. */
+	if (in->opts.once && how == CARB_SEEN_SCAN &&
+	    carb_now_us() - mtime_us(&c->st) >= w->cfg->settle_ms * 1000)
+		c->changed_ms -= w->cfg->settle_ms;
 	/* The loop looks at candidates only when one may be due: a burst of
 	 * thousands of files must not cost a pass over all of them per
 	 * event. */

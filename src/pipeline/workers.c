@@ -1,6 +1,6 @@
-/* The worker threads: they take integrity jobs from one queue and put the
- * results on another, waking the intake thread through an eventfd.  They
- * never touch the catalog. */
+/* The worker threads: they take jobs (integrity checks, archive batches)
+ * from one queue and put the results on another, waking the intake
+ * thread through an eventfd.  They never touch the catalog. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -50,7 +50,10 @@ static void *worker_main(void *arg)
 		if (w->todo.head == NULL)
 			w->todo.tail = NULL;
 		pthread_mutex_unlock(&w->lock);
-		carb_integrity_check(job);
+		if (job->batch != NULL)
+			carb_archive_run(job->batch);
+		else
+			carb_integrity_check(job);
 		pthread_mutex_lock(&w->lock);
 		list_push(&w->done, job);
 		if (write(w->done_fd, &one, sizeof(one)) < 0) {
@@ -156,6 +159,15 @@ void carb_job_free(struct carb_job *job)
 {
 	if (job == NULL)
 		return;
+	if (job->batch != NULL) {
+		/* Never applied (a stop): the rows stay ARCHIVING and the
+		 * next start queues them again. */
+		for (size_t i = 0; i < job->batch->n; i++)
+			carb_archive_item_release(&job->batch->items[i]);
+		free(job->batch->items);
+		free(job->batch);
+		free(job->pend);
+	}
 	free(job->rel);
 	for (size_t i = 0; i < 4 && job->sidecars[i] != NULL; i++)
 		free(job->sidecars[i]);

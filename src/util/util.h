@@ -147,6 +147,20 @@ void carb_log_open(int fd, int min_level, bool json);
 void carb_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Names that start with this are carbonation's own temporary files (an
+ * archive copy being written): intake never takes them, and a start
+ * removes the stale ones a crash left. */
+#define CARB_TMP_PREFIX ".carb-tmp-"
+
+/* Opens rel (bytes, may be "": the folder itself) below root_fd, never
+ * leaving it (RESOLVE_BENEATH).  carb_open_beneath also follows no
+ * symlink at any level: for delivery folders.  carb_open_inside follows
+ * symlinks that stay below root_fd: for the archive, where an operator may
+ * have linked a subfolder elsewhere inside it.  O_CLOEXEC is added.
+ * Returns the descriptor, or -1 with errno set. */
+int carb_open_beneath(int root_fd, const char *rel, int flags);
+int carb_open_inside(int root_fd, const char *rel, int flags);
+
 /* The folder holding migrations/ and scaffold/: $CARBONATION_DATADIR if
  * set, the source tree when running from the build tree, else the installed
  * data folder.  Static storage; never NULL. */

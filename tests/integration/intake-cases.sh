@@ -447,7 +447,7 @@ intake_case_slow_writer() {
 		sleep 0.05
 	done
 	printf 'control for the slow writer\n' >"$in/dctl.dat"
-	wait_comp main in dctl.dat status READY \
+	wait_comp main in dctl.dat status ARCHIVED \
 		"$DB_DIALECT: a file delivered while a writer pauses is recorded" 10
 	# Still paused now, so a row now would be a file taken while open.
 	if [ -e "$T/slow.done" ]; then
@@ -461,7 +461,7 @@ intake_case_slow_writer() {
 	fi
 	wait "$slow_pid"
 	wait_comp main in d.dat "status, size, content_hash" \
-		"READY|$(stat -c %s "$in/d.dat")|$(sha256of "$in/d.dat")" \
+		"ARCHIVED|$(stat -c %s "$in/d.dat")|$(sha256of "$in/d.dat")" \
 		"$DB_DIALECT: ... and is recorded whole, once, after the writer closes it"
 }
 
@@ -538,8 +538,8 @@ intake_deliver() {
 intake_check_basic() {
 	in=$T/main/in
 	wait_comp main in a.dat "status, size, content_hash" \
-		"READY|$(stat -c %s "$in/a.dat")|$(sha256of "$in/a.dat")" \
-		"$DB_DIALECT: a file written in place is READY with its size and SHA-256"
+		"ARCHIVED|$(stat -c %s "$in/a.dat")|$(sha256of "$in/a.dat")" \
+		"$DB_DIALECT: a file written in place is ARCHIVED with its size and SHA-256"
 	expect_comp main in a.dat "inode, device, $(db_hex stem), $(db_hex extension), generation" \
 		"$(stat -c '%i|%d' "$in/a.dat")|$(hexof a)|$(hexof .dat)|1" \
 		"$DB_DIALECT: ... with its inode, device, stem and extension"
@@ -552,37 +552,37 @@ intake_check_basic() {
 	expect_comp main in a.dat "CASE WHEN settled_at >= discovered_at THEN 'ok' ELSE 'bad' END" ok \
 		"$DB_DIALECT: ... settled after it was discovered"
 	expect_rows main "$(fsql in a "status, complete, $(db_hex group_key), COALESCE(missing, 'none')")" \
-		"READY|1|$(hexof a)|none" \
-		"$DB_DIALECT: a lone a.dat with required [\".dat\"] is a complete READY group 'a'"
+		"ARCHIVED|1|$(hexof a)|none" \
+		"$DB_DIALECT: a lone a.dat with required [\".dat\"] is a complete ARCHIVED group 'a'"
 	expect_rows main "SELECT COUNT(*) FROM components c JOIN files f ON f.id = c.file_id
 		WHERE c.watch = 'in' AND c.rel_path = $(db_path a.dat) AND f.group_key = $(db_path a)" 1 \
 		"$DB_DIALECT: ... and the component belongs to it"
 
-	wait_comp main in b.dat "status, content_hash" "READY|$(sha256of "$in/b.dat")" \
-		"$DB_DIALECT: a file renamed in is READY"
+	wait_comp main in b.dat "status, content_hash" "ARCHIVED|$(sha256of "$in/b.dat")" \
+		"$DB_DIALECT: a file renamed in is ARCHIVED"
 	expect_rows main "SELECT COUNT(*) FROM components WHERE rel_path = $(db_path b.dat.part)" 0 \
 		"$DB_DIALECT: ... and its temporary name was never recorded"
 
-	wait_comp main in c.dat "status, content_hash" "READY|$(sha256of "$in/c.dat")" \
-		"$DB_DIALECT: a file linked in and its temporary name unlinked (sftp-server) is READY"
+	wait_comp main in c.dat "status, content_hash" "ARCHIVED|$(sha256of "$in/c.dat")" \
+		"$DB_DIALECT: a file linked in and its temporary name unlinked (sftp-server) is ARCHIVED"
 	expect_rows main "SELECT COUNT(*) FROM components WHERE rel_path = $(db_path c.dat.filepart)" 0 \
 		"$DB_DIALECT: ... and its temporary name was never recorded"
 
-	wait_comp main in e.dat status READY "$DB_DIALECT: a file delivered after temporary names is READY"
+	wait_comp main in e.dat status ARCHIVED "$DB_DIALECT: a file delivered after temporary names is ARCHIVED"
 	expect_rows main "SELECT COUNT(*) FROM components WHERE watch = 'in' AND rel_path IN (
 		$(db_path .e.dat), $(db_path e.dat.part), $(db_path e.dat.filepart),
 		$(db_path e.dat.tmp), $(db_path e.dat.crdownload), $(db_path 'e.dat~'))" 0 \
 		"$DB_DIALECT: .*, *.part, *.filepart, *.tmp, *.crdownload, *~ are ignored by default"
 
-	wait_comp main in h.dat status READY "$DB_DIALECT: a file beside a subfolder is READY"
+	wait_comp main in h.dat status ARCHIVED "$DB_DIALECT: a file beside a subfolder is ARCHIVED"
 	expect_rows main "SELECT COUNT(*) FROM components WHERE watch = 'in' AND $(db_hex rel_path) LIKE '$(hexof sub/)%'" 0 \
 		"$DB_DIALECT: a watch that is not recursive ignores files in subfolders"
 
 	wait_rows main "SELECT $(db_hex rel_path), status FROM components WHERE watch = 'rec' ORDER BY 1" \
-		"$(hexof sub/deeper/f.dat)|READY
-$(hexof sub/g.dat)|READY" \
+		"$(hexof sub/deeper/f.dat)|ARCHIVED
+$(hexof sub/g.dat)|ARCHIVED" \
 		"$DB_DIALECT: a recursive watch records files in folders made and filled at once"
-	expect_rows main "$(fsql rec sub/deeper/f 'status')" READY \
+	expect_rows main "$(fsql rec sub/deeper/f 'status')" ARCHIVED \
 		"$DB_DIALECT: ... the group_key is folder and stem (sub/deeper/f)"
 
 	wait_rows main "SELECT $(db_hex rel_path) FROM components WHERE watch = 'flt' ORDER BY 1" \
@@ -594,7 +594,7 @@ $(hexof g.tmp)" \
 $(hexof y.dat.part)" \
 		"$DB_DIALECT: exclude = [] takes hidden and temporary names"
 
-	wait_comp main poll pl.dat status READY "$DB_DIALECT: a watch in poll mode records files"
+	wait_comp main poll pl.dat status ARCHIVED "$DB_DIALECT: a watch in poll mode records files"
 	t_run "$CARB" -c "$T/main/config.toml" check config
 	if grep -q '^watch "poll": [^(]*(poll' "$T/out"; then
 		t_pass "$DB_DIALECT: check config prints the mode of a polled watch"
@@ -607,20 +607,20 @@ intake_check_names() {
 	for name in 'with space.dat' "$(printf 'new\nline.dat')" -dash.dat \
 		"$(printf '\377bad.dat')" "quote'd.dat" "$long"; do
 		shown=$(printf '%s' "$name" | od -c | head -n 1 | cut -c9-40 | tr -s ' ')
-		wait_comp main in "$name" "status, $(db_hex rel_path)" "READY|$(hexof "$name")" \
+		wait_comp main in "$name" "status, $(db_hex rel_path)" "ARCHIVED|$(hexof "$name")" \
 			"$DB_DIALECT: a hostile name is recorded with its exact bytes ($shown...)"
 	done
 	expect_rows main "$(fsql in "$(printf 'new\nline')" "$(db_hex group_key)")" \
 		"$(hexof "$(printf 'new\nline')")" \
 		"$DB_DIALECT: ... and grouped by its exact stem"
-	expect_rows main "$(fsql in "$(printf '\377bad')" "status")" READY \
+	expect_rows main "$(fsql in "$(printf '\377bad')" "status")" ARCHIVED \
 		"$DB_DIALECT: ... invalid UTF-8 too"
 }
 
 intake_check_special() {
 	in=$T/main/in
-	wait_comp main in afterfifo.dat status READY \
-		"$DB_DIALECT: the service does not hang on FIFOs (a later file is READY)"
+	wait_comp main in afterfifo.dat status ARCHIVED \
+		"$DB_DIALECT: the service does not hang on FIFOs (a later file is ARCHIVED)"
 	wait_comp main in link.dat "status, $(rsn symlink), COALESCE(content_hash, 'none')" \
 		"INTEGRITY_FAILED|reason ok|none" \
 		"$DB_DIALECT: a symlink fails integrity (not a regular file: symlink), never followed"
@@ -635,7 +635,7 @@ intake_check_special() {
 		"$DB_DIALECT: ... saying its size and min_size"
 	id=$(rows main "$(csql in small.dat id)")
 	printf 'grown past min_size\n' >>"$in/small.dat"
-	wait_comp main in small.dat "id, status, size" "$id|READY|$(stat -c %s "$in/small.dat")" \
+	wait_comp main in small.dat "id, status, size" "$id|ARCHIVED|$(stat -c %s "$in/small.dat")" \
 		"$DB_DIALECT: a failed file that changes is checked again in the same row"
 
 	if [ -n "$PERM_SKIP" ]; then
@@ -646,7 +646,7 @@ intake_check_special() {
 		"$DB_DIALECT: an unreadable file fails integrity (permission denied)"
 	id=$(rows main "$(csql in perm.dat id)")
 	chmod 644 "$in/perm.dat"
-	wait_comp main in perm.dat "id, status, content_hash" "$id|READY|$(sha256of "$in/perm.dat")" \
+	wait_comp main in perm.dat "id, status, content_hash" "$id|ARCHIVED|$(sha256of "$in/perm.dat")" \
 		"$DB_DIALECT: ... and is checked again when it becomes readable"
 }
 
@@ -690,14 +690,14 @@ intake_check_sidecars() {
 	for n in m1 m2 m3 m4; do
 		mv "$st/$n.dat" "$T/main/man/$n.dat"
 	done
-	wait_comp main in s1.dat status READY "$DB_DIALECT: a file matching its .sha256 sidecar (sha256sum format) passes"
-	wait_comp main in s2.dat status READY "$DB_DIALECT: a file matching its .sha256 sidecar (binary-mode *NAME) passes"
-	wait_comp main in s3.dat status READY "$DB_DIALECT: a file matching its .sha1 sidecar (BSD format) passes"
-	wait_comp main in s4.dat status READY "$DB_DIALECT: a file matching its .md5 sidecar (bare hex) passes"
-	wait_comp main in s5.dat status READY "$DB_DIALECT: a file matching its .sha256 sidecar (BSD format) passes"
+	wait_comp main in s1.dat status ARCHIVED "$DB_DIALECT: a file matching its .sha256 sidecar (sha256sum format) passes"
+	wait_comp main in s2.dat status ARCHIVED "$DB_DIALECT: a file matching its .sha256 sidecar (binary-mode *NAME) passes"
+	wait_comp main in s3.dat status ARCHIVED "$DB_DIALECT: a file matching its .sha1 sidecar (BSD format) passes"
+	wait_comp main in s4.dat status ARCHIVED "$DB_DIALECT: a file matching its .md5 sidecar (bare hex) passes"
+	wait_comp main in s5.dat status ARCHIVED "$DB_DIALECT: a file matching its .sha256 sidecar (BSD format) passes"
 	expect_rows main "SELECT $(db_hex extension), status FROM components WHERE watch = 'in' AND stem = $(db_path s1) ORDER BY 1" \
-		"$(hexof .dat)|READY
-$(hexof .dat.sha256)|READY" \
+		"$(hexof .dat)|ARCHIVED
+$(hexof .dat.sha256)|ARCHIVED" \
 		"$DB_DIALECT: the sidecar (stem s1, extension .dat.sha256) travels with its group"
 	expect_rows main "SELECT COUNT(DISTINCT file_id), COUNT(file_id) FROM components WHERE watch = 'in' AND stem = $(db_path s1)" \
 		"1|2" "$DB_DIALECT: ... in the same files row"
@@ -713,7 +713,7 @@ $(hexof .dat.sha256)|READY" \
 	wait_comp main in f4.dat status INTEGRITY_FAILED \
 		"$DB_DIALECT: a sidecar holding a hash of the wrong length is a failure"
 	for n in m1 m2 m3; do
-		wait_comp main man "$n.dat" status READY "$DB_DIALECT: a file listed in the watch's manifest passes ($n)"
+		wait_comp main man "$n.dat" status ARCHIVED "$DB_DIALECT: a file listed in the watch's manifest passes ($n)"
 	done
 	wait_comp main man m4.dat "status, $(rsn 'checksum mismatch')" "INTEGRITY_FAILED|reason ok" \
 		"$DB_DIALECT: a file not matching its manifest entry fails"
@@ -723,7 +723,7 @@ $(hexof .dat.sha256)|READY" \
 		"$DB_DIALECT: with checksum = \"required\" a file without a sidecar fails"
 	id=$(rows req "$(csql in q.dat id)")
 	printf '%s  q.dat\n' "$(sha256of "$T/req/in/q.dat")" >"$T/req/in/q.dat.sha256"
-	wait_comp req in q.dat "id, status" "$id|READY" \
+	wait_comp req in q.dat "id, status" "$id|ARCHIVED" \
 		"$DB_DIALECT: ... and passes in the same row when its sidecar arrives"
 }
 
@@ -745,10 +745,10 @@ intake_check_groups() {
 
 	for g in g1 g2; do
 		wait_rows wait "SELECT $(db_hex extension), status, late FROM components WHERE watch = 'in' AND stem = $(db_path $g) ORDER BY 1" \
-			"$(hexof .dat)|READY|0
-$(hexof .xml)|READY|0" "$DB_DIALECT: a group completes whatever the order of its files ($g)"
-		expect_rows wait "$(fsql in $g "status, complete, COALESCE(missing, 'none')")" "READY|1|none" \
-			"$DB_DIALECT: ... its files row is READY and complete ($g)"
+			"$(hexof .dat)|ARCHIVED|0
+$(hexof .xml)|ARCHIVED|0" "$DB_DIALECT: a group completes whatever the order of its files ($g)"
+		expect_rows wait "$(fsql in $g "status, complete, COALESCE(missing, 'none')")" "ARCHIVED|1|none" \
+			"$DB_DIALECT: ... its files row is ARCHIVED and complete ($g)"
 	done
 	wait_comp wait in mv2.dat id "$id" "$DB_DIALECT: a waiting file renamed inside its watch keeps its row"
 	expect_rows wait "SELECT COUNT(*) FROM components WHERE rel_path = $(db_path mv1.dat)" 0 \
@@ -758,17 +758,17 @@ $(hexof .xml)|READY|0" "$DB_DIALECT: a group completes whatever the order of its
 	wait_comp wait in u.dat "status, $(rsn 'checksum mismatch')" "INTEGRITY_FAILED|reason ok" \
 		"$DB_DIALECT: a sidecar arriving after its file has the file checked again"
 
-	wait_comp proc in p1.dat status READY \
+	wait_comp proc in p1.dat status ARCHIVED \
 		"$DB_DIALECT: on_timeout = \"process\" takes an incomplete group at its deadline"
-	expect_rows proc "$(fsql in p1 "status, complete")" "READY|0" \
-		"$DB_DIALECT: ... as READY, not complete"
+	expect_rows proc "$(fsql in p1 "status, complete")" "ARCHIVED|0" \
+		"$DB_DIALECT: ... as ARCHIVED, not complete"
 }
 
 intake_check_late_and_again() {
 	in=$T/main/in
-	wait_comp main in late.dat status READY "$DB_DIALECT: a group is READY before its late member"
+	wait_comp main in late.dat status ARCHIVED "$DB_DIALECT: a group is ARCHIVED before its late member"
 	printf '<member arrived="late"/>\n' >"$in/late.xml"
-	wait_comp main in late.xml "late, status, $(rsn late)" "1|READY|reason ok" \
+	wait_comp main in late.xml "late, status, $(rsn late)" "1|ARCHIVED|reason ok" \
 		"$DB_DIALECT: a member after the group was decided is late, with the group's status"
 	expect_rows main "SELECT COUNT(*), COUNT(DISTINCT file_id) FROM components WHERE watch = 'in' AND stem = $(db_path late)" \
 		"2|1" "$DB_DIALECT: ... and joins the same group"
@@ -776,7 +776,7 @@ intake_check_late_and_again() {
 		"$DB_DIALECT: ... never starting a second one"
 
 	h1=$(sha256of "$in/re.dat")
-	wait_comp main in re.dat "generation, status" "1|READY" "$DB_DIALECT: a first delivery is READY"
+	wait_comp main in re.dat "generation, status" "1|ARCHIVED" "$DB_DIALECT: a first delivery is ARCHIVED"
 	printf 'second delivery of re, other content\n' >"$in/.re.dat"
 	mv "$in/.re.dat" "$in/re.dat"
 	wait_comp main in re.dat "generation, content_hash" "1|$h1
@@ -805,7 +805,7 @@ intake_restart_deadline_end() {
 		i_fail "$DB_DIALECT: ... sooner than a new timeout would allow (deadline $r1_deadline, restarted $started, decided $decided)" skip
 	fi
 	for n in dn.dat dn.xml; do
-		wait_comp skip in "$n" status READY "$DB_DIALECT: a file delivered while the service was down is found at start ($n)"
+		wait_comp skip in "$n" status ARCHIVED "$DB_DIALECT: a file delivered while the service was down is found at start ($n)"
 	done
 
 	printf 'times out\n' >"$T/skip/in/k1.dat"
@@ -831,8 +831,8 @@ intake_restart_main() {
 	printf 'delivered while down\n' >"$T/main/in/down1.dat"
 	printf 'delivered while down, below\n' >"$T/main/rec/sub/down2.dat"
 	svc_start main
-	wait_comp main in down1.dat status READY "$DB_DIALECT: a file delivered while the service was down is recorded at start"
-	wait_comp main rec sub/down2.dat status READY "$DB_DIALECT: ... in a subfolder of a recursive watch too"
+	wait_comp main in down1.dat status ARCHIVED "$DB_DIALECT: a file delivered while the service was down is recorded at start"
+	wait_comp main rec sub/down2.dat status ARCHIVED "$DB_DIALECT: ... in a subfolder of a recursive watch too"
 	expect_rows main "SELECT COUNT(*) FROM components" "$((before + 2))" \
 		"$DB_DIALECT: a restart adds only the new files"
 	expect_rows main "SELECT watch, $(db_hex rel_path), COUNT(*) FROM components GROUP BY watch, rel_path HAVING COUNT(*) > 1" \
@@ -868,7 +868,7 @@ intake_case_overflow() {
 	last=-1
 	still=0
 	while :; do
-		got=$(rows flood "SELECT COUNT(*) FROM components WHERE status = 'READY'")
+		got=$(rows flood "SELECT COUNT(*) FROM components WHERE status = 'ARCHIVED'")
 		if [ "$got" = "$((count + 1))" ]; then
 			t_pass "$what"
 			break
@@ -880,7 +880,7 @@ intake_case_overflow() {
 			last=$got
 		fi
 		if [ "$still" -ge 60 ] || ! svc_alive "$pid"; then
-			i_fail "$what (READY: $got of $((count + 1)), no progress for 30 s or the service ended)" flood
+			i_fail "$what (ARCHIVED: $got of $((count + 1)), no progress for 30 s or the service ended)" flood
 			break
 		fi
 		sleep 0.5

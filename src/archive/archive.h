@@ -1,0 +1,104 @@
+/* archive: putting files into the archive, and nothing else.  The only
+ * door into src/archive/.
+ *
+ * This layer knows the filesystem, not the catalog: it renders a
+ * destination's path template into a checked relative path, and places
+ * batches of files under archive.base_path by copy, move, hardlink or
+ * symlink, reporting one outcome per file.  The pipeline records the
+ * outcomes; it commits each file's ARCHIVING row before handing it here,
+ * so every disk change below is announced in the catalog first.
+ *
+ * What every placement guarantees (DESIGN.md invariants 1, 2, 5):
+ *  - a final archive name only ever holds a whole, verified file: copies
+ *    are written to CARB_TMP_PREFIX names in the final folder, flushed,
+ *    verified, then renamed without replacing (RENAME_NOREPLACE);
+ *  - a source is unlinked (move across filesystems) only after its copy
+ *    and the copy's folder are durable;
+ *  - nothing is created outside base_path: folders are opened with
+ *    RESOLVE_BENEATH, rendered paths with "..", "." or NUL are refused;
+ *  - placing a file that is already there (same size and SHA-256) is a
+ *    no-op that reports success, so a retry after a crash is safe. */
+#ifndef CARB_ARCHIVE_H
+#define CARB_ARCHIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "util/util.h"
+
+/* ---- path templates ---------------------------------------------------- */
+
+/* Looks up a template variable by name (not NUL-terminated); returns its
+ * value (bytes, NUL-terminated, owned by the caller of render) or NULL
+ * when the name is unknown. */
+typedef const char *(*carb_template_lookup)(void *ctx, const char *name,
+					    size_t len);
+
+/* Renders tmpl ("{watch}/{yyyy}/{mm}/{dd}") into out (appended; the
+ * caller owns out) as a relative path under base_path: empty segments
+ * collapse; a segment "." or "..", a NUL byte, or an unknown variable
+ * fail with err naming the template and the value.  "{{" and "}}" are
+ * literal braces. */
+int carb_template_render(const char *tmpl, carb_template_lookup lookup,
+			 void *ctx, struct carb_buf *out,
+			 struct carb_error *err);
+
+/* ---- placing files ------------------------------------------------------ */
+
+enum carb_archive_outcome {
+	CARB_PLACED,          /* the file is at final_rel, durable */
+	CARB_PLACED_ALREADY,  /* the same content was there already */
+	CARB_PLACE_RETRY,     /* failed; may succeed later (reason) */
+	CARB_PLACE_FAIL,      /* failed for good (conflict, source gone) */
+	CARB_PLACE_FULL,      /* the destination is out of space or quota */
+};
+
+/* One file of a batch.  The pipeline fills the inputs; the batch fills
+ * the outputs.  Strings are owned by the item (carb_archive_item_release). */
+struct carb_archive_item {
+	int64_t id;               /* the component, for temporary names */
+	int src_root;             /* the watch folder (O_PATH), borrowed */
+	char *src_rel;            /* relative to src_root */
+	char *src_abs;            /* absolute: the symlink target */
+	int64_t size;             /* recorded at intake */
+	char *hash;               /* SHA-256 hex recorded at intake */
+	char *dir;                /* rendered folder, relative to base_path */
+	char *name;               /* the file's base name */
+	/* outputs */
+	enum carb_archive_outcome outcome;
+	char *final_rel;          /* dir/name, or dir/STEM.vN.EXT */
+	int64_t version;          /* 1: the plain name */
+	bool src_removed;         /* move: the delivered file is gone */
+	char reason[512];
+};
+
+struct carb_archive_batch {
+	int base_fd;              /* archive.base_path (O_PATH), borrowed */
+	enum carb_archive_mode mode;
+	enum carb_verify verify;
+	enum carb_on_conflict on_conflict;
+	bool hardlink_fallback;
+	bool dry_run;             /* decide final names; write nothing */
+	size_t n;
+	struct carb_archive_item *items;
+};
+
+/* Places every item of b and sets each outcome.  Blocking, filesystem
+ * only: meant for a worker thread.  The batch shares its flushes: one
+ * filesystem sync for all copies, then one fsync per folder after the
+ * renames, instead of an fsync per file. */
+void carb_archive_run(struct carb_archive_batch *b);
+
+void carb_archive_item_release(struct carb_archive_item *it);
+
+/* Removes the temporary files that component id may have left in folder
+ * dir (relative to base_fd) when a run died while writing them.  Returns
+ * how many were removed; missing folders are not an error. */
+int carb_archive_clean_stale(int base_fd, const char *dir, int64_t id);
+
+/* "a.dat" at version 3 -> "a.v3.dat"; version 1 -> the name itself.
+ * Returns a new string the caller frees. */
+char *carb_archive_version_name(const char *name, int64_t version);
+
+#endif

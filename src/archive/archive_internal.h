@@ -1,0 +1,56 @@
+/* Internal to src/archive: what the steps of a batch share. */
+#ifndef CARB_ARCHIVE_INTERNAL_H
+#define CARB_ARCHIVE_INTERNAL_H
+
+#include <sys/stat.h>
+
+#include "archive/archive.h"
+
+/* How an item gets to its temporary name, decided per item: a move on
+ * one filesystem is a rename and needs no temporary name. */
+enum carb_place_how {
+	CARB_HOW_COPY,
+	CARB_HOW_RENAME,          /* move, same filesystem */
+	CARB_HOW_LINK,
+	CARB_HOW_SYMLINK,
+};
+
+/* The working state of one item during a batch. */
+struct carb_place {
+	struct carb_archive_item *it;
+	enum carb_place_how how;
+	bool unlink_source;       /* a move done as copy + unlink */
+	bool overwrite;           /* on_conflict = "overwrite" hit a file */
+	bool done;                /* outcome decided */
+	int dst_fd;               /* the final folder (O_RDONLY|O_DIRECTORY) */
+	int src_dir_fd;           /* the delivered file's folder */
+	const char *src_base;     /* into it->src_rel */
+	int src_fd;               /* copy: the delivered file */
+	struct stat src_st;
+	char tmp[96];             /* temporary name, "" when none */
+	int tmp_fd;
+};
+
+/* folders.c: opening (and making) folders below base_path. */
+int carb_archive_open_dir(int base_fd, const char *dir, bool create,
+			  struct carb_error *err);
+
+/* content.c: bytes. */
+/* Copies size bytes; copy_file_range first (a reflink where the
+ * filesystem shares blocks), read/write where it cannot.  Returns 0 or
+ * -1 with errno. */
+int carb_archive_copy_data(int src_fd, int dst_fd, int64_t size);
+/* SHA-256 of the whole of fd, as lowercase hex into hex[65]. */
+int carb_archive_sha256_fd(int fd, char hex[65]);
+/* Whether name in dir_fd already holds this item's content. */
+bool carb_archive_same_content(const struct carb_place *p, int dir_fd,
+			       const char *name, const struct stat *st);
+
+/* Sets the item's outcome and reason; returns -1 for `return fail(...)`. */
+int carb_place_outcome(struct carb_place *p, enum carb_archive_outcome o,
+		       const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* RETRY, FULL or FAIL as errno says, with what was being done. */
+int carb_place_errno(struct carb_place *p, int e, const char *what);
+
+#endif

@@ -1,0 +1,502 @@
+/* One batch of files into the archive.  Each file goes through the same
+ * steps, and the batch shares the expensive ones:
+ *
+ *   prepare   open the folders, find the final name (or find the file
+ *             already there), write the file at a temporary name beside it
+ *   flush     one filesystem sync for every copy of the batch
+ *   verify    size, and SHA-256 re-read from disk when asked
+ *   rename    temporary name -> final name, never replacing unless told
+ *   sync      one fsync per folder that gained or lost a name
+ *   drop      a move done by copying unlinks its source, only now
+ *
+ * A failure of one file sets its outcome and leaves the others going. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive/archive_internal.h"
+
+/* Version suffixes tried before on_conflict = "version" gives up. */
+#define MAX_VERSIONS 1000
+
+int carb_place_outcome(struct carb_place *p, enum carb_archive_outcome o,
+		       const char *fmt, ...)
+{
+	va_list ap;
+
+	p->it->outcome = o;
+	p->done = true;
+	va_start(ap, fmt);
+	vsnprintf(p->it->reason, sizeof(p->it->reason), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int carb_place_errno(struct carb_place *p, int e, const char *what)
+{
+	enum carb_archive_outcome o = CARB_PLACE_RETRY;
+
+	if (e == ENOSPC || e == EDQUOT)
+		o = CARB_PLACE_FULL;
+	return carb_place_outcome(p, o, "%s: %s", what, strerror(e));
+}
+
+static void set_final(struct carb_place *p, int64_t version)
+{
+	char *name = carb_archive_version_name(p->it->name, version);
+
+	free(p->it->final_rel);
+	p->it->final_rel = carb_xasprintf("%s/%s", p->it->dir, name);
+	p->it->version = version;
+	free(name);
+}
+
+static const char *final_name(const struct carb_place *p)
+{
+	return strrchr(p->it->final_rel, '/') + 1;
+}
+
+/* Finds where the item goes: the first free version of its name, or a
+ * version that already holds the same content (a retry after a crash).
+ * Returns 1 when the content is there already, 0 when final_rel is free
+ * (or may be replaced), -1 when the outcome is decided. */
+static int find_slot(struct carb_archive_batch *b, struct carb_place *p)
+{
+	for (int64_t v = 1; v <= MAX_VERSIONS; v++) {
+		struct stat st;
+
+		set_final(p, v);
+		if (fstatat(p->dst_fd, final_name(p), &st,
+			    AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				return 0;
+			return carb_place_errno(p, errno, p->it->final_rel);
+		}
+		if (carb_archive_same_content(p, p->dst_fd, final_name(p), &st))
+			return 1;
+		if (b->on_conflict == CARB_CONFLICT_FAIL)
+			return carb_place_outcome(p, CARB_PLACE_FAIL,
+				"archive name %s holds a different file"
+				" (on_conflict = \"fail\")", p->it->final_rel);
+		if (b->on_conflict == CARB_CONFLICT_OVERWRITE) {
+			p->overwrite = true;
+			return 0;
+		}
+	}
+	return carb_place_outcome(p, CARB_PLACE_FAIL,
+				  "%d versions of %s/%s exist already",
+				  MAX_VERSIONS, p->it->dir, p->it->name);
+}
+
+/* Opens the delivered file's folder and looks at the file, without
+ * following a symlink anywhere.  A file that is gone is not an error
+ * yet: its copy may already be in the archive. */
+static int open_source(struct carb_place *p, bool *gone)
+{
+	const char *rel = p->it->src_rel, *slash = strrchr(rel, '/');
+	char *dir = carb_xstrndup(rel, slash ? (size_t)(slash - rel) : 0);
+
+	p->src_base = slash ? slash + 1 : rel;
+	p->src_dir_fd = carb_open_beneath(p->it->src_root, dir,
+					  O_RDONLY | O_DIRECTORY);
+	free(dir);
+	*gone = false;
+	if (p->src_dir_fd < 0 ||
+	    fstatat(p->src_dir_fd, p->src_base, &p->src_st,
+		    AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			return carb_place_errno(p, errno, p->it->src_rel);
+		*gone = true;
+	}
+	return 0;
+}
+
+static int check_source(struct carb_place *p)
+{
+	if (!S_ISREG(p->src_st.st_mode))
+		return carb_place_outcome(p, CARB_PLACE_FAIL,
+			"the delivered %s is no longer a regular file",
+			p->it->src_rel);
+	if (p->src_st.st_size != p->it->size)
+		return carb_place_outcome(p, CARB_PLACE_FAIL,
+			"the delivered %s changed after it was checked"
+			" (%lld bytes, recorded %lld)", p->it->src_rel,
+			(long long)p->src_st.st_size, (long long)p->it->size);
+	return 0;
+}
+
+static void tmp_name(struct carb_place *p)
+{
+	static unsigned long counter;
+	unsigned long n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+
+	snprintf(p->tmp, sizeof(p->tmp), "%s%lld-%ld-%lu", CARB_TMP_PREFIX,
+		 (long long)p->it->id, (long)getpid(), n);
+}
+
+static int start_copy(struct carb_place *p)
+{
+	struct timespec times[2];
+	struct stat st;
+
+	p->how = CARB_HOW_COPY;
+	p->src_fd = openat(p->src_dir_fd, p->src_base, O_RDONLY | O_NOFOLLOW |
+			   O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (p->src_fd < 0 || fstat(p->src_fd, &st) < 0)
+		return carb_place_errno(p, errno, p->it->src_rel);
+	if (st.st_ino != p->src_st.st_ino || st.st_dev != p->src_st.st_dev)
+		return carb_place_outcome(p, CARB_PLACE_RETRY,
+			"%s was replaced while being archived", p->it->src_rel);
+	tmp_name(p);
+	/* Read and write: verification reads the copy back. */
+	p->tmp_fd = openat(p->dst_fd, p->tmp, O_RDWR | O_CREAT | O_EXCL |
+			   O_CLOEXEC, 0600);
+	if (p->tmp_fd < 0) {
+		p->tmp[0] = '\0';
+		return carb_place_errno(p, errno, "cannot create a temporary file");
+	}
+	if (carb_archive_copy_data(p->src_fd, p->tmp_fd, p->it->size) < 0)
+		return carb_place_errno(p, errno, "copy");
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	if (fchmod(p->tmp_fd, st.st_mode & 07777) < 0 ||
+	    futimens(p->tmp_fd, times) < 0)
+		return carb_place_errno(p, errno, "cannot keep mode and mtime");
+	return 0;
+}
+
+/* A hash check before a rename: the renamed file is the delivered one, so
+ * this is the re-read of the archived copy. */
+static int verify_source(struct carb_archive_batch *b, struct carb_place *p)
+{
+	char hex[65];
+	int fd;
+
+	if (b->verify != CARB_VERIFY_SHA256 || p->it->hash == NULL)
+		return 0;
+	fd = openat(p->src_dir_fd, p->src_base, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || carb_archive_sha256_fd(fd, hex) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return carb_place_errno(p, e, p->it->src_rel);
+	}
+	close(fd);
+	if (strcmp(hex, p->it->hash) != 0)
+		return carb_place_outcome(p, CARB_PLACE_FAIL,
+			"%s changed after it was checked (SHA-256 %s, recorded %s)",
+			p->it->src_rel, hex, p->it->hash);
+	return 0;
+}
+
+static int start_rename(struct carb_archive_batch *b, struct carb_place *p)
+{
+	unsigned flags = p->overwrite ? 0 : RENAME_NOREPLACE;
+
+	if (verify_source(b, p) < 0)
+		return -1;
+	if (renameat2(p->src_dir_fd, p->src_base, p->dst_fd, final_name(p),
+		      flags) == 0) {
+		p->it->src_removed = true;
+		return 0;
+	}
+	if (errno != EXDEV)
+		return carb_place_errno(p, errno, "rename into the archive");
+	p->unlink_source = true;
+	return start_copy(p);
+}
+
+static int start_link(struct carb_archive_batch *b, struct carb_place *p)
+{
+	tmp_name(p);
+	if (linkat(p->src_dir_fd, p->src_base, p->dst_fd, p->tmp, 0) == 0)
+		return 0;
+	p->tmp[0] = '\0';
+	if (errno != EXDEV)
+		return carb_place_errno(p, errno, "hard link");
+	if (!b->hardlink_fallback)
+		return carb_place_outcome(p, CARB_PLACE_FAIL,
+			"the archive is on another filesystem than %s;"
+			" hard links cannot cross (set hardlink_fallback = true"
+			" to copy instead)", p->it->src_rel);
+	return start_copy(p);
+}
+
+static int start_symlink(struct carb_place *p)
+{
+	tmp_name(p);
+	if (symlinkat(p->it->src_abs, p->dst_fd, p->tmp) == 0)
+		return 0;
+	p->tmp[0] = '\0';
+	return carb_place_errno(p, errno, "symlink");
+}
+
+/* A copy found in place is made durable too: the run that wrote it may
+ * have died between its rename and its fsync. */
+static void adopt_existing(struct carb_archive_batch *b, struct carb_place *p)
+{
+	int fd;
+
+	p->it->outcome = CARB_PLACED_ALREADY;
+	if (b->dry_run || p->how == CARB_HOW_SYMLINK)
+		return;
+	fd = openat(p->dst_fd, final_name(p), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static void prepare(struct carb_archive_batch *b, struct carb_place *p)
+{
+	struct carb_error err;
+	bool gone;
+	int slot;
+
+	carb_error_clear(&err);
+	p->dst_fd = carb_archive_open_dir(b->base_fd, p->it->dir, !b->dry_run,
+					  &err);
+	if (p->dst_fd < 0) {
+		if (b->dry_run && errno == ENOENT) {
+			set_final(p, 1);
+			p->done = true;
+			p->it->outcome = CARB_PLACED;
+			return;
+		}
+		carb_place_errno(p, errno, err.msg);
+		return;
+	}
+	if (open_source(p, &gone) < 0)
+		return;
+	slot = find_slot(b, p);
+	if (slot < 0)
+		return;
+	if (slot == 1) {
+		adopt_existing(b, p);
+		p->unlink_source = p->how == CARB_HOW_RENAME && !gone &&
+				   check_source(p) == 0;
+		p->it->outcome = CARB_PLACED_ALREADY;
+		return;
+	}
+	if (gone) {
+		carb_place_outcome(p, CARB_PLACE_FAIL,
+			"the delivered %s is gone", p->it->src_rel);
+		return;
+	}
+	if (check_source(p) < 0 || b->dry_run)
+		return;
+	switch (p->how) {
+	case CARB_HOW_COPY: start_copy(p); break;
+	case CARB_HOW_RENAME: start_rename(b, p); break;
+	case CARB_HOW_LINK: start_link(b, p); break;
+	case CARB_HOW_SYMLINK: start_symlink(p); break;
+	}
+}
+
+/* Makes the copies' data durable: one sync of each filesystem they are
+ * on when there are several, a plain fsync for a single copy. */
+static void flush(struct carb_archive_batch *b, struct carb_place *ps)
+{
+	size_t copies = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		copies += !ps[i].done && ps[i].tmp_fd >= 0;
+	for (size_t i = 0; i < b->n; i++) {
+		struct carb_place *p = &ps[i];
+		struct stat a, o;
+		int rc;
+
+		if (p->done || p->tmp_fd < 0)
+			continue;
+		if (copies == 1) {
+			if (fsync(p->tmp_fd) < 0)
+				carb_place_errno(p, errno, "fsync");
+			continue;
+		}
+		if (fstat(p->tmp_fd, &a) < 0)
+			a.st_dev = 0;
+		/* The first copy on each filesystem syncs it for all. */
+		rc = 0;
+		for (size_t j = 0; j < i; j++)
+			if (!ps[j].done && ps[j].tmp_fd >= 0 &&
+			    fstat(ps[j].tmp_fd, &o) == 0 && o.st_dev == a.st_dev)
+				rc = 1;
+		if (rc == 0 && syncfs(p->tmp_fd) < 0)
+			carb_place_errno(p, errno, "syncfs");
+	}
+}
+
+static void verify(struct carb_archive_batch *b, struct carb_place *p)
+{
+	struct stat st;
+	char hex[65];
+
+	if (p->done || p->tmp_fd < 0 || p->how != CARB_HOW_COPY)
+		return;
+	if (fstat(p->tmp_fd, &st) < 0) {
+		carb_place_errno(p, errno, "verify");
+		return;
+	}
+	if (st.st_size != p->it->size) {
+		carb_place_outcome(p, CARB_PLACE_RETRY,
+			"verification failed: the copy has %lld bytes, expected %lld",
+			(long long)st.st_size, (long long)p->it->size);
+		return;
+	}
+	if (b->verify != CARB_VERIFY_SHA256 || p->it->hash == NULL)
+		return;
+	/* Drop the cached pages so the hash reads what the disk holds. */
+	posix_fadvise(p->tmp_fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (carb_archive_sha256_fd(p->tmp_fd, hex) < 0)
+		carb_place_errno(p, errno, "verify");
+	else if (strcmp(hex, p->it->hash) != 0)
+		carb_place_outcome(p, CARB_PLACE_RETRY,
+			"verification failed: the copy's SHA-256 is %s, expected %s",
+			hex, p->it->hash);
+}
+
+static void rename_final(struct carb_place *p)
+{
+	unsigned flags = p->overwrite ? 0 : RENAME_NOREPLACE;
+
+	if (p->done || p->tmp[0] == '\0')
+		return;
+	if (renameat2(p->dst_fd, p->tmp, p->dst_fd, final_name(p), flags) < 0) {
+		if (errno == EEXIST)
+			carb_place_outcome(p, CARB_PLACE_RETRY,
+				"archive name %s was taken meanwhile",
+				p->it->final_rel);
+		else
+			carb_place_errno(p, errno, "rename into place");
+		return;
+	}
+	p->tmp[0] = '\0';
+}
+
+static bool same_dir(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* fsyncs each distinct folder once; a failure fails the items using it.
+ * source: the delivered files' folders, else the archive's. */
+static void sync_dirs(struct carb_archive_batch *b, struct carb_place *ps,
+		      bool source)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct carb_place *p = &ps[i];
+		int fd = source ? p->src_dir_fd : p->dst_fd;
+		bool seen = false;
+
+		if (p->done || fd < 0 ||
+		    (source && !p->it->src_removed))
+			continue;
+		for (size_t j = 0; j < i && !seen; j++) {
+			int other = source ? ps[j].src_dir_fd : ps[j].dst_fd;
+
+			seen = !ps[j].done && other >= 0 &&
+			       (!source || ps[j].it->src_removed) &&
+			       same_dir(fd, other);
+		}
+		if (!seen && fsync(fd) < 0)
+			for (size_t j = i; j < b->n; j++) {
+				int other = source ? ps[j].src_dir_fd : ps[j].dst_fd;
+
+				if (!ps[j].done && other >= 0 && same_dir(fd, other))
+					carb_place_errno(&ps[j], errno, "fsync of the folder");
+			}
+	}
+}
+
+/* A move done by copying: the source goes only once its copy and the
+ * copy's name are durable, and only if it is still the file copied. */
+static void drop_source(struct carb_place *p)
+{
+	struct stat st;
+
+	if (p->done || !p->unlink_source)
+		return;
+	if (fstatat(p->src_dir_fd, p->src_base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_ino != p->src_st.st_ino || st.st_dev != p->src_st.st_dev)
+		return;
+	if (unlinkat(p->src_dir_fd, p->src_base, 0) == 0)
+		p->it->src_removed = true;
+	else
+		snprintf(p->it->reason, sizeof(p->it->reason),
+			 "archived, but %s could not be removed: %s",
+			 p->it->src_rel, strerror(errno));
+}
+
+static void release(struct carb_place *p)
+{
+	if (p->tmp[0] != '\0' && p->dst_fd >= 0)
+		unlinkat(p->dst_fd, p->tmp, 0);
+	if (p->tmp_fd >= 0)
+		close(p->tmp_fd);
+	if (p->src_fd >= 0)
+		close(p->src_fd);
+	if (p->src_dir_fd >= 0)
+		close(p->src_dir_fd);
+	if (p->dst_fd >= 0)
+		close(p->dst_fd);
+}
+
+static enum carb_place_how how_of(const struct carb_archive_batch *b)
+{
+	switch (b->mode) {
+	case CARB_ARCHIVE_MOVE: return CARB_HOW_RENAME;
+	case CARB_ARCHIVE_HARDLINK: return CARB_HOW_LINK;
+	case CARB_ARCHIVE_SYMLINK: return CARB_HOW_SYMLINK;
+	default: return CARB_HOW_COPY;
+	}
+}
+
+void carb_archive_run(struct carb_archive_batch *b)
+{
+	struct carb_place *ps = carb_xcalloc(b->n ? b->n : 1, sizeof(*ps));
+
+	for (size_t i = 0; i < b->n; i++) {
+		ps[i] = (struct carb_place){
+			.it = &b->items[i], .how = how_of(b), .dst_fd = -1,
+			.src_dir_fd = -1, .src_fd = -1, .tmp_fd = -1,
+		};
+		b->items[i].outcome = CARB_PLACED;
+		b->items[i].reason[0] = '\0';
+		prepare(b, &ps[i]);
+	}
+	if (!b->dry_run) {
+		flush(b, ps);
+		for (size_t i = 0; i < b->n; i++)
+			verify(b, &ps[i]);
+		for (size_t i = 0; i < b->n; i++)
+			rename_final(&ps[i]);
+		sync_dirs(b, ps, false);
+		for (size_t i = 0; i < b->n; i++)
+			drop_source(&ps[i]);
+		sync_dirs(b, ps, true);
+	}
+	for (size_t i = 0; i < b->n; i++)
+		release(&ps[i]);
+	free(ps);
+}
+
+void carb_archive_item_release(struct carb_archive_item *it)
+{
+	free(it->src_rel);
+	free(it->src_abs);
+	free(it->hash);
+	free(it->dir);
+	free(it->name);
+	free(it->final_rel);
+	memset(it, 0, sizeof(*it));
+}

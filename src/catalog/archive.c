@@ -1,0 +1,251 @@
+/* The SQL of archiving: routing decisions, the ARCHIVING claim written
+ * before any file moves, outcomes, retries and group results.  As in
+ * intake.c, every status change names the old status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+
+int carb_group_get(struct carb_catalog *cat, int64_t id,
+		   struct carb_group_info *g, bool *found,
+		   struct carb_error *err)
+{
+	struct carb_stmt *st;
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	*found = false;
+	if (carb_stmt_preparef(cat, &st, err,
+			"SELECT id, watch, group_key, complete, completed_at,"
+			" status, destination FROM files WHERE id = ?", "i",
+			id) < 0)
+		return -1;
+	rc = carb_stmt_step(st, err);
+	if (rc == CARB_STEP_ROW) {
+		const char *key = carb_stmt_column_blob(st, 2, &g->key_len);
+		const char *s = carb_stmt_column_text(st, 5);
+		const char *d = carb_stmt_column_text(st, 6);
+
+		*found = true;
+		g->id = carb_stmt_column_int64(st, 0);
+		g->watch = carb_xstrdup(carb_stmt_column_text(st, 1));
+		g->key = carb_xstrndup(key ? key : "", g->key_len);
+		g->complete = carb_stmt_column_int64(st, 3) != 0;
+		g->completed_at = carb_stmt_column_int64(st, 4);
+		snprintf(g->status, sizeof(g->status), "%s", s ? s : "");
+		g->destination = d ? carb_xstrdup(d) : NULL;
+	}
+	carb_stmt_finalize(&st);
+	return rc < 0 ? -1 : 0;
+}
+
+void carb_group_info_release(struct carb_group_info *g)
+{
+	free(g->watch);
+	free(g->key);
+	free(g->destination);
+	memset(g, 0, sizeof(*g));
+}
+
+int carb_group_route(struct carb_catalog *cat, int64_t id,
+		     const char *old_status, const char *new_status,
+		     const char *destination, const char *reason,
+		     bool *changed, struct carb_error *err)
+{
+	int64_t n = 0;
+
+	if (carb_catalog_execf(cat, &n, err,
+			"UPDATE files SET status = ?,"
+			" destination = COALESCE(?, destination), reason = ?,"
+			" updated_at = ? WHERE id = ? AND status = ?",
+			"tttiit", new_status, destination, reason,
+			carb_now_us(), id, old_status) < 0)
+		return -1;
+	if (changed != NULL)
+		*changed = n > 0;
+	return 0;
+}
+
+int carb_group_member_counts(struct carb_catalog *cat, int64_t id,
+			     struct carb_status_count **out, size_t *n,
+			     struct carb_error *err)
+{
+	struct carb_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (carb_stmt_preparef(cat, &st, err,
+			"SELECT status, COUNT(*) FROM components"
+			" WHERE file_id = ? GROUP BY status", "i", id) < 0)
+		return -1;
+	while ((rc = carb_stmt_step(st, err)) == CARB_STEP_ROW) {
+		*out = carb_xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[*n].status = carb_xstrdup(carb_stmt_column_text(st, 0));
+		(*out)[*n].count = carb_stmt_column_int64(st, 1);
+		(*n)++;
+	}
+	carb_stmt_finalize(&st);
+	if (rc < 0) {
+		carb_status_counts_free(out, *n);
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int carb_component_archiving(struct carb_catalog *cat, int64_t id,
+			     const char *old_status, const char *destination,
+			     const char *path, size_t path_len, bool *changed,
+			     struct carb_error *err)
+{
+	int64_t n = 0;
+
+	if (carb_catalog_execf(cat, &n, err,
+			"UPDATE components SET status = 'ARCHIVING',"
+			" archive_destination = ?, archive_path = ?,"
+			" reason = NULL, updated_at = ?"
+			" WHERE id = ? AND status = ?", "tbiit", destination,
+			path, path_len, carb_now_us(), id, old_status) < 0)
+		return -1;
+	*changed = n > 0;
+	return 0;
+}
+
+int carb_component_archived(struct carb_catalog *cat, int64_t id,
+			    const struct carb_archived *a, bool *changed,
+			    struct carb_error *err)
+{
+	int64_t now = carb_now_us(), n = 0;
+
+	if (carb_catalog_execf(cat, &n, err,
+			"UPDATE components SET status = ?, archive_path = ?,"
+			" archive_version = ?, archive_target = ?,"
+			" reason = COALESCE(?, CASE WHEN late = 1 THEN reason END),"
+			" next_retry_at = NULL, missing_at = NULL,"
+			" archived_at = ?, updated_at = ?"
+			" WHERE id = ? AND status = ?", "tbibtiiit",
+			a->new_status, a->path, a->path_len, a->version,
+			a->target, a->target ? strlen(a->target) : (size_t)0,
+			a->reason, now, now, id, a->old_status) < 0)
+		return -1;
+	*changed = n > 0;
+	return 0;
+}
+
+int carb_component_attempt_failed(struct carb_catalog *cat, int64_t id,
+				  const char *new_status, const char *reason,
+				  int64_t next_retry_at, bool *changed,
+				  struct carb_error *err)
+{
+	int64_t n = 0;
+
+	if (carb_catalog_execf(cat, &n, err,
+			"UPDATE components SET status = ?, reason = ?,"
+			" attempts = attempts + 1,"
+			" next_retry_at = CASE WHEN ? > 0 THEN ? ELSE NULL END,"
+			" updated_at = ? WHERE id = ? AND status = 'ARCHIVING'",
+			"ttiiii", new_status, reason, next_retry_at,
+			next_retry_at, carb_now_us(), id) < 0)
+		return -1;
+	*changed = n > 0;
+	return 0;
+}
+
+int carb_component_find_archived(struct carb_catalog *cat, const char *watch,
+				 const char *rel, size_t rel_len,
+				 const char *hash, int64_t *id, char **path,
+				 size_t *path_len, struct carb_error *err)
+{
+	struct carb_stmt *st;
+	int rc;
+
+	*id = 0;
+	*path = NULL;
+	*path_len = 0;
+	if (carb_stmt_preparef(cat, &st, err,
+			"SELECT id, archive_path FROM components"
+			" WHERE watch = ? AND rel_path = ? AND content_hash = ?"
+			" AND status = 'ARCHIVED' ORDER BY generation DESC",
+			"tbt", watch, rel, rel_len, hash) < 0)
+		return -1;
+	rc = carb_stmt_step(st, err);
+	if (rc == CARB_STEP_ROW) {
+		const char *p = carb_stmt_column_blob(st, 1, path_len);
+
+		*id = carb_stmt_column_int64(st, 0);
+		*path = carb_xstrndup(p ? p : "", *path_len);
+	}
+	carb_stmt_finalize(&st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int collect_ids(struct carb_stmt *st, size_t max, int64_t **ids,
+		       size_t *n, struct carb_error *err)
+{
+	int rc = 0;
+
+	*ids = NULL;
+	*n = 0;
+	while (*n < max && (rc = carb_stmt_step(st, err)) == CARB_STEP_ROW) {
+		*ids = carb_xrealloc(*ids, (*n + 1) * sizeof(**ids));
+		(*ids)[(*n)++] = carb_stmt_column_int64(st, 0);
+	}
+	carb_stmt_finalize(&st);
+	if (rc < 0) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int carb_components_with_status(struct carb_catalog *cat, const char *watch,
+				const char *status, int64_t due_us, size_t max,
+				int64_t **ids, size_t *n,
+				struct carb_error *err)
+{
+	struct carb_stmt *st;
+
+	if (carb_stmt_preparef(cat, &st, err,
+			"SELECT id FROM components WHERE watch = ?"
+			" AND status = ? AND (? = 0 OR next_retry_at <= ?)"
+			" ORDER BY id", "ttii", watch, status, due_us,
+			due_us) < 0)
+		return -1;
+	return collect_ids(st, max, ids, n, err);
+}
+
+int carb_groups_with_status(struct carb_catalog *cat, const char *watch,
+			    const char *status, size_t max, int64_t **ids,
+			    size_t *n, struct carb_error *err)
+{
+	struct carb_stmt *st;
+
+	if (carb_stmt_preparef(cat, &st, err,
+			"SELECT id FROM files WHERE watch = ? AND status = ?"
+			" ORDER BY id", "tt", watch, status) < 0)
+		return -1;
+	return collect_ids(st, max, ids, n, err);
+}
+
+int carb_components_next_retry(struct carb_catalog *cat, const char *watch,
+			       int64_t *at, struct carb_error *err)
+{
+	struct carb_stmt *st;
+	int rc;
+
+	*at = 0;
+	if (carb_stmt_preparef(cat, &st, err,
+			"SELECT MIN(next_retry_at) FROM components"
+			" WHERE watch = ? AND status = 'RETRY_PENDING'", "t",
+			watch) < 0)
+		return -1;
+	rc = carb_stmt_step(st, err);
+	if (rc == CARB_STEP_ROW)
+		*at = carb_stmt_column_int64(st, 0);
+	carb_stmt_finalize(&st);
+	return rc < 0 ? -1 : 0;
+}

@@ -1,0 +1,485 @@
+/* Step 7 as the catalog sees it: planned components wait in their
+ * destination's queue, go to the workers in batches once their ARCHIVING
+ * rows are committed, and come back with outcomes that become ARCHIVED,
+ * RETRY_PENDING (with backoff) or FAILED.  A destination that runs out of
+ * space is paused and probed with one file at a time; the others go on.
+ * Also here: due retries, and what a run that died left in flight. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline/intake_internal.h"
+
+/* A batch shares its flushes; bigger amortises them better, smaller
+ * lets files reach ARCHIVED sooner. */
+#define BATCH_FILES 256
+#define BATCH_BYTES (256 << 20)
+/* How often the catalog is asked for retries that others (`carbonation
+ * retry`, `reconcile --fix`) made due. */
+#define RETRY_POLL_MS 5000
+
+int carb_archiving_open(struct carb_intake *in, struct carb_error *err)
+{
+	const struct carb_archive_config *ac = carb_config_archive(in->cfg);
+
+	in->base_fd = open(ac->base_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (in->base_fd < 0)
+		return carb_error_set(err, "archive.base_path %s: %s",
+				      ac->base_path, strerror(errno));
+	in->ndests = carb_config_destination_count(in->cfg);
+	in->dests = carb_xcalloc(in->ndests, sizeof(*in->dests));
+	for (size_t i = 0; i < in->ndests; i++)
+		in->dests[i].cfg = carb_config_destination(in->cfg, i);
+	return 0;
+}
+
+static void pending_free(struct carb_pending *p)
+{
+	carb_archive_item_release(&p->item);
+	free(p);
+}
+
+void carb_archiving_close(struct carb_intake *in)
+{
+	for (size_t i = 0; i < in->ndests; i++) {
+		struct carb_pending *p = in->dests[i].head, *next;
+
+		for (; p != NULL; p = next) {
+			next = p->next;
+			pending_free(p);
+		}
+	}
+	free(in->dests);
+	in->dests = NULL;
+	if (in->base_fd >= 0)
+		close(in->base_fd);
+	in->base_fd = -1;
+}
+
+struct carb_dest_rt *carb_archiving_dest(struct carb_intake *in,
+					 const char *name)
+{
+	for (size_t i = 0; i < in->ndests; i++)
+		if (strcmp(in->dests[i].cfg->name, name) == 0)
+			return &in->dests[i];
+	return NULL;
+}
+
+void carb_archiving_queue(struct carb_intake *in, struct carb_dest_rt *d,
+			  struct carb_pending *p)
+{
+	struct carb_watch_rt *w = &in->watches[p->watch];
+
+	p->item.src_root = w->root_fd;
+	free(p->item.src_abs);
+	p->item.src_abs = carb_xasprintf("%s/%s", w->cfg->path, p->item.src_rel);
+	p->next = NULL;
+	if (d->tail != NULL)
+		d->tail->next = p;
+	else
+		d->head = p;
+	d->tail = p;
+	d->queued++;
+}
+
+static void push_front(struct carb_dest_rt *d, struct carb_pending *p)
+{
+	p->next = d->head;
+	d->head = p;
+	if (d->tail == NULL)
+		d->tail = p;
+	d->queued++;
+}
+
+bool carb_archiving_busy(const struct carb_intake *in)
+{
+	if (in->batches > 0)
+		return true;
+	for (size_t i = 0; i < in->ndests; i++)
+		if (in->dests[i].head != NULL && !in->dests[i].paused)
+			return true;
+	return false;
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+static struct carb_job *take_batch(struct carb_intake *in, size_t di,
+				   size_t max)
+{
+	struct carb_dest_rt *d = &in->dests[di];
+	const struct carb_archive_config *ac = carb_config_archive(in->cfg);
+	struct carb_job *job = carb_xcalloc(1, sizeof(*job));
+	struct carb_archive_batch *b = carb_xcalloc(1, sizeof(*b));
+	int64_t bytes = 0;
+
+	job->batch = b;
+	job->dest = di;
+	job->pend = carb_xcalloc(max, sizeof(*job->pend));
+	b->items = carb_xcalloc(max, sizeof(*b->items));
+	b->base_fd = in->base_fd;
+	b->mode = d->cfg->mode;
+	b->verify = d->cfg->verify;
+	b->on_conflict = d->cfg->on_conflict;
+	b->hardlink_fallback = ac->hardlink_fallback;
+	b->dry_run = in->opts.dry_run;
+	while (d->head != NULL && b->n < max &&
+	       (b->n == 0 || bytes + d->head->item.size <= BATCH_BYTES)) {
+		struct carb_pending *p = d->head;
+
+		d->head = p->next;
+		if (d->head == NULL)
+			d->tail = NULL;
+		d->queued--;
+		bytes += p->item.size;
+		job->pend[b->n] = *p;
+		b->items[b->n++] = p->item;
+		memset(&job->pend[b->n - 1].item, 0, sizeof(p->item));
+		free(p);
+	}
+	return job;
+}
+
+void carb_archiving_submit(struct carb_intake *in)
+{
+	size_t max = (size_t)carb_config_service(in->cfg)->workers;
+	int64_t now = carb_monotonic_ms();
+
+	for (size_t i = 0; i < in->ndests && !in->failed; i++) {
+		struct carb_dest_rt *d = &in->dests[i];
+
+		while (d->head != NULL && in->batches < max) {
+			size_t n = BATCH_FILES;
+
+			if (d->paused) {
+				if (now < d->next_probe_ms)
+					break;
+				n = 1;  /* a probe */
+				d->next_probe_ms = now + 1000;
+			}
+			carb_workers_submit(in->workers, take_batch(in, i, n));
+			in->batches++;
+			if (d->paused)
+				break;
+		}
+	}
+}
+
+/* ---- outcomes ------------------------------------------------------------ */
+
+static void log_item(struct carb_intake *in, int level,
+		     const struct carb_pending *p,
+		     const struct carb_archive_item *it, const char *what,
+		     const char *detail)
+{
+	struct carb_buf b;
+
+	carb_buf_init(&b);
+	carb_buf_add_safe_name(&b, it->src_rel, strlen(it->src_rel));
+	carb_log(level, "%swatch \"%s\": %s: %s %s",
+		 in->opts.dry_run ? "dry run: " : "",
+		 in->watches[p->watch].cfg->name, b.data, what, detail);
+	carb_buf_release(&b);
+}
+
+static void known(struct carb_intake *in, const struct carb_pending *p,
+		  const struct carb_archive_item *it, const char *status)
+{
+	carb_known_status(&in->watches[p->watch], it->src_rel,
+			  strlen(it->src_rel), it->id, status);
+}
+
+static void placed(struct carb_intake *in, struct carb_dest_rt *d,
+		   struct carb_pending *p, struct carb_archive_item *it)
+{
+	struct carb_archived a = {
+		.old_status = "ARCHIVING", .new_status = "ARCHIVED",
+		.path = it->final_rel, .path_len = strlen(it->final_rel),
+		.version = it->version, .reason = it->reason[0] ? it->reason : NULL,
+		.target = d->cfg->mode == CARB_ARCHIVE_SYMLINK ? it->src_abs : NULL,
+	};
+	struct carb_error err;
+	bool changed = false;
+
+	carb_error_clear(&err);
+	if (carb_intake_tx(in) &&
+	    carb_component_archived(in->cat, it->id, &a, &changed, &err) < 0)
+		carb_intake_fail(in, &err);
+	if (changed)
+		known(in, p, it, "ARCHIVED");
+	log_item(in, CARB_LOGL_INFO, p, it,
+		 it->outcome == CARB_PLACED_ALREADY ? "already archived at"
+		 : in->opts.dry_run ? "would be archived to" : "archived to",
+		 it->final_rel);
+	if (d->paused) {
+		d->paused = false;
+		carb_log(CARB_LOGL_WARNING, "destination \"%s\" has room again;"
+			 " resumed", d->cfg->name);
+	}
+}
+
+static int64_t backoff_ms(const struct carb_archive_config *ac,
+			  int64_t attempts)
+{
+	int64_t delay = ac->retry_delay_ms;
+
+	for (int64_t i = 1; i < attempts && delay < ac->retry_max_delay_ms; i++)
+		delay *= 2;
+	if (delay > ac->retry_max_delay_ms)
+		delay = ac->retry_max_delay_ms;
+	/* Up to a tenth more, so files that failed together do not all
+	 * come back in the same instant. */
+	return delay + (delay >= 10 ? random() % (delay / 10) : 0);
+}
+
+static void failed(struct carb_intake *in, struct carb_pending *p,
+		   struct carb_archive_item *it)
+{
+	const struct carb_archive_config *ac = carb_config_archive(in->cfg);
+	int64_t attempts = p->attempts + 1, delay = 0, next = 0;
+	bool retry = it->outcome == CARB_PLACE_RETRY &&
+		     attempts <= ac->max_retries;
+	struct carb_error err;
+	bool changed = false;
+
+	carb_error_clear(&err);
+	if (retry) {
+		delay = backoff_ms(ac, attempts);
+		next = carb_now_us() + delay * 1000;
+		if (in->next_retry_ms == 0 ||
+		    carb_monotonic_ms() + delay < in->next_retry_ms)
+			in->next_retry_ms = carb_monotonic_ms() + delay;
+	}
+	if (carb_intake_tx(in) &&
+	    carb_component_attempt_failed(in->cat, it->id,
+					  retry ? "RETRY_PENDING" : "FAILED",
+					  it->reason, next, &changed, &err) < 0)
+		carb_intake_fail(in, &err);
+	if (changed)
+		known(in, p, it, retry ? "RETRY_PENDING" : "FAILED");
+	in->run_failures++;
+	log_item(in, CARB_LOGL_WARNING, p, it,
+		 retry ? "will be retried:" : "FAILED:", it->reason);
+}
+
+/* Out of space: the file goes back to the head of its queue, untouched
+ * in the catalog (still ARCHIVING), and the destination waits. */
+static void full(struct carb_intake *in, struct carb_dest_rt *d,
+		 struct carb_pending *p, struct carb_archive_item *it)
+{
+	struct carb_pending *back = carb_xcalloc(1, sizeof(*back));
+
+	*back = *p;
+	back->item = *it;
+	free(back->item.final_rel);
+	back->item.final_rel = NULL;
+	memset(it, 0, sizeof(*it));
+	if (!d->paused)
+		carb_log(CARB_LOGL_WARNING, "destination \"%s\" is full (%s);"
+			 " paused, the other destinations go on",
+			 d->cfg->name, back->item.reason);
+	d->paused = true;
+	d->next_probe_ms = carb_monotonic_ms() + 1000;
+	push_front(d, back);
+}
+
+void carb_archiving_apply(struct carb_intake *in, struct carb_job *job)
+{
+	struct carb_archive_batch *b = job->batch;
+	struct carb_dest_rt *d = &in->dests[job->dest];
+
+	in->batches--;
+	for (size_t i = 0; i < b->n && !in->failed; i++) {
+		struct carb_archive_item *it = &b->items[i];
+		struct carb_pending *p = &job->pend[i];
+
+		switch (it->outcome) {
+		case CARB_PLACED:
+		case CARB_PLACED_ALREADY:
+			placed(in, d, p, it);
+			break;
+		case CARB_PLACE_FULL:
+			full(in, d, p, it);
+			break;
+		default:
+			failed(in, p, it);
+		}
+	}
+	for (size_t i = 0; i < b->n && !in->failed; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = job->pend[j].file_id == job->pend[i].file_id;
+		if (!seen)
+			carb_stage_settle_group(in, job->pend[i].file_id);
+	}
+	for (size_t i = 0; i < b->n; i++)
+		carb_archive_item_release(&b->items[i]);
+	free(b->items);
+	free(b);
+	free(job->pend);
+	job->batch = NULL;
+	job->pend = NULL;
+}
+
+/* ---- retries and recovery ------------------------------------------------- */
+
+/* Queues a component again from its row: a due retry (RETRY_PENDING) or
+ * one a previous run left ARCHIVING.  Its planned folder is kept, so a
+ * copy that run finished is found in place; a component never planned
+ * goes back through routing with its group. */
+struct requeue {
+	struct carb_intake *in;
+	const char *from;
+	int64_t replan;           /* group to route again, 0: none */
+};
+
+static struct carb_pending *pending_of(struct carb_intake *in,
+				       struct carb_watch_rt *w,
+				       const struct carb_component_row *r)
+{
+	struct carb_pending *p = carb_xcalloc(1, sizeof(*p));
+	const char *slash = memrchr(r->archive_path, '/', r->archive_path_len);
+	size_t blen;
+	const char *base = carb_name_base(r->rel_path, r->rel_len, &blen);
+
+	(void)in;
+	p->watch = w->index;
+	p->file_id = r->file_id;
+	p->attempts = r->attempts;
+	p->item.id = r->id;
+	p->item.src_rel = carb_xstrndup(r->rel_path, r->rel_len);
+	p->item.size = r->size;
+	p->item.hash = r->content_hash ? carb_xstrdup(r->content_hash) : NULL;
+	p->item.dir = carb_xstrndup(r->archive_path,
+				    slash ? (size_t)(slash - r->archive_path) : 0);
+	p->item.name = carb_xstrndup(base, blen);
+	return p;
+}
+
+static int requeue_row(void *ctx, const struct carb_component_row *r,
+		       struct carb_error *err)
+{
+	struct requeue *rq = ctx;
+	struct carb_watch_rt *w = carb_intake_watch(rq->in, r->watch);
+	struct carb_dest_rt *d = r->archive_destination
+		? carb_archiving_dest(rq->in, r->archive_destination) : NULL;
+	bool changed = strcmp(rq->from, "ARCHIVING") == 0;
+	struct carb_pending *p;
+
+	if (w == NULL || strcmp(r->status, rq->from) != 0)
+		return 0;
+	if (d == NULL || r->archive_path == NULL ||
+	    memchr(r->archive_path, '/', r->archive_path_len) == NULL) {
+		rq->replan = r->file_id;
+		return 0;
+	}
+	if (!changed && carb_intake_tx(rq->in) &&
+	    carb_component_archiving(rq->in->cat, r->id, rq->from, d->cfg->name,
+				     r->archive_path, r->archive_path_len,
+				     &changed, err) < 0)
+		return -1;
+	if (!changed)
+		return 0;
+	p = pending_of(rq->in, w, r);
+	if (!rq->in->opts.dry_run)
+		carb_archive_clean_stale(rq->in->base_fd, p->item.dir, r->id);
+	carb_known_status(w, r->rel_path, r->rel_len, r->id, "ARCHIVING");
+	carb_archiving_queue(rq->in, d, p);
+	return 0;
+}
+
+/* A component with nowhere planned goes back to READY with its group,
+ * which is routed again. */
+static void replan(struct carb_intake *in, int64_t id, int64_t gid,
+		   const char *from)
+{
+	struct carb_component_change ch = {
+		.old_status = from, .new_status = "READY", .late = -1,
+	};
+	struct carb_group_info g;
+	struct carb_error err;
+	bool found = false;
+
+	carb_error_clear(&err);
+	if (!carb_intake_change(in, id, &ch))
+		return;
+	if (carb_group_get(in->cat, gid, &g, &found, &err) < 0 ||
+	    (found && strcmp(g.status, "READY") != 0 &&
+	     carb_group_route(in->cat, gid, g.status, "READY", NULL, NULL,
+			      NULL, &err) < 0))
+		carb_intake_fail(in, &err);
+	carb_group_info_release(&g);
+	if (!in->failed)
+		carb_stage_group(in, gid);
+}
+
+static void requeue_status(struct carb_intake *in, struct carb_watch_rt *w,
+			   const char *status, int64_t due_us)
+{
+	struct requeue rq = { in, status, 0 };
+	struct carb_error err;
+	int64_t *ids = NULL;
+	size_t n = 0;
+
+	carb_error_clear(&err);
+	if (carb_components_with_status(in->cat, w->cfg->name, status, due_us,
+					100000, &ids, &n, &err) < 0) {
+		carb_intake_fail(in, &err);
+		return;
+	}
+	for (size_t i = 0; i < n && !in->failed; i++) {
+		rq.replan = 0;
+		if (carb_component_get(in->cat, ids[i], requeue_row, &rq,
+				       &err) < 0)
+			carb_intake_fail(in, &err);
+		else if (rq.replan != 0)
+			replan(in, ids[i], rq.replan, status);
+	}
+	free(ids);
+}
+
+/* What a run that stopped left: copies in flight, and groups that were
+ * READY but not yet routed. */
+static void recover(struct carb_intake *in, struct carb_watch_rt *w)
+{
+	struct carb_error err;
+	int64_t *ids = NULL;
+	size_t n = 0;
+
+	carb_error_clear(&err);
+	requeue_status(in, w, "ARCHIVING", 0);
+	if (in->failed ||
+	    carb_groups_with_status(in->cat, w->cfg->name, "READY", 100000,
+				    &ids, &n, &err) < 0) {
+		if (err.msg[0] != '\0')
+			carb_intake_fail(in, &err);
+		return;
+	}
+	for (size_t i = 0; i < n && !in->failed; i++)
+		carb_stage_group(in, ids[i]);
+	free(ids);
+}
+
+int64_t carb_archiving_tick(struct carb_intake *in, bool first)
+{
+	int64_t now = carb_monotonic_ms(), next = 0;
+
+	if (first)
+		for (size_t i = 0; i < in->nwatches && !in->failed; i++)
+			recover(in, &in->watches[i]);
+	if (first || now >= in->next_retry_ms) {
+		for (size_t i = 0; i < in->nwatches && !in->failed; i++)
+			requeue_status(in, &in->watches[i], "RETRY_PENDING",
+				       carb_now_us());
+		in->next_retry_ms = now + RETRY_POLL_MS;
+	}
+	next = in->next_retry_ms;
+	for (size_t i = 0; i < in->ndests; i++)
+		if (in->dests[i].paused && in->dests[i].head != NULL &&
+		    in->dests[i].next_probe_ms < next)
+			next = in->dests[i].next_probe_ms;
+	return next;
+}

@@ -1,0 +1,408 @@
+/* Steps 5 and 6 for a READY group: is it kept (selection), where does it
+ * go (routing), and for each member, is it a re-delivery of content
+ * already archived (DUPLICATE) or where exactly will it land (the
+ * destination's template, rendered and checked).  Each planned member's
+ * ARCHIVING row names its path before any file moves. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pipeline/intake_internal.h"
+
+struct member {
+	int64_t id;
+	char *rel;
+	size_t rel_len;
+	char *ext;
+	size_t ext_len;
+	int64_t size;
+	int64_t attempts;
+	char *hash;
+};
+
+struct stage {
+	struct carb_intake *in;
+	struct carb_group_info g;
+	struct carb_watch_rt *w;
+	struct member *m;
+	size_t n;
+	char vars[5][16];         /* yyyy mm dd hh, rendered once */
+	char *dir;                /* {dir}: the group's folder in the watch */
+	char *group;              /* {group}: the group key's base name */
+};
+
+static int collect(void *ctx, const struct carb_component_row *r,
+		   struct carb_error *err)
+{
+	struct stage *s = ctx;
+	struct member *m;
+
+	(void)err;
+	if (strcmp(r->status, "READY") != 0)
+		return 0;
+	s->m = carb_xrealloc(s->m, (s->n + 1) * sizeof(*s->m));
+	m = &s->m[s->n++];
+	m->id = r->id;
+	m->rel = carb_xstrndup(r->rel_path, r->rel_len);
+	m->rel_len = r->rel_len;
+	m->ext = carb_xstrndup(r->extension, r->ext_len);
+	m->ext_len = r->ext_len;
+	m->size = r->size;
+	m->attempts = r->attempts;
+	m->hash = r->content_hash ? carb_xstrdup(r->content_hash) : NULL;
+	return 0;
+}
+
+static void release(struct stage *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->m[i].rel);
+		free(s->m[i].ext);
+		free(s->m[i].hash);
+	}
+	free(s->m);
+	free(s->dir);
+	free(s->group);
+	carb_group_info_release(&s->g);
+}
+
+static void fail_catalog(struct stage *s, const struct carb_error *err)
+{
+	carb_intake_fail(s->in, err);
+}
+
+/* ---- selection and routing ---------------------------------------------- */
+
+static void facts_of(const struct stage *s, struct carb_group_facts *f,
+		     struct carb_member_facts *mf)
+{
+	f->watch = s->g.watch;
+	f->complete = s->g.complete;
+	f->size = 0;
+	f->members = mf;
+	f->nmembers = s->n;
+	for (size_t i = 0; i < s->n; i++) {
+		mf[i].name = carb_name_base(s->m[i].rel, s->m[i].rel_len,
+					    &mf[i].name_len);
+		mf[i].extension = s->m[i].ext;
+		mf[i].ext_len = s->m[i].ext_len;
+		mf[i].size = (uint64_t)s->m[i].size;
+		f->size += mf[i].size;
+	}
+}
+
+static void log_group(const struct stage *s, int level, const char *what)
+{
+	struct carb_buf b;
+
+	carb_buf_init(&b);
+	carb_buf_add_safe_name(&b, s->g.key, s->g.key_len);
+	carb_log(level, "%swatch \"%s\": group %s: %s",
+		 s->in->opts.dry_run ? "dry run: " : "", s->g.watch, b.data,
+		 what);
+	carb_buf_release(&b);
+}
+
+/* Not kept: the group and its members are NOT_SELECTED, with the rule. */
+static void reject(struct stage *s, const char *rule)
+{
+	struct carb_error err;
+	char *reason = rule ? carb_xasprintf("selection rule \"%s\" rejected the group", rule)
+			    : carb_xstrdup("selection.default is \"reject\"");
+	bool changed = false;
+
+	carb_error_clear(&err);
+	if (carb_intake_tx(s->in) &&
+	    carb_group_route(s->in->cat, s->g.id, "READY", "NOT_SELECTED",
+			     NULL, reason, &changed, &err) < 0)
+		fail_catalog(s, &err);
+	if (changed) {
+		carb_groups_move_members(s->in, s->g.id, "READY",
+					 "NOT_SELECTED", reason);
+		log_group(s, CARB_LOGL_INFO, reason);
+	}
+	free(reason);
+}
+
+/* ---- templates ------------------------------------------------------------ */
+
+static const char *lookup(void *ctx, const char *name, size_t len)
+{
+	struct stage *s = ctx;
+	static const char *const dates[] = { "yyyy", "mm", "dd", "hh" };
+
+	if (len == 5 && memcmp(name, "watch", 5) == 0)
+		return s->g.watch;
+	if (len == 5 && memcmp(name, "group", 5) == 0)
+		return s->group;
+	if (len == 3 && memcmp(name, "dir", 3) == 0)
+		return s->dir;
+	for (size_t i = 0; i < 4; i++)
+		if (strlen(dates[i]) == len && memcmp(name, dates[i], len) == 0)
+			return s->vars[i];
+	return NULL;
+}
+
+/* The date variables come from the group's completion, in UTC, so a
+ * group's place never depends on when a retry happens to run. */
+static void set_vars(struct stage *s)
+{
+	time_t t = (time_t)((s->g.completed_at ? s->g.completed_at
+					       : carb_now_us()) / 1000000);
+	const char *slash = memrchr(s->g.key, '/', s->g.key_len);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(s->vars[0], sizeof(s->vars[0]), "%04d", tm.tm_year + 1900);
+	snprintf(s->vars[1], sizeof(s->vars[1]), "%02d", tm.tm_mon + 1);
+	snprintf(s->vars[2], sizeof(s->vars[2]), "%02d", tm.tm_mday);
+	snprintf(s->vars[3], sizeof(s->vars[3]), "%02d", tm.tm_hour);
+	s->dir = carb_xstrndup(s->g.key, slash ? (size_t)(slash - s->g.key) : 0);
+	s->group = carb_xstrdup(slash ? slash + 1 : s->g.key);
+}
+
+/* ---- members ------------------------------------------------------------ */
+
+static void member_status(struct stage *s, const struct member *m,
+			  const char *status)
+{
+	carb_known_status(s->w, m->rel, m->rel_len, m->id, status);
+}
+
+static void fail_member(struct stage *s, const struct member *m,
+			const char *reason)
+{
+	struct carb_component_change ch = {
+		.old_status = "READY", .new_status = "FAILED",
+		.reason = reason, .late = -1,
+	};
+
+	if (!carb_intake_change(s->in, m->id, &ch))
+		return;
+	member_status(s, m, "FAILED");
+	s->in->run_failures++;
+	log_group(s, CARB_LOGL_WARNING, reason);
+}
+
+/* Content an earlier generation of the same path already archived is
+ * not archived again. */
+static bool duplicate(struct stage *s, const struct member *m)
+{
+	struct carb_archived a = { .old_status = "READY",
+				   .new_status = "DUPLICATE" };
+	struct carb_error err;
+	int64_t other = 0;
+	char *path = NULL, *reason;
+	bool changed = false;
+
+	carb_error_clear(&err);
+	if (m->hash == NULL)
+		return false;
+	if (carb_component_find_archived(s->in->cat, s->g.watch, m->rel,
+					 m->rel_len, m->hash, &other, &path,
+					 &a.path_len, &err) < 0) {
+		fail_catalog(s, &err);
+		return true;
+	}
+	if (other == 0)
+		return false;
+	a.path = path;
+	a.reason = reason = carb_xasprintf("same content as component %lld,"
+					   " already archived",
+					   (long long)other);
+	if (carb_intake_tx(s->in) &&
+	    carb_component_archived(s->in->cat, m->id, &a, &changed, &err) < 0)
+		fail_catalog(s, &err);
+	if (changed)
+		member_status(s, m, "DUPLICATE");
+	free(reason);
+	free(path);
+	return true;
+}
+
+static void plan(struct stage *s, struct carb_dest_rt *d, const char *dir,
+		 const struct member *m)
+{
+	size_t blen;
+	const char *base = carb_name_base(m->rel, m->rel_len, &blen);
+	char *path = carb_xasprintf("%s/%.*s", dir, (int)blen, base);
+	struct carb_pending *p;
+	struct carb_error err;
+	bool changed = false;
+
+	carb_error_clear(&err);
+	if (carb_intake_tx(s->in) &&
+	    carb_component_archiving(s->in->cat, m->id, "READY", d->cfg->name,
+				     path, strlen(path), &changed, &err) < 0)
+		fail_catalog(s, &err);
+	free(path);
+	if (!changed)
+		return;
+	member_status(s, m, "ARCHIVING");
+	p = carb_xcalloc(1, sizeof(*p));
+	p->watch = s->w->index;
+	p->file_id = s->g.id;
+	p->attempts = m->attempts;
+	p->item.id = m->id;
+	p->item.src_rel = carb_xstrndup(m->rel, m->rel_len);
+	p->item.size = m->size;
+	p->item.hash = m->hash ? carb_xstrdup(m->hash) : NULL;
+	p->item.dir = carb_xstrdup(dir);
+	p->item.name = carb_xstrndup(base, blen);
+	carb_archiving_queue(s->in, d, p);
+}
+
+/* ---- the group ------------------------------------------------------------ */
+
+/* Plans the READY members into destination name; the group moves from
+ * status `from` to ARCHIVING first. */
+static void route(struct stage *s, const char *name, const char *from)
+{
+	struct carb_dest_rt *d = carb_archiving_dest(s->in, name);
+	struct carb_error err;
+	struct carb_buf dir;
+	bool changed = false;
+
+	carb_error_clear(&err);
+	carb_buf_init(&dir);
+	if (d == NULL)
+		carb_error_set(&err, "destination \"%s\" is not in config.toml"
+			       " (restart to apply config changes)", name);
+	else
+		carb_template_render(d->cfg->destination, lookup, s, &dir, &err);
+	if (carb_intake_tx(s->in) &&
+	    carb_group_route(s->in->cat, s->g.id, from, "ARCHIVING", name,
+			     err.msg[0] ? err.msg : NULL, &changed, &err) < 0)
+		fail_catalog(s, &err);
+	for (size_t i = 0; changed && i < s->n && !s->in->failed; i++) {
+		if (err.msg[0] != '\0')
+			fail_member(s, &s->m[i], err.msg);
+		else if (!duplicate(s, &s->m[i]))
+			plan(s, d, dir.data, &s->m[i]);
+	}
+	carb_buf_release(&dir);
+}
+
+void carb_stage_group(struct carb_intake *in, int64_t gid)
+{
+	struct stage s = { .in = in };
+	struct carb_member_facts *mf;
+	struct carb_group_facts f;
+	struct carb_error err;
+	const char *rule = NULL, *dest;
+	bool found = false;
+
+	carb_error_clear(&err);
+	if (carb_group_get(in->cat, gid, &s.g, &found, &err) < 0)
+		fail_catalog(&s, &err);
+	if (!found || strcmp(s.g.status, "READY") != 0 ||
+	    (s.w = carb_intake_watch(in, s.g.watch)) == NULL ||
+	    carb_group_members_each(in->cat, gid, collect, &s, &err) < 0) {
+		if (err.msg[0] != '\0')
+			fail_catalog(&s, &err);
+		release(&s);
+		return;
+	}
+	set_vars(&s);
+	mf = carb_xcalloc(s.n ? s.n : 1, sizeof(*mf));
+	facts_of(&s, &f, mf);
+	if (!carb_rules_select(in->rules, &f, &rule)) {
+		reject(&s, rule);
+	} else {
+		dest = carb_rules_route(in->rules, &f, &rule);
+		route(&s, dest, "READY");
+		carb_stage_settle_group(in, gid);
+	}
+	free(mf);
+	release(&s);
+}
+
+void carb_stage_late(struct carb_intake *in, int64_t gid)
+{
+	static const char *const decided[] = {
+		"ARCHIVING", "ARCHIVED", "FAILED", "DUPLICATE", NULL,
+	};
+	struct stage s = { .in = in };
+	struct carb_error err;
+	bool found = false, routed = false;
+
+	carb_error_clear(&err);
+	if (carb_group_get(in->cat, gid, &s.g, &found, &err) < 0 ||
+	    (found && carb_group_members_each(in->cat, gid, collect, &s,
+					      &err) < 0))
+		fail_catalog(&s, &err);
+	for (size_t i = 0; found && decided[i] != NULL; i++)
+		routed |= strcmp(s.g.status, decided[i]) == 0;
+	s.w = found ? carb_intake_watch(in, s.g.watch) : NULL;
+	if (routed && s.w != NULL && s.g.destination != NULL && !in->failed) {
+		set_vars(&s);
+		route(&s, s.g.destination, s.g.status);
+		carb_stage_settle_group(in, gid);
+	}
+	release(&s);
+}
+
+/* What the members' statuses make of the group. */
+static const char *group_status(const struct carb_status_count *c, size_t n,
+				int64_t *failed)
+{
+	int64_t busy = 0, archived = 0, dup = 0;
+
+	*failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *st = c[i].status;
+
+		if (!strcmp(st, "READY") || !strcmp(st, "ARCHIVING") ||
+		    !strcmp(st, "RETRY_PENDING"))
+			busy += c[i].count;
+		else if (!strcmp(st, "FAILED"))
+			*failed += c[i].count;
+		else if (!strcmp(st, "ARCHIVED"))
+			archived += c[i].count;
+		else if (!strcmp(st, "DUPLICATE"))
+			dup += c[i].count;
+	}
+	if (busy > 0)
+		return "ARCHIVING";
+	if (*failed > 0)
+		return "FAILED";
+	if (archived > 0)
+		return "ARCHIVED";
+	return dup > 0 ? "DUPLICATE" : NULL;
+}
+
+void carb_stage_settle_group(struct carb_intake *in, int64_t gid)
+{
+	struct carb_group_info g;
+	struct carb_status_count *c = NULL;
+	struct carb_error err;
+	const char *to;
+	char *reason = NULL;
+	int64_t failed;
+	size_t n = 0;
+	bool found = false;
+
+	carb_error_clear(&err);
+	if (in->failed || !carb_intake_tx(in) ||
+	    carb_group_get(in->cat, gid, &g, &found, &err) < 0 ||
+	    (found && carb_group_member_counts(in->cat, gid, &c, &n, &err) < 0)) {
+		if (err.msg[0] != '\0')
+			carb_intake_fail(in, &err);
+		carb_group_info_release(&g);
+		return;
+	}
+	to = found ? group_status(c, n, &failed) : NULL;
+	if (to != NULL && strcmp(to, g.status) != 0) {
+		if (failed > 0)
+			reason = carb_xasprintf("%lld file%s FAILED",
+						(long long)failed,
+						failed == 1 ? "" : "s");
+		if (carb_group_route(in->cat, gid, g.status, to, NULL, reason,
+				     NULL, &err) < 0)
+			carb_intake_fail(in, &err);
+	}
+	free(reason);
+	carb_status_counts_free(&c, n);
+	carb_group_info_release(&g);
+}
