@@ -105,7 +105,8 @@ int carb_component_archiving(struct carb_catalog *cat, int64_t id,
 	if (carb_catalog_execf(cat, &n, err,
 			"UPDATE components SET status = 'ARCHIVING',"
 			" archive_destination = ?, archive_path = ?,"
-			" reason = NULL, updated_at = ?"
+			" reason = CASE WHEN late = 1 THEN reason END,"
+			" updated_at = ?"
 			" WHERE id = ? AND status = ?", "tbiit", destination,
 			path, path_len, carb_now_us(), id, old_status) < 0)
 		return -1;
