@@ -1,7 +1,9 @@
 #!/bin/sh
 # The main job on the embedded default (SQLite), on a fresh Debian 12
 # machine: installs the build dependencies, builds, and runs carbonation on
-# a demo project in ./demo (config and rules from scaffold/).
+# a demo project in ./demo (config and rules from scaffold/): files arrive
+# in a delivery folder, `run --once` archives them, and the catalog and the
+# archive are printed.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,5 +28,28 @@ step() {
 
 step "$carb" check config
 step "$carb" db init
+
+# A delivery: two complete groups (data and its description), one with a
+# checksum sidecar, delivered the way transfer tools do: written aside,
+# then renamed in.
+mkdir -p "$demo/upload"
+for stem in scan_0001 scan_0002; do
+	head -c 65536 /dev/urandom >"$demo/upload/$stem.dat"
+	printf '<scan id="%s"/>\n' "$stem" >"$demo/upload/$stem.xml"
+done
+(cd "$demo/upload" && sha256sum scan_0001.dat >scan_0001.dat.sha256)
+touch -d '1 minute ago' "$demo"/upload/*
+mv "$demo"/upload/* "$demo/incoming/"
+rmdir "$demo/upload"
+
+step "$carb" run --once
 step "$carb" db status
+step sqlite3 -header -column carbonation.db \
+	"SELECT id, CAST(rel_path AS TEXT) AS file, status, size,
+	        CAST(archive_path AS TEXT) AS archived_at_path
+	 FROM components ORDER BY id"
+step sqlite3 -header -column carbonation.db \
+	"SELECT id, CAST(group_key AS TEXT) AS grp, status, destination
+	 FROM files ORDER BY id"
+step find archive -type f
 printf '\ndemo: project in %s\n' "$demo"
