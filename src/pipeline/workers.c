@@ -90,7 +90,17 @@ struct carb_workers *carb_workers_start(size_t n, int *done_fd)
 void carb_workers_submit(struct carb_workers *w, struct carb_job *job)
 {
 	pthread_mutex_lock(&w->lock);
-	list_push(&w->todo, job);
+	/* Archive batches go first: they finish what intake started and
+	 * free delivery folders, while a flood of integrity checks queued
+	 * behind them would otherwise hold every archive back. */
+	if (job->batch != NULL) {
+		job->next = w->todo.head;
+		w->todo.head = job;
+		if (w->todo.tail == NULL)
+			w->todo.tail = job;
+	} else {
+		list_push(&w->todo, job);
+	}
 	w->busy++;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
