@@ -159,6 +159,9 @@ void carb_integrity_check(struct carb_job *job);
 /* Opens folder rel_dir (bytes, may be "") below root_fd without following
  * a symlink at any level; O_PATH|O_DIRECTORY.  -1 with errno set. */
 int carb_open_beneath(int root_fd, const char *rel_dir, int flags);
+/* "symlink", "fifo", "directory"...: what a file that is not regular is,
+ * in messages and reasons. */
+const char *carb_file_type_name(mode_t m);
 
 /* Names: the stem and extension of a base name (see README "Groups"), a
  * checksum sidecar's algorithm, and the watch's include/exclude test. */
@@ -167,6 +170,10 @@ const char *carb_name_base(const char *rel, size_t len, size_t *base_len);
 void carb_name_split(const char *base, size_t len, size_t *stem_len);
 bool carb_name_is_sidecar(const char *base, size_t len,
 			  const struct carb_watch_config *w);
+/* Whether the watch takes the file named base: not reserved, not
+ * excluded, and included when the watch has include patterns. */
 bool carb_name_wanted(const char *base, const struct carb_watch_config *w);
+/* Names carbonation keeps for itself (CARB_TMP_PREFIX...). */
+bool carb_name_reserved(const char *base);
 
 #endif

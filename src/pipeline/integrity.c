@@ -32,7 +32,7 @@ int carb_open_beneath(int root_fd, const char *rel_dir, int flags)
 			    sizeof(how));
 }
 
-static const char *type_name(mode_t m)
+const char *carb_file_type_name(mode_t m)
 {
 	switch (m & S_IFMT) {
 	case S_IFLNK: return "symlink";
@@ -214,7 +214,8 @@ void carb_integrity_check(struct carb_job *job)
 	}
 	close(fd);
 	if (!S_ISREG(st.st_mode)) {
-		fail(job, "not a regular file: %s", type_name(st.st_mode));
+		fail(job, "not a regular file: %s",
+		     carb_file_type_name(st.st_mode));
 		return;
 	}
 	if ((uint64_t)st.st_size < job->min_size) {
