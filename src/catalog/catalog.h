@@ -499,5 +499,60 @@ int carb_groups_with_status(struct carb_catalog *cat, const char *watch,
  * when none waits. */
 int carb_components_next_retry(struct carb_catalog *cat, const char *watch,
 			       int64_t *at, struct carb_error *err);
+/* ---- retries and reconciliation (reconcile.c) ------------------------ */
+
+/* `carbonation retry`: every FAILED component of watch (NULL: of every
+ * watch) goes back to the queue (RETRY_PENDING, attempts 0, next_retry_at
+ * now, reason kept) and their FAILED groups back to ARCHIVING, in one
+ * transaction (which must not be open already).  *count receives how
+ * many components were queued. */
+int carb_components_retry_failed(struct carb_catalog *cat, const char *watch,
+				 int64_t *count, struct carb_error *err);
+
+/* An ARCHIVED component as `reconcile archive` sees it.  The pointers are
+ * owned by carb_archived_each and live until the callback returns; bytes
+ * (paths, target) are NUL-terminated too; NULL when the column is. */
+struct carb_archived_row {
+	int64_t id;
+	const char *watch;
+	const char *rel_path;
+	size_t rel_len;
+	int64_t size;
+	const char *content_hash;
+	const char *destination;   /* archive_destination */
+	const char *archive_path;  /* relative to archive.base_path */
+	size_t archive_len;
+	const char *archive_target;  /* symlink mode: the link's target */
+	size_t target_len;
+	int64_t missing_at;        /* 0: not marked missing */
+	bool newest;               /* no newer generation of its path */
+};
+
+typedef int (*carb_archived_cb)(void *ctx, const struct carb_archived_row *r,
+				struct carb_error *err);
+
+/* Every ARCHIVED component of watch (NULL: every watch), in id order,
+ * through cb.  Rows are read a page at a time and each page's statement
+ * is finished before cb sees its rows, so cb may write to the catalog
+ * and take its time (hashing) without holding a read open.  A callback
+ * returning -1 stops the walk with its error. */
+int carb_archived_each(struct carb_catalog *cat, const char *watch,
+		       carb_archived_cb cb, void *ctx, struct carb_error *err);
+
+/* The archived copy is gone or wrong and the delivered file is still
+ * there: ARCHIVED -> RETRY_PENDING (attempts 0, next_retry_at now,
+ * missing_at cleared, reason), and its group back to ARCHIVING, in one
+ * transaction.  *changed: false (and nothing changed) when the row was no
+ * longer ARCHIVED. */
+int carb_component_requeue_archived(struct carb_catalog *cat, int64_t id,
+				    const char *reason, bool *changed,
+				    struct carb_error *err);
+
+/* The archived copy is gone or wrong and nothing is left to archive
+ * again: missing_at (the first time it was found; kept when set) and
+ * reason; the status stays ARCHIVED.  *changed as above. */
+int carb_component_mark_missing(struct carb_catalog *cat, int64_t id,
+				const char *reason, bool *changed,
+				struct carb_error *err);
 
 #endif

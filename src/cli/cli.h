@@ -58,6 +58,18 @@ int carb_cli_load_config(struct carb_cli *cli, struct carb_config **cfg);
  * exit status with nothing left open. */
 int carb_cli_open_catalog(struct carb_cli *cli, bool create,
 			  struct carb_config **cfg, struct carb_catalog **cat);
+/* Opens the catalog cfg names.  Returns -1 on success (*cat set, the
+ * caller closes it), else the exit status (the error printed). */
+int carb_cli_connect(const struct carb_config *cfg, bool create,
+		     struct carb_catalog **cat);
+/* The catalog must be at the schema this program writes: 0, or -1 with
+ * the reason printed (prefixed with cmd). */
+int carb_cli_require_schema(struct carb_catalog *cat, const char *cmd);
+/* A --watch NAME that is no watch of cfg is a usage error: prints it with
+ * a "did you mean" and the valid names and returns CARB_EXIT_USAGE; -1
+ * when name is NULL or a watch. */
+int carb_cli_check_watch(const struct carb_config *cfg, const char *cmd,
+			 const char *name);
 /* The migration roots (core only until plugins); *dir is the caller's to
  * free.  Returns how many of roots were filled. */
 size_t carb_cli_migration_roots(struct carb_migration_root *roots, char **dir);
@@ -65,6 +77,8 @@ size_t carb_cli_migration_roots(struct carb_migration_root *roots, char **dir);
 /* The subcommands. */
 int carb_cmd_check(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_db(struct carb_cli *cli, int argc, char **argv);
+int carb_cmd_reconcile(struct carb_cli *cli, int argc, char **argv);
+int carb_cmd_retry(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_run(struct carb_cli *cli, int argc, char **argv);
 
 #endif

@@ -37,37 +37,6 @@ static void usage(FILE *out)
 		"  -h, --help   show this help\n");
 }
 
-/* The catalog must be at the schema this program writes. */
-static int check_schema(struct carb_catalog *cat)
-{
-	struct carb_migration_root roots[1];
-	struct carb_migration_status st = { 0 };
-	struct carb_error err = { 0 };
-	size_t nroots, behind = 0;
-	char *dir = NULL;
-	int rc = 0;
-
-	nroots = carb_cli_migration_roots(roots, &dir);
-	if (carb_migrations_status(cat, roots, nroots, &st, &err) < 0) {
-		carb_cli_errorf("%s", err.msg);
-		rc = -1;
-	} else {
-		for (size_t i = 0; i < st.nbranches; i++)
-			behind += st.branches[i].pending + st.branches[i].changed;
-		if (behind > 0) {
-			carb_cli_errorf("run: the catalog %s is not up to date"
-					" (%zu migration%s pending or changed);"
-					" run carbonation db init or db upgrade",
-					carb_catalog_url(cat), behind,
-					behind == 1 ? "" : "s");
-			rc = -1;
-		}
-	}
-	carb_migration_status_release(&st);
-	free(dir);
-	return rc;
-}
-
 static int open_log(const struct carb_logging_config *lc)
 {
 	int fd = 2;
@@ -169,7 +138,8 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 	rc = carb_cli_open_catalog(cli, false, &cfg, &cat);
 	if (rc >= 0)
 		return rc;
-	rc = check_schema(cat) < 0 ? CARB_EXIT_FAIL : serve(cfg, cat, &ro);
+	rc = carb_cli_require_schema(cat, "run") < 0
+		? CARB_EXIT_FAIL : serve(cfg, cat, &ro);
 	carb_catalog_close(&cat);
 	carb_config_free(&cfg);
 	return rc;

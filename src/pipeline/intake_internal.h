@@ -248,6 +248,10 @@ void carb_job_free(struct carb_job *job);
 /* Runs one integrity check: what a worker does with a job. */
 void carb_integrity_check(struct carb_job *job);
 
+/* "symlink", "fifo", "directory"...: what a file that is not regular is,
+ * in messages and reasons. */
+const char *carb_file_type_name(mode_t m);
+
 /* Names: the stem and extension of a base name (see README "Groups"), a
  * checksum sidecar's algorithm, and the watch's include/exclude test. */
 /* The last component of rel[0..len); *base_len receives its length. */
@@ -255,6 +259,10 @@ const char *carb_name_base(const char *rel, size_t len, size_t *base_len);
 void carb_name_split(const char *base, size_t len, size_t *stem_len);
 bool carb_name_is_sidecar(const char *base, size_t len,
 			  const struct carb_watch_config *w);
+/* Whether the watch takes the file named base: not reserved, not
+ * excluded, and included when the watch has include patterns. */
 bool carb_name_wanted(const char *base, const struct carb_watch_config *w);
+/* Names carbonation keeps for itself (CARB_TMP_PREFIX...). */
+bool carb_name_reserved(const char *base);
 
 #endif

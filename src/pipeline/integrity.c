@@ -17,7 +17,7 @@
 /* A sidecar bigger than this is not a sidecar. */
 #define SIDECAR_MAX (16u << 20)
 
-static const char *type_name(mode_t m)
+const char *carb_file_type_name(mode_t m)
 {
 	switch (m & S_IFMT) {
 	case S_IFLNK: return "symlink";
@@ -199,7 +199,8 @@ void carb_integrity_check(struct carb_job *job)
 	}
 	close(fd);
 	if (!S_ISREG(st.st_mode)) {
-		fail(job, "not a regular file: %s", type_name(st.st_mode));
+		fail(job, "not a regular file: %s",
+		     carb_file_type_name(st.st_mode));
 		return;
 	}
 	if ((uint64_t)st.st_size < job->min_size) {

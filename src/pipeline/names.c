@@ -52,11 +52,16 @@ static bool matches_any(const char *base,
 	return false;
 }
 
+bool carb_name_reserved(const char *base)
+{
+	return strncmp(base, CARB_TMP_PREFIX, strlen(CARB_TMP_PREFIX)) == 0;
+}
+
 bool carb_name_wanted(const char *base, const struct carb_watch_config *w)
 {
-	if (strncmp(base, CARB_TMP_PREFIX, strlen(CARB_TMP_PREFIX)) == 0)
-		return false;
-	if (matches_any(base, &w->exclude))
+	/* Whatever exclude says: carbonation's own temporary files are
+	 * never deliveries (an archive may sit inside a watch). */
+	if (carb_name_reserved(base) || matches_any(base, &w->exclude))
 		return false;
 	return w->include.count == 0 || matches_any(base, &w->include);
 }

@@ -1,8 +1,9 @@
 /* pipeline: the path of a file from its delivery folder to the archive
  * (DESIGN.md "The path of a file"): watching, settle, recording,
  * integrity, completeness, selection, routing, and the archive step's
- * bookkeeping (src/archive/ does the file work).  The only door into
- * src/pipeline/.
+ * bookkeeping (src/archive/ does the file work); and reconciliation,
+ * which compares the catalog with the delivery folders and the archive.
+ * The only door into src/pipeline/.
  *
  * One thread (the caller's) owns the catalog connection and every status
  * change; worker threads only read files (integrity, checksums) and hand
@@ -12,6 +13,8 @@
 #define CARB_PIPELINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "catalog/catalog.h"
 #include "config/config.h"
@@ -56,5 +59,66 @@ size_t carb_intake_failures(const struct carb_intake *in);
 size_t carb_intake_watch_count(const struct carb_intake *in);
 
 void carb_intake_close(struct carb_intake **in);
+
+/* ---- reconciliation: the catalog against the disk -------------------- */
+
+/* One disagreement between the catalog and the disk, handed to the
+ * caller's callback; every pointer lives until the callback returns.
+ *
+ * klass: "unrecorded" or "vanished" (delivery); "missing", "not-regular",
+ * "wrong-target", "size-mismatch", "hash-mismatch" or "unreadable"
+ * (archive).  path is bytes: the path relative to the watch (delivery) or
+ * to archive.base_path (archive).  component is the row's id, 0 when
+ * there is none (unrecorded).  detail says what was found, in printable
+ * text (names escaped as \xNN).  action says what --fix did, NULL
+ * without --fix. */
+struct carb_discrepancy {
+	const char *klass;
+	const char *watch;
+	const char *path;
+	size_t path_len;
+	int64_t component;
+	const char *detail;
+	const char *action;
+};
+
+typedef void (*carb_discrepancy_cb)(void *ctx,
+				    const struct carb_discrepancy *d);
+
+/* Compares each watch folder (watch: that one only; NULL: every watch)
+ * with the catalog.
+ *   unrecorded  a regular file the watch takes (include, exclude,
+ *               recursive; never through a symlink) that has no row for
+ *               its path at all.  --fix leaves it to the service's next
+ *               walk, which records it once it has settled.
+ *   vanished    the newest generation of a path has a status in which its
+ *               file must still be in the folder (PENDING,
+ *               INTEGRITY_FAILED, WAITING, TIMED_OUT, READY, NOT_SELECTED,
+ *               RETRY_PENDING, FAILED) and no regular file is there (for
+ *               INTEGRITY_FAILED: nothing at all, since intake records a
+ *               symlink or FIFO there as a failure).  --fix: WITHDRAWN,
+ *               guarded by the status seen, so a concurrent change wins.
+ * Returns 0 (discrepancies or not), or -1 with err set when a watch
+ * folder cannot be read or the catalog fails. */
+int carb_reconcile_delivery(const struct carb_config *cfg,
+			    struct carb_catalog *cat, const char *watch,
+			    bool fix, carb_discrepancy_cb cb, void *ctx,
+			    struct carb_error *err);
+
+/* Checks the archived copy of every ARCHIVED component (of watch, or of
+ * every watch when NULL) under archive.base_path, opened beneath it
+ * without following any symlink: missing, not-regular (a symlink
+ * expected for symlink destinations), wrong-target (symlink mode: another
+ * target, or the target gone), size-mismatch, hash-mismatch (deep only:
+ * SHA-256 against content_hash), unreadable (it could not be examined).
+ * --fix: when the delivered file is still in its watch (a regular file of
+ * the recorded size, and hash with deep, and the row is the newest
+ * generation of its path) the component is queued again
+ * (RETRY_PENDING); otherwise it is marked missing (missing_at).  Nothing
+ * on disk is ever changed.  Returns as carb_reconcile_delivery. */
+int carb_reconcile_archive(const struct carb_config *cfg,
+			   struct carb_catalog *cat, const char *watch,
+			   bool deep, bool fix, carb_discrepancy_cb cb,
+			   void *ctx, struct carb_error *err);
 
 #endif

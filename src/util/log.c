@@ -21,22 +21,6 @@ void carb_log_open(int fd, int min_level, bool json)
 	log_json = json;
 }
 
-static void add_json_string(struct carb_buf *b, const char *s)
-{
-	carb_buf_addc(b, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			carb_buf_addf(b, "\\%c", c);
-		else if (c < 0x20)
-			carb_buf_addf(b, "\\u%04x", c);
-		else
-			carb_buf_addc(b, (char)c);
-	}
-	carb_buf_addc(b, '"');
-}
-
 static void write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
@@ -68,7 +52,7 @@ void carb_log(int level, const char *fmt, ...)
 	if (log_json) {
 		carb_buf_addf(&b, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":",
 			      stamp, level_names[level]);
-		add_json_string(&b, msg);
+		carb_buf_add_json_string(&b, msg, strlen(msg));
 		carb_buf_adds(&b, "}\n");
 	} else {
 		carb_buf_addf(&b, "%s %s %s\n", stamp, level_names[level], msg);

@@ -1,9 +1,11 @@
-/* File names for people: bytes that could forge a line or break a
- * terminal are shown as \xNN. */
+/* File names for people and for JSON: bytes that could forge a line or
+ * break a terminal are shown as \xNN; JSON gets \u00NN, since it has no
+ * way to carry a byte that is not UTF-8. */
 #include "util/util.h"
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none;
+ * *cp_out receives the code point. */
+static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp_out)
 {
 	size_t len;
 	unsigned cp;
@@ -20,10 +22,19 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 		cp = (cp << 6) | (s[i] & 0x3F);
 	}
 	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ||
-	    (cp >= 0x80 && cp < 0xA0))
+	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 		return 0;
+	*cp_out = cp;
 	return len;
+}
+
+/* For a terminal, C1 controls (U+0080..U+009F) are as dangerous as C0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned cp;
+	size_t len = utf8_decode(s, n, &cp);
+
+	return len > 0 && cp >= 0xA0 ? len : 0;
 }
 
 void carb_buf_add_safe_name(struct carb_buf *out, const char *name,
@@ -44,4 +55,29 @@ void carb_buf_add_safe_name(struct carb_buf *out, const char *name,
 			carb_buf_addf(out, "\\x%02x", s[i++]);
 		}
 	}
+}
+
+void carb_buf_add_json_string(struct carb_buf *out, const char *s,
+			      size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned cp;
+	size_t i = 0, n;
+
+	carb_buf_addc(out, '"');
+	while (i < len) {
+		if (u[i] == '"' || u[i] == '\\') {
+			carb_buf_addc(out, '\\');
+			carb_buf_addc(out, (char)u[i++]);
+		} else if (u[i] >= 0x20 && u[i] < 0x80) {
+			carb_buf_addc(out, (char)u[i++]);
+		} else if (u[i] >= 0x80 &&
+			   (n = utf8_decode(u + i, len - i, &cp)) > 0) {
+			carb_buf_add(out, u + i, n);
+			i += n;
+		} else {
+			carb_buf_addf(out, "\\u%04x", u[i++]);
+		}
+	}
+	carb_buf_addc(out, '"');
 }

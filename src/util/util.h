@@ -106,6 +106,12 @@ int64_t carb_monotonic_ms(void);
  * name with a newline or invalid UTF-8 cannot forge a log line. */
 void carb_buf_add_safe_name(struct carb_buf *out, const char *name,
 			    size_t len);
+/* Appends s[0..len) as a JSON string, quotes included: '"', '\\' and
+ * control characters escaped, valid UTF-8 as it is, and every byte that
+ * is not part of valid UTF-8 as \u00NN (the byte's value), so the result
+ * is always valid JSON, whatever the bytes. */
+void carb_buf_add_json_string(struct carb_buf *out, const char *s,
+			      size_t len);
 
 /* A hash map from byte strings to pointers.  Keys are copied; values are
  * the caller's.  Iteration order is unspecified; removing the entry the

@@ -8,6 +8,8 @@ t_setup
 t_run "$CARB" --help
 t_expect_status 0 "--help exits 0"
 t_expect_out "usage: carbonation [-c FILE] COMMAND" "--help prints usage"
+t_expect_out "  reconcile " "--help lists reconcile"
+t_expect_out "  retry " "--help lists retry"
 
 t_run "$CARB" --version
 t_expect_status 0 "--version exits 0"
@@ -36,7 +38,8 @@ t_run "$CARB" db inti
 t_expect_status 2 "unknown subcommand exits 2"
 t_expect_err 'unknown command "db inti" (did you mean "db init"?)' "unknown subcommand suggests"
 
-for cmd in check db "check config" "db init" "db upgrade" "db status"; do
+for cmd in check db "check config" "db init" "db upgrade" "db status" \
+	retry reconcile "reconcile delivery" "reconcile archive"; do
 	# shellcheck disable=SC2086 # the command words are split on purpose
 	t_run "$CARB" $cmd --help
 	t_expect_status 0 "$cmd --help exits 0"
@@ -45,5 +48,11 @@ done
 
 t_run "$CARB" db status --bogus
 t_expect_status 2 "unknown option of a subcommand exits 2"
+
+t_run "$CARB" retyr
+t_expect_err 'unknown command "retyr" (did you mean "retry"?)' "a mistyped retry suggests it"
+t_run "$CARB" reconcile archiv
+t_expect_status 2 "unknown reconcile check exits 2"
+t_expect_err 'did you mean "reconcile archive"?' "... and suggests one"
 
 t_done
