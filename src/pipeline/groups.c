@@ -357,6 +357,7 @@ void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
 		ch.reason = job->reason;
 		if (carb_intake_change(in, job->id, &ch)) {
 			snprintf(k->status, sizeof(k->status), "INTEGRITY_FAILED");
+			in->run_failures++;
 			carb_log(CARB_LOGL_INFO, "watch \"%s\": component %lld:"
 				 " integrity failed: %s", w->cfg->name,
 				 (long long)job->id, job->reason);
