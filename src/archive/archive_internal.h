@@ -42,6 +42,8 @@ int carb_archive_open_dir(int base_fd, const char *dir, bool create,
 int carb_archive_copy_data(int src_fd, int dst_fd, int64_t size);
 /* SHA-256 of the whole of fd, as lowercase hex into hex[65]. */
 int carb_archive_sha256_fd(int fd, char hex[65]);
+/* Whether name in dir_fd (never followed) has SHA-256 hash (hex). */
+bool carb_archive_has_hash(int dir_fd, const char *name, const char *hash);
 /* Whether name in dir_fd already holds this item's content. */
 bool carb_archive_same_content(const struct carb_place *p, int dir_fd,
 			       const char *name, const struct stat *st);

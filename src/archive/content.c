@@ -120,13 +120,26 @@ static bool same_link(const struct carb_place *p, int dir_fd,
 	       memcmp(target, p->it->src_abs, (size_t)n) == 0;
 }
 
-bool carb_archive_same_content(const struct carb_place *p, int dir_fd,
-			       const char *name, const struct stat *st)
+bool carb_archive_has_hash(int dir_fd, const char *name, const char *hash)
 {
 	char hex[65];
 	bool same;
 	int fd;
 
+	if (hash == NULL)
+		return false;
+	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	same = carb_archive_sha256_fd(fd, hex) == 0 && strcmp(hex, hash) == 0;
+	close(fd);
+	return same;
+}
+
+bool carb_archive_same_content(const struct carb_place *p, int dir_fd,
+			       const char *name, const struct stat *st)
+{
 	if (p->how == CARB_HOW_SYMLINK)
 		return S_ISLNK(st->st_mode) && same_link(p, dir_fd, name);
 	if (!S_ISREG(st->st_mode) || st->st_size != p->it->size)
@@ -134,15 +147,7 @@ bool carb_archive_same_content(const struct carb_place *p, int dir_fd,
 	if (p->how == CARB_HOW_LINK && st->st_ino == p->src_st.st_ino &&
 	    st->st_dev == p->src_st.st_dev)
 		return true;
-	if (p->it->hash == NULL)
-		return false;
-	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	same = carb_archive_sha256_fd(fd, hex) == 0 &&
-	       strcmp(hex, p->it->hash) == 0;
-	close(fd);
-	return same;
+	return carb_archive_has_hash(dir_fd, name, p->it->hash);
 }
 
 char *carb_archive_version_name(const char *name, int64_t version)

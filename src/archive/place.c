@@ -238,6 +238,15 @@ static int start_symlink(struct carb_place *p)
 	return carb_place_errno(p, errno, "symlink");
 }
 
+/* A move that died between its copy and its unlink: the delivered file
+ * still there is dropped only when it is the very content archived (a
+ * new delivery under the same name is left alone). */
+static bool source_is_item(struct carb_place *p)
+{
+	return S_ISREG(p->src_st.st_mode) && p->src_st.st_size == p->it->size &&
+	       carb_archive_has_hash(p->src_dir_fd, p->src_base, p->it->hash);
+}
+
 /* A copy found in place is made durable too: the run that wrote it may
  * have died between its rename and its fsync. */
 static void adopt_existing(struct carb_archive_batch *b, struct carb_place *p)
@@ -281,7 +290,7 @@ static void prepare(struct carb_archive_batch *b, struct carb_place *p)
 	if (slot == 1) {
 		adopt_existing(b, p);
 		p->unlink_source = p->how == CARB_HOW_RENAME && !gone &&
-				   check_source(p) == 0;
+				   source_is_item(p);
 		p->it->outcome = CARB_PLACED_ALREADY;
 		return;
 	}

@@ -142,13 +142,21 @@ int carb_component_attempt_failed(struct carb_catalog *cat, int64_t id,
 {
 	int64_t n = 0;
 
-	if (carb_catalog_execf(cat, &n, err,
+	/* No "CASE WHEN ? > 0": PostgreSQL would type that parameter int4. */
+	int rc = next_retry_at > 0
+		? carb_catalog_execf(cat, &n, err,
 			"UPDATE components SET status = ?, reason = ?,"
-			" attempts = attempts + 1,"
-			" next_retry_at = CASE WHEN ? > 0 THEN ? ELSE NULL END,"
+			" attempts = attempts + 1, next_retry_at = ?,"
 			" updated_at = ? WHERE id = ? AND status = 'ARCHIVING'",
-			"ttiiii", new_status, reason, next_retry_at,
-			next_retry_at, carb_now_us(), id) < 0)
+			"ttiii", new_status, reason, next_retry_at,
+			carb_now_us(), id)
+		: carb_catalog_execf(cat, &n, err,
+			"UPDATE components SET status = ?, reason = ?,"
+			" attempts = attempts + 1, next_retry_at = NULL,"
+			" updated_at = ? WHERE id = ? AND status = 'ARCHIVING'",
+			"ttii", new_status, reason, carb_now_us(), id);
+
+	if (rc < 0)
 		return -1;
 	*changed = n > 0;
 	return 0;
@@ -182,27 +190,6 @@ int carb_component_find_archived(struct carb_catalog *cat, const char *watch,
 	return rc < 0 ? -1 : 0;
 }
 
-static int collect_ids(struct carb_stmt *st, size_t max, int64_t **ids,
-		       size_t *n, struct carb_error *err)
-{
-	int rc = 0;
-
-	*ids = NULL;
-	*n = 0;
-	while (*n < max && (rc = carb_stmt_step(st, err)) == CARB_STEP_ROW) {
-		*ids = carb_xrealloc(*ids, (*n + 1) * sizeof(**ids));
-		(*ids)[(*n)++] = carb_stmt_column_int64(st, 0);
-	}
-	carb_stmt_finalize(&st);
-	if (rc < 0) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
-}
-
 int carb_components_with_status(struct carb_catalog *cat, const char *watch,
 				const char *status, int64_t due_us, size_t max,
 				int64_t **ids, size_t *n,
@@ -210,13 +197,18 @@ int carb_components_with_status(struct carb_catalog *cat, const char *watch,
 {
 	struct carb_stmt *st;
 
-	if (carb_stmt_preparef(cat, &st, err,
+	int rc = due_us > 0
+		? carb_stmt_preparef(cat, &st, err,
 			"SELECT id FROM components WHERE watch = ?"
-			" AND status = ? AND (? = 0 OR next_retry_at <= ?)"
-			" ORDER BY id", "ttii", watch, status, due_us,
-			due_us) < 0)
+			" AND status = ? AND next_retry_at <= ? ORDER BY id",
+			"tti", watch, status, due_us)
+		: carb_stmt_preparef(cat, &st, err,
+			"SELECT id FROM components WHERE watch = ?"
+			" AND status = ? ORDER BY id", "tt", watch, status);
+
+	if (rc < 0)
 		return -1;
-	return collect_ids(st, max, ids, n, err);
+	return carb_stmt_ids(st, max, ids, n, err);
 }
 
 int carb_groups_with_status(struct carb_catalog *cat, const char *watch,
@@ -229,7 +221,7 @@ int carb_groups_with_status(struct carb_catalog *cat, const char *watch,
 			"SELECT id FROM files WHERE watch = ? AND status = ?"
 			" ORDER BY id", "tt", watch, status) < 0)
 		return -1;
-	return collect_ids(st, max, ids, n, err);
+	return carb_stmt_ids(st, max, ids, n, err);
 }
 
 int carb_components_next_retry(struct carb_catalog *cat, const char *watch,

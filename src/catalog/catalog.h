@@ -198,6 +198,10 @@ double carb_stmt_column_double(struct carb_stmt *st, int col);
 const char *carb_stmt_column_text(struct carb_stmt *st, int col);
 const void *carb_stmt_column_blob(struct carb_stmt *st, int col, size_t *len);
 
+/* Steps st to its end (or max rows), collecting column 0 into *ids (a
+ * new array the caller frees, NULL when empty), and finalizes it. */
+int carb_stmt_ids(struct carb_stmt *st, size_t max, int64_t **ids, size_t *n,
+		  struct carb_error *err);
 /* Makes the statement runnable again; bindings are kept. */
 int carb_stmt_reset(struct carb_stmt *st, struct carb_error *err);
 void carb_stmt_finalize(struct carb_stmt **st);

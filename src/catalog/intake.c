@@ -268,7 +268,6 @@ int carb_groups_due(struct carb_catalog *cat, const char *watch,
 		    struct carb_error *err)
 {
 	struct carb_stmt *st;
-	int rc = 0;
 
 	*ids = NULL;
 	*n = 0;
@@ -278,18 +277,7 @@ int carb_groups_due(struct carb_catalog *cat, const char *watch,
 			" AND deadline_at IS NOT NULL AND deadline_at <= ?"
 			" ORDER BY deadline_at, id", "ti", watch, now_us) < 0)
 		return -1;
-	while (*n < max && (rc = carb_stmt_step(st, err)) == CARB_STEP_ROW) {
-		*ids = carb_xrealloc(*ids, (*n + 1) * sizeof(**ids));
-		(*ids)[(*n)++] = carb_stmt_column_int64(st, 0);
-	}
-	carb_stmt_finalize(&st);
-	if (rc < 0) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	return carb_stmt_ids(st, max, ids, n, err);
 }
 
 int carb_groups_next_deadline(struct carb_catalog *cat, int64_t *at,

@@ -2,6 +2,8 @@
  * reads as one line and every value still travels as a parameter. */
 #include <stdarg.h>
 
+#include <stdlib.h>
+
 #include "catalog/catalog.h"
 
 static int bind_args(struct carb_stmt *st, const char *spec, va_list ap,
@@ -83,4 +85,25 @@ int carb_catalog_execf(struct carb_catalog *cat, int64_t *changes,
 		*changes = carb_stmt_changes(st);
 	carb_stmt_finalize(&st);
 	return rc < 0 ? -1 : 0;
+}
+
+int carb_stmt_ids(struct carb_stmt *st, size_t max, int64_t **ids, size_t *n,
+		  struct carb_error *err)
+{
+	int rc = 0;
+
+	*ids = NULL;
+	*n = 0;
+	while (*n < max && (rc = carb_stmt_step(st, err)) == CARB_STEP_ROW) {
+		*ids = carb_xrealloc(*ids, (*n + 1) * sizeof(**ids));
+		(*ids)[(*n)++] = carb_stmt_column_int64(st, 0);
+	}
+	carb_stmt_finalize(&st);
+	if (rc < 0) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
