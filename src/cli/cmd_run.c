@@ -1,6 +1,7 @@
 /* carbonation run: the service in the foreground, until SIGTERM/SIGINT. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,12 +69,80 @@ static int stop_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static int serve(struct carb_config *cfg, struct carb_catalog *cat,
-		 const struct carb_run_options *opts)
+/* Waits up to ms for a stop; true when one came. */
+static bool stopped_within(int sfd, int64_t ms)
+{
+	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+
+	return poll(&pfd, 1, (int)ms) > 0;
+}
+
+/* The catalog refused a write: every transition pauses (the intake is
+ * closed, so nothing moves without its row), and the service reconnects
+ * with a growing delay.  Everything is in the catalog, so starting the
+ * intake again continues where it was.  Returns false on a stop. */
+static bool pause_for_catalog(const struct carb_config *cfg,
+			      struct carb_catalog **cat, int sfd,
+			      const char *why)
+{
+	int64_t delay = 1000;
+
+	carb_catalog_close(cat);
+	carb_log(CARB_LOGL_ERROR, "catalog write failed: %s; every transition"
+		 " is paused until the catalog takes writes again", why);
+	for (;;) {
+		if (stopped_within(sfd, delay))
+			return false;
+		if (carb_cli_connect(cfg, false, cat) < 0 &&
+		    carb_cli_require_schema(*cat, "run") == 0) {
+			carb_log(CARB_LOGL_WARNING, "catalog reachable again;"
+				 " resuming");
+			return true;
+		}
+		carb_catalog_close(cat);
+		delay = delay < 30000 ? delay * 2 : 60000;
+	}
+}
+
+static int serve(struct carb_config *cfg, struct carb_catalog **cat,
+		 const struct carb_run_options *opts, int sfd)
 {
 	struct carb_intake *in = NULL;
 	struct carb_error err = { 0 };
-	int sfd = stop_fd(), log_fd, rc = CARB_EXIT_OK;
+	int rc = CARB_EXIT_OK;
+
+	for (;;) {
+		if (carb_intake_open(cfg, *cat, opts, &in, &err) < 0) {
+			carb_log(CARB_LOGL_ERROR, "%s", err.msg);
+			carb_cli_errorf("run: %s", err.msg);
+			return CARB_EXIT_FAIL;
+		}
+		if (carb_intake_run(in, sfd, &err) == 0)
+			break;
+		carb_intake_close(&in);
+		if (opts->once || !pause_for_catalog(cfg, cat, sfd, err.msg)) {
+			if (opts->once) {
+				carb_log(CARB_LOGL_ERROR, "%s", err.msg);
+				carb_cli_errorf("run: %s", err.msg);
+				rc = CARB_EXIT_FAIL;
+			}
+			return rc;
+		}
+	}
+	if (opts->once && carb_intake_failures(in) > 0) {
+		carb_cli_errorf("run: %zu file%s failed in this run (see the log"
+				" and the catalog)", carb_intake_failures(in),
+				carb_intake_failures(in) == 1 ? "" : "s");
+		rc = CARB_EXIT_FAIL;
+	}
+	carb_intake_close(&in);
+	return rc;
+}
+
+static int run(struct carb_config *cfg, struct carb_catalog **cat,
+	       const struct carb_run_options *opts)
+{
+	int sfd = stop_fd(), log_fd, rc;
 
 	if (sfd < 0) {
 		carb_cli_errorf("run: cannot take signals: %m");
@@ -84,18 +153,7 @@ static int serve(struct carb_config *cfg, struct carb_catalog *cat,
 		close(sfd);
 		return CARB_EXIT_FAIL;
 	}
-	if (carb_intake_open(cfg, cat, opts, &in, &err) < 0 ||
-	    carb_intake_run(in, sfd, &err) < 0) {
-		carb_log(CARB_LOGL_ERROR, "%s", err.msg);
-		carb_cli_errorf("run: %s", err.msg);
-		rc = CARB_EXIT_FAIL;
-	} else if (opts->once && carb_intake_failures(in) > 0) {
-		carb_cli_errorf("run: %zu file%s failed in this run (see the log"
-				" and the catalog)", carb_intake_failures(in),
-				carb_intake_failures(in) == 1 ? "" : "s");
-		rc = CARB_EXIT_FAIL;
-	}
-	carb_intake_close(&in);
+	rc = serve(cfg, cat, opts, sfd);
 	if (log_fd != 2)
 		close(log_fd);
 	close(sfd);
@@ -139,7 +197,7 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	rc = carb_cli_require_schema(cat, "run") < 0
-		? CARB_EXIT_FAIL : serve(cfg, cat, &ro);
+		? CARB_EXIT_FAIL : run(cfg, &cat, &ro);
 	carb_catalog_close(&cat);
 	carb_config_free(&cfg);
 	return rc;
