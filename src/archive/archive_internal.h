@@ -24,6 +24,8 @@ struct carb_place {
 	bool done;                /* outcome decided */
 	int dst_fd;               /* the final folder (O_RDONLY|O_DIRECTORY) */
 	int src_dir_fd;           /* the delivered file's folder */
+	struct stat dst_st;       /* of dst_fd and src_dir_fd, taken once: */
+	struct stat src_dir_st;   /* a batch compares folders pairwise */
 	const char *src_base;     /* into it->src_rel */
 	int src_fd;               /* copy: the delivered file */
 	struct stat src_st;

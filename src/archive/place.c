@@ -105,6 +105,8 @@ static int open_source(struct carb_place *p, bool *gone)
 	p->src_dir_fd = carb_open_beneath(p->it->src_root, dir,
 					  O_RDONLY | O_DIRECTORY);
 	free(dir);
+	if (p->src_dir_fd >= 0)
+		fstat(p->src_dir_fd, &p->src_dir_st);
 	*gone = false;
 	if (p->src_dir_fd < 0 ||
 	    fstatat(p->src_dir_fd, p->src_base, &p->src_st,
@@ -282,6 +284,7 @@ static void prepare(struct carb_archive_batch *b, struct carb_place *p)
 		carb_place_errno(p, errno, err.msg);
 		return;
 	}
+	fstat(p->dst_fd, &p->dst_st);
 	if (open_source(p, &gone) < 0)
 		return;
 	slot = find_slot(b, p);
@@ -309,6 +312,16 @@ static void prepare(struct carb_archive_batch *b, struct carb_place *p)
 	}
 }
 
+static bool same_fs(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev;
+}
+
+static bool same_dir(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
 /* Makes the copies' data durable: one sync of each filesystem they are
  * on when there are several, a plain fsync for a single copy. */
 static void flush(struct carb_archive_batch *b, struct carb_place *ps)
@@ -319,8 +332,7 @@ static void flush(struct carb_archive_batch *b, struct carb_place *ps)
 		copies += !ps[i].done && ps[i].tmp_fd >= 0;
 	for (size_t i = 0; i < b->n; i++) {
 		struct carb_place *p = &ps[i];
-		struct stat a, o;
-		int rc;
+		bool synced = false;
 
 		if (p->done || p->tmp_fd < 0)
 			continue;
@@ -329,15 +341,11 @@ static void flush(struct carb_archive_batch *b, struct carb_place *ps)
 				carb_place_errno(p, errno, "fsync");
 			continue;
 		}
-		if (fstat(p->tmp_fd, &a) < 0)
-			a.st_dev = 0;
 		/* The first copy on each filesystem syncs it for all. */
-		rc = 0;
-		for (size_t j = 0; j < i; j++)
-			if (!ps[j].done && ps[j].tmp_fd >= 0 &&
-			    fstat(ps[j].tmp_fd, &o) == 0 && o.st_dev == a.st_dev)
-				rc = 1;
-		if (rc == 0 && syncfs(p->tmp_fd) < 0)
+		for (size_t j = 0; j < i && !synced; j++)
+			synced = !ps[j].done && ps[j].tmp_fd >= 0 &&
+				 same_fs(&ps[j].dst_st, &p->dst_st);
+		if (!synced && syncfs(p->tmp_fd) < 0)
 			carb_place_errno(p, errno, "syncfs");
 	}
 }
@@ -389,14 +397,6 @@ static void rename_final(struct carb_place *p)
 	p->tmp[0] = '\0';
 }
 
-static bool same_dir(int a, int b)
-{
-	struct stat sa, sb;
-
-	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
-	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 /* fsyncs each distinct folder once; a failure fails the items using it.
  * source: the delivered files' folders, else the archive's. */
 static void sync_dirs(struct carb_archive_batch *b, struct carb_place *ps,
@@ -405,25 +405,23 @@ static void sync_dirs(struct carb_archive_batch *b, struct carb_place *ps,
 	for (size_t i = 0; i < b->n; i++) {
 		struct carb_place *p = &ps[i];
 		int fd = source ? p->src_dir_fd : p->dst_fd;
+		const struct stat *st = source ? &p->src_dir_st : &p->dst_st;
 		bool seen = false;
 
-		if (p->done || fd < 0 ||
-		    (source && !p->it->src_removed))
+		if (p->done || fd < 0 || (source && !p->it->src_removed))
 			continue;
-		for (size_t j = 0; j < i && !seen; j++) {
-			int other = source ? ps[j].src_dir_fd : ps[j].dst_fd;
-
-			seen = !ps[j].done && other >= 0 &&
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !ps[j].done &&
+			       (source ? ps[j].src_dir_fd : ps[j].dst_fd) >= 0 &&
 			       (!source || ps[j].it->src_removed) &&
-			       same_dir(fd, other);
-		}
-		if (!seen && fsync(fd) < 0)
-			for (size_t j = i; j < b->n; j++) {
-				int other = source ? ps[j].src_dir_fd : ps[j].dst_fd;
-
-				if (!ps[j].done && other >= 0 && same_dir(fd, other))
-					carb_place_errno(&ps[j], errno, "fsync of the folder");
-			}
+			       same_dir(st, source ? &ps[j].src_dir_st
+						   : &ps[j].dst_st);
+		if (seen || fsync(fd) == 0)
+			continue;
+		for (size_t j = i; j < b->n; j++)
+			if (!ps[j].done && same_dir(st, source ? &ps[j].src_dir_st
+								: &ps[j].dst_st))
+				carb_place_errno(&ps[j], errno, "fsync of the folder");
 	}
 }
 

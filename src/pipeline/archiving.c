@@ -150,7 +150,11 @@ void carb_archiving_submit(struct carb_intake *in)
 	for (size_t i = 0; i < in->ndests && !in->failed; i++) {
 		struct carb_dest_rt *d = &in->dests[i];
 
-		while (d->head != NULL && in->batches < max) {
+		/* Group commit: while one batch of a destination is being
+		 * flushed, its next files gather into the next batch, unless
+		 * there are enough for a full one already. */
+		while (d->head != NULL && in->batches < max &&
+		       (d->batches == 0 || d->queued >= BATCH_FILES)) {
 			size_t n = BATCH_FILES;
 
 			if (d->paused) {
@@ -161,6 +165,7 @@ void carb_archiving_submit(struct carb_intake *in)
 			}
 			carb_workers_submit(in->workers, take_batch(in, i, n));
 			in->batches++;
+			d->batches++;
 			if (d->paused)
 				break;
 		}
@@ -291,6 +296,7 @@ void carb_archiving_apply(struct carb_intake *in, struct carb_job *job)
 	struct carb_dest_rt *d = &in->dests[job->dest];
 
 	in->batches--;
+	d->batches--;
 	for (size_t i = 0; i < b->n && !in->failed; i++) {
 		struct carb_archive_item *it = &b->items[i];
 		struct carb_pending *p = &job->pend[i];

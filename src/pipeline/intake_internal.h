@@ -63,6 +63,7 @@ struct carb_dest_rt {
 	const struct carb_destination_config *cfg;
 	struct carb_pending *head, *tail;
 	size_t queued;
+	size_t batches;           /* at the workers */
 	bool paused;
 	int64_t next_probe_ms;
 };
