@@ -287,6 +287,10 @@ static int turn(struct carb_intake *in, bool first)
 {
 	int64_t now = carb_monotonic_ms(), next, timeout;
 
+	/* Before the results of the checks submitted at start: a group they
+	 * complete is planned ARCHIVING in this turn. */
+	if (first)
+		carb_archiving_recover(in);
 	take_results(in);
 	next = walk_due(in, now);
 	if (in->next_settle_ms > 0 && now >= in->next_settle_ms)
