@@ -469,13 +469,16 @@ static void recover(struct carb_intake *in, struct carb_watch_rt *w)
 	free(ids);
 }
 
+void carb_archiving_recover(struct carb_intake *in)
+{
+	for (size_t i = 0; i < in->nwatches && !in->failed; i++)
+		recover(in, &in->watches[i]);
+}
+
 int64_t carb_archiving_tick(struct carb_intake *in, bool first)
 {
 	int64_t now = carb_monotonic_ms(), next = 0;
 
-	if (first)
-		for (size_t i = 0; i < in->nwatches && !in->failed; i++)
-			recover(in, &in->watches[i]);
 	if (first || now >= in->next_retry_ms) {
 		for (size_t i = 0; i < in->nwatches && !in->failed; i++)
 			requeue_status(in, &in->watches[i], "RETRY_PENDING",

@@ -70,8 +70,9 @@ static int commit(struct carb_intake *in)
 }
 
 /* Loads what the catalog knows of watch w: the newest generation of each
- * path; PENDING components are checked again (a previous run stopped
- * before their result was written). */
+ * path.  PENDING components are checked again (a previous run stopped
+ * before their result was written) by check_pending, once the watch's
+ * folder is open. */
 struct load_ctx {
 	struct carb_intake *in;
 	struct carb_watch_rt *w;
@@ -94,10 +95,28 @@ static int load_row(void *ctx, const struct carb_component_row *r,
 	k.inode = r->inode;
 	snprintf(k.status, sizeof(k.status), "%s", r->status);
 	carb_known_put(lc->w, r->rel_path, r->rel_len, &k);
-	if (strcmp(r->status, "PENDING") == 0)
-		carb_intake_submit(lc->in, lc->w, r->rel_path, r->rel_len,
-				   r->id);
 	return 0;
+}
+
+/* A check submitted before the folder is open finds no file and is
+ * dropped, and the walk skips a file it already knows: so only now. */
+static void check_pending(struct carb_intake *in)
+{
+	for (size_t i = 0; i < in->nwatches; i++) {
+		struct carb_watch_rt *w = &in->watches[i];
+		struct carb_map_iter it;
+		const char *rel;
+		size_t len;
+		void *v;
+
+		carb_map_iter_init(&it, w->known);
+		while (carb_map_iter_next(&it, &rel, &len, &v)) {
+			const struct carb_known *k = v;
+
+			if (strcmp(k->status, "PENDING") == 0)
+				carb_intake_submit(in, w, rel, len, k->id);
+		}
+	}
 }
 
 /* Takes the watch's lock: with once, a watch another run holds is
@@ -207,6 +226,7 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 		carb_intake_close(&in);
 		return -1;
 	}
+	check_pending(in);
 	*out = in;
 	return 0;
 }
@@ -267,6 +287,10 @@ static int turn(struct carb_intake *in, bool first)
 {
 	int64_t now = carb_monotonic_ms(), next, timeout;
 
+	/* Before the results of the checks submitted at start: a group they
+	 * complete is planned ARCHIVING in this turn. */
+	if (first)
+		carb_archiving_recover(in);
 	take_results(in);
 	next = walk_due(in, now);
 	if (in->next_settle_ms > 0 && now >= in->next_settle_ms)

@@ -189,8 +189,12 @@ struct carb_dest_rt *carb_archiving_dest(struct carb_intake *in,
 /* Hands queued work to the workers; only after the turn committed. */
 void carb_archiving_submit(struct carb_intake *in);
 void carb_archiving_apply(struct carb_intake *in, struct carb_job *job);
-/* Due retries and, on the first turn, what a previous run left in
- * flight.  Returns the next time (monotonic ms) it wants a turn. */
+/* What a previous run left in flight: every ARCHIVING row is queued
+ * again, so this comes before anything of this run plans a file (or that
+ * file is queued twice), and READY groups are routed. */
+void carb_archiving_recover(struct carb_intake *in);
+/* Due retries (all of them on the first turn).  Returns the next time
+ * (monotonic ms) it wants a turn. */
 int64_t carb_archiving_tick(struct carb_intake *in, bool first);
 /* Whether archive work is queued or at the workers (paused destinations
  * aside). */

@@ -1,0 +1,13 @@
+#!/bin/sh
+# `carbonation run` killed with SIGKILL again and again while it archives,
+# on a real MariaDB server started for this file (tests/lib/mariadb.sh),
+# read back with the mariadb client: the cases of crash-cases.sh.
+set -u
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/catalog.sh"
+. "$top_srcdir/tests/integration/intake-cases.sh"
+. "$top_srcdir/tests/integration/crash-cases.sh"
+t_setup
+catalog_start mariadb
+crash_run_cases
+t_done
