@@ -141,14 +141,24 @@ int carb_component_attempt_failed(struct carb_catalog *cat, int64_t id,
 				  struct carb_error *err)
 {
 	int64_t n = 0;
+	int rc;
 
-	if (carb_catalog_execf(cat, &n, err,
+	/* No "? > 0" in the SQL: PostgreSQL would type that parameter
+	 * integer (int4), too small for a timestamp in microseconds. */
+	if (next_retry_at > 0)
+		rc = carb_catalog_execf(cat, &n, err,
 			"UPDATE components SET status = ?, reason = ?,"
-			" attempts = attempts + 1,"
-			" next_retry_at = CASE WHEN ? > 0 THEN ? ELSE NULL END,"
+			" attempts = attempts + 1, next_retry_at = ?,"
 			" updated_at = ? WHERE id = ? AND status = 'ARCHIVING'",
-			"ttiiii", new_status, reason, next_retry_at,
-			next_retry_at, carb_now_us(), id) < 0)
+			"ttiii", new_status, reason, next_retry_at,
+			carb_now_us(), id);
+	else
+		rc = carb_catalog_execf(cat, &n, err,
+			"UPDATE components SET status = ?, reason = ?,"
+			" attempts = attempts + 1, next_retry_at = NULL,"
+			" updated_at = ? WHERE id = ? AND status = 'ARCHIVING'",
+			"ttii", new_status, reason, carb_now_us(), id);
+	if (rc < 0)
 		return -1;
 	*changed = n > 0;
 	return 0;
@@ -209,12 +219,20 @@ int carb_components_with_status(struct carb_catalog *cat, const char *watch,
 				struct carb_error *err)
 {
 	struct carb_stmt *st;
+	int rc;
 
-	if (carb_stmt_preparef(cat, &st, err,
+	/* Not "(? = 0 OR ...)": PostgreSQL would type that parameter
+	 * integer (int4), too small for a timestamp in microseconds. */
+	if (due_us > 0)
+		rc = carb_stmt_preparef(cat, &st, err,
 			"SELECT id FROM components WHERE watch = ?"
-			" AND status = ? AND (? = 0 OR next_retry_at <= ?)"
-			" ORDER BY id", "ttii", watch, status, due_us,
-			due_us) < 0)
+			" AND status = ? AND next_retry_at <= ?"
+			" ORDER BY id", "tti", watch, status, due_us);
+	else
+		rc = carb_stmt_preparef(cat, &st, err,
+			"SELECT id FROM components WHERE watch = ?"
+			" AND status = ? ORDER BY id", "tt", watch, status);
+	if (rc < 0)
 		return -1;
 	return collect_ids(st, max, ids, n, err);
 }
