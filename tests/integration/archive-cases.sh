@@ -513,10 +513,30 @@ archive_case_duplicates() {
 # --- 5: templates that try to leave base_path --------------------------------
 
 archive_case_escape() {
-	a_project esc 'destination = "{watch}/{dir}/{group}"' 'exclude = []
-recursive = true'
+	a_project esc 'destination = "{watch}/{dir}/{group}"
+
+[archive.destinations.evil]
+destination = "evil/{group}"
+
+[archive.destinations.deep]
+destination = "ok/sub/x"' 'exclude = []
+recursive = true' '[integrity]
+min_size = 1
+
+[[routing.rule]]
+destination = "evil"
+glob = ["e-*"]
+
+[[routing.rule]]
+destination = "deep"
+glob = ["d-*"]'
 	P=$T/esc
-	mkdir -p "$P/in/sub"
+	mkdir -p "$P/in/sub" "$T/outside" "$P/archive/ok"
+	# Symlinks planted in the archive, leading out of it.
+	ln -s ../../outside "$P/archive/evil"
+	ln -s "$T/outside" "$P/archive/ok/sub"
+	printf 'into a symlink in the archive\n' >"$P/in/e-1.dat"
+	printf 'through a symlink deeper in the archive\n' >"$P/in/d-1.dat"
 	printf 'a plain name\n' >"$P/in/n.dat"
 	printf 'in a subfolder\n' >"$P/in/sub/s.dat"
 	printf 'group "."\n' >"$P/in/..dat"
@@ -542,14 +562,21 @@ recursive = true'
 	expect_rows esc "SELECT $(db_hex group_key), status FROM files WHERE watch = 'in' ORDER BY 1" \
 		"$(hexof .)|FAILED
 $(hexof ..)|FAILED
+$(hexof d-1)|ARCHIVING
+$(hexof e-1)|ARCHIVING
 $(hexof n)|ARCHIVED
 $(hexof sub/..)|FAILED
 $(hexof sub/s)|ARCHIVED" \
-		"$DB_DIALECT: ... and their groups are FAILED"
+		"$DB_DIALECT: ... and their groups are FAILED (d-1, e-1: see below)"
 	a_eq "nothing is written anywhere in the test tree but the two archived files" \
 		"$(comm -13 "$T/esc-before" "$T/esc-after" | tr '\n' ' ')" \
 		"./esc/archive/in ./esc/archive/in/n ./esc/archive/in/n/n.dat ./esc/archive/in/sub ./esc/archive/in/sub/s ./esc/archive/in/sub/s/s.dat "
 	a_eq "... and nothing is removed" "$(comm -23 "$T/esc-before" "$T/esc-after")" ""
+	for n in e-1.dat d-1.dat; do
+		expect_rows esc "$(csql in "$n" "status, $(rsn 'leads outside archive.base_path')")" "RETRY_PENDING|reason ok" \
+			"$DB_DIALECT: a symlink in the archive leading out of it is not followed ($n): not archived, the reason says why"
+	done
+	a_eq "... and nothing is written where it leads" "$(a_list "$T/outside")" ""
 
 	# Refused when the config is loaded.
 	a_config "$P/up.toml" 'destination = "{watch}/../x"'
