@@ -473,6 +473,8 @@ archive_case_duplicates() {
 	touch -d '2022-02-02 02:02:02' "$P/in/a.dat"
 	a_once dup
 	t_expect_status 0 "$DB_DIALECT: ... a second delivery, same content: run --once exits 0"
+	t_expect_err "group a: same content as component $first, already archived" \
+		"$DB_DIALECT: ... the log says it is a duplicate"
 	expect_rows dup "$(csql in a.dat "generation, status, $(a_aphex)")" \
 		"1|ARCHIVED|$(hexof in/a.dat)
 2|DUPLICATE|$(hexof in/a.dat)" \
@@ -838,6 +840,11 @@ glob = ["mv-*"]'
 	printf 'archived before the dry run\n' >"$P/in/d1.dat"
 	a_once dry
 	t_expect_status 0 "$DB_DIALECT: dry run: a first real run exits 0"
+	# d1.dat delivered again, same content: a duplicate.
+	cp "$P/in/d1.dat" "$T/ref/d1.dat"
+	rm "$P/in/d1.dat"
+	cp "$T/ref/d1.dat" "$P/in/d1.dat"
+	touch -d '2022-02-02 02:02:02' "$P/in/d1.dat"
 	printf 'only a dry run sees me\n' >"$P/in/d2.dat"
 	printf 'to a folder that does not exist yet\n' >"$P/in/fresh-1.dat"
 	printf 'would be moved\n' >"$P/in/mv-1.dat"
@@ -857,6 +864,7 @@ glob = ["mv-*"]'
 		"$DB_DIALECT: ... also into a folder it does not make"
 	t_expect_err "would be archived to moved/mv-1.dat" "$DB_DIALECT: ... and for a move"
 	t_expect_err 'selection rule "no backups" rejected the group' "$DB_DIALECT: ... and the rejected group with its rule"
+	t_expect_err 'dry run: watch "in": group d1: same content as component' "$DB_DIALECT: ... and the duplicate"
 	dump after
 	for w in disk cat; do
 		if cmp -s "$T/dry-$w-before" "$T/dry-$w-after"; then
@@ -873,6 +881,8 @@ glob = ["mv-*"]'
 	a_expect_placed dry fresh-1.dat fresh/fresh-1/fresh-1.dat 1 "... (fresh-1.dat)"
 	a_expect_placed dry mv-1.dat moved/mv-1.dat 1 "... (mv-1.dat)"
 	expect_rows dry "$(csql in x.bak status)" NOT_SELECTED "$DB_DIALECT: ... (x.bak NOT_SELECTED)"
+	expect_rows dry "$(csql in d1.dat "generation, status")" "1|ARCHIVED
+2|DUPLICATE" "$DB_DIALECT: ... (d1.dat delivered again: DUPLICATE)"
 }
 
 # --- 10: run --once beside a service; a second service ---------------------------
