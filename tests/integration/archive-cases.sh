@@ -808,6 +808,22 @@ default = "reject"'
 	printf 'judged by the rules in force\n' >"$P/in/r2.dat"
 	wait_comp reload in r2.dat status ARCHIVED \
 		"$DB_DIALECT: ... and the rules in force still apply to a new file" 60
+
+	# Rejecting again; then the file is deleted: the rules in force stay,
+	# not the defaults (which accept).
+	printf '[selection]\ndefault = "reject"\n' >"$P/rules.toml.new"
+	mv "$P/rules.toml.new" "$P/rules.toml"
+	a_log reload 'rules reloaded.*0 NOT_SELECTED groups judged again' "rules changed back to reject"
+	printf 'judged before the rules file is deleted\n' >"$P/in/r3.dat"
+	wait_comp reload in r3.dat status NOT_SELECTED "$DB_DIALECT: ... a new file is NOT_SELECTED" 60
+	rm "$P/rules.toml"
+	a_log reload 'rules not reloaded: [^ ]*rules\.toml: No such file' \
+		"rules.toml deleted while the service runs: the log says the rules were not reloaded"
+	printf 'judged after the rules file is deleted\n' >"$P/in/r4.dat"
+	wait_comp reload in r4.dat status NOT_SELECTED \
+		"$DB_DIALECT: ... a new file is judged by the rules in force (NOT_SELECTED)" 60
+	expect_rows reload "$(csql in r3.dat status)" NOT_SELECTED \
+		"$DB_DIALECT: ... and what they rejected stays NOT_SELECTED"
 	svc_stop reload
 }
 
