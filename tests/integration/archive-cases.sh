@@ -342,12 +342,15 @@ mode = "hardlink"
 hardlink_fallback = true'
 	mkdir -p "$T/ref"
 	printf 'moved across filesystems\n' >"$P/in/x1.dat"
-	cp "$P/in/x1.dat" "$T/ref/x1.dat"
+	chmod 640 "$P/in/x1.dat"
+	touch -d '2020-01-02 03:04:05' "$P/in/x1.dat"
+	cp -p "$P/in/x1.dat" "$T/ref/x1.dat"
 	a_once xfs
 	t_expect_status 0 "$DB_DIALECT: move from a watch on another filesystem: run --once exits 0"
 	a_expect_placed xfs x1.dat in/x1.dat 1 "move across filesystems: ARCHIVED"
 	a_ok "... the delivered file is gone" test ! -e "$P/in/x1.dat"
 	a_same "... the archived file has its content" "$T/ref/x1.dat" "$P/archive/in/x1.dat"
+	a_eq "... its mode and mtime" "$(stat -c '%a %Y' "$P/archive/in/x1.dat" 2>&1)" "$(stat -c '%a %Y' "$T/ref/x1.dat")"
 	a_eq "... no temporary copy left" "$(a_tmp_left "$P/archive")" ""
 
 	t_run "$CARB" -c "$P/hl.toml" check config
@@ -545,6 +548,9 @@ glob = ["d-*"]'
 	printf 'group ".."\n' >"$P/in/...dat"
 	printf 'group ".." too\n' >"$P/in/..."
 	printf 'group ".." below sub\n' >"$P/in/sub/...dat"
+	# The temporary names of copies are never taken, even with exclude = [].
+	printf 'looks like a copy in flight\n' >"$P/in/.carb-tmp-7-1234-0"
+	printf 'a hidden name, taken with exclude = []\n' >"$P/in/.hidden.dat"
 	snap() {
 		(cd "$T" && find . -path "./esc/esc.db*" -prune -o -path "./esc-*" -prune -o \
 			-path ./esc/watch-in.lock -prune -o -path ./esc.log -prune -o \
@@ -556,6 +562,9 @@ glob = ["d-*"]'
 	snap >"$T/esc-after"
 	a_expect_placed esc n.dat in/n/n.dat 1 "{dir} of a file at the top of the watch is empty: in/n/n.dat"
 	a_expect_placed esc sub/s.dat in/sub/s/s.dat 1 "{dir} of a file below sub: in/sub/s/s.dat"
+	a_expect_placed esc .hidden.dat in/.hidden/.hidden.dat 1 "with exclude = [] a hidden name is archived"
+	expect_rows esc "SELECT COUNT(*) FROM components WHERE rel_path = $(db_path .carb-tmp-7-1234-0)" 0 \
+		"$DB_DIALECT: ... but a name starting with .carb-tmp- is never taken"
 	for n in ..dat ...dat ... sub/...dat; do
 		expect_rows esc "$(csql in "$n" "status, $(rsn 'would leave its place under archive.base_path'), $(a_aphex)")" \
 			"FAILED|reason ok|" \
@@ -564,6 +573,7 @@ glob = ["d-*"]'
 	expect_rows esc "SELECT $(db_hex group_key), status FROM files WHERE watch = 'in' ORDER BY 1" \
 		"$(hexof .)|FAILED
 $(hexof ..)|FAILED
+$(hexof .hidden)|ARCHIVED
 $(hexof d-1)|ARCHIVING
 $(hexof e-1)|ARCHIVING
 $(hexof n)|ARCHIVED
@@ -572,7 +582,7 @@ $(hexof sub/s)|ARCHIVED" \
 		"$DB_DIALECT: ... and their groups are FAILED (d-1, e-1: see below)"
 	a_eq "nothing is written anywhere in the test tree but the two archived files" \
 		"$(comm -13 "$T/esc-before" "$T/esc-after" | tr '\n' ' ')" \
-		"./esc/archive/in ./esc/archive/in/n ./esc/archive/in/n/n.dat ./esc/archive/in/sub ./esc/archive/in/sub/s ./esc/archive/in/sub/s/s.dat "
+		"./esc/archive/in ./esc/archive/in/.hidden ./esc/archive/in/.hidden/.hidden.dat ./esc/archive/in/n ./esc/archive/in/n/n.dat ./esc/archive/in/sub ./esc/archive/in/sub/s ./esc/archive/in/sub/s/s.dat "
 	a_eq "... and nothing is removed" "$(comm -23 "$T/esc-before" "$T/esc-after")" ""
 	for n in e-1.dat d-1.dat; do
 		expect_rows esc "$(csql in "$n" "status, $(rsn 'leads outside archive.base_path')")" "RETRY_PENDING|reason ok" \
