@@ -12,6 +12,14 @@
 
 #include "archive/archive_internal.h"
 
+/* RESOLVE_BENEATH says EXDEV when a symlink would lead out of base_path:
+ * say that, not "Invalid cross-device link". */
+static const char *why(int e)
+{
+	return e == EXDEV ? "a symlink on the way leads outside archive.base_path"
+			  : strerror(e);
+}
+
 static int make_levels(int base_fd, const char *dir, struct carb_error *err)
 {
 	struct carb_buf prefix;
@@ -27,7 +35,7 @@ static int make_levels(int base_fd, const char *dir, struct carb_error *err)
 
 		if (parent < 0 || n >= sizeof(seg)) {
 			carb_error_set(err, "archive folder \"%s\": %s", dir,
-				       parent < 0 ? strerror(errno) : "name too long");
+				       parent < 0 ? why(errno) : "name too long");
 			if (parent >= 0)
 				close(parent);
 			break;
@@ -61,13 +69,13 @@ int carb_archive_open_dir(int base_fd, const char *dir, bool create,
 	if (fd >= 0 || errno != ENOENT || !create) {
 		if (fd < 0)
 			carb_error_set(err, "archive folder \"%s\": %s", dir,
-				       strerror(errno));
+				       why(errno));
 		return fd;
 	}
 	fd = make_levels(base_fd, dir, err);
 	if (fd < 0 && err->msg[0] == '\0')
 		carb_error_set(err, "archive folder \"%s\": %s", dir,
-			       strerror(errno));
+			       why(errno));
 	return fd;
 }
 

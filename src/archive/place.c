@@ -275,13 +275,17 @@ static void prepare(struct carb_archive_batch *b, struct carb_place *p)
 	p->dst_fd = carb_archive_open_dir(b->base_fd, p->it->dir, !b->dry_run,
 					  &err);
 	if (p->dst_fd < 0) {
-		if (b->dry_run && errno == ENOENT) {
+		int e = errno;
+
+		if (b->dry_run && e == ENOENT) {
 			set_final(p, 1);
 			p->done = true;
 			p->it->outcome = CARB_PLACED;
 			return;
 		}
-		carb_place_errno(p, errno, err.msg);
+		/* err.msg already ends with the error's text. */
+		carb_place_outcome(p, e == ENOSPC || e == EDQUOT ? CARB_PLACE_FULL
+				   : CARB_PLACE_RETRY, "%s", err.msg);
 		return;
 	}
 	fstat(p->dst_fd, &p->dst_st);

@@ -101,7 +101,9 @@ void carb_cfg_check_globs(struct carb_cfg_ctx *ctx, const char *label,
 }
 
 /* A template is joined under archive.base_path; refusing "/" and ".." here
- * is the first of the guards that keep writes inside it. */
+ * is the first of the guards that keep writes inside it.  A "." segment
+ * is refused too, as rendering refuses it: otherwise every file routed
+ * there would fail one by one. */
 void carb_cfg_check_template(struct carb_cfg_ctx *ctx, const char *label,
 			     const void *field,
 			     const struct carb_toml_value *v)
@@ -121,9 +123,10 @@ void carb_cfg_check_template(struct carb_cfg_ctx *ctx, const char *label,
 	while (*p != '\0') {
 		size_t n = strcspn(p, "/");
 
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			carb_cfg_error_at(ctx, v, "%s: \"%s\" must not contain a \"..\" component",
-					  label, t);
+		if ((n == 2 && p[0] == '.' && p[1] == '.') ||
+		    (n == 1 && p[0] == '.')) {
+			carb_cfg_error_at(ctx, v, "%s: \"%s\" must not contain a \"%.*s\" component",
+					  label, t, (int)n, p);
 			return;
 		}
 		p += n;

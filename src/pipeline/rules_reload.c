@@ -3,7 +3,8 @@
  * is watched for the file's name, and a change is read a moment after the
  * last event.  A valid file replaces the rules at once and groups that
  * were NOT_SELECTED are judged again; an invalid one is logged with its
- * positions and the rules in force stay. */
+ * positions and the rules in force stay, as they do when the file is
+ * deleted. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -121,6 +122,14 @@ void carb_rules_reload_tick(struct carb_intake *in)
 	if (in->reload_at_ms == 0 || carb_monotonic_ms() < in->reload_at_ms)
 		return;
 	in->reload_at_ms = 0;
+	/* Gone (deleted, or moved away): loading now would put every rule
+	 * back to its default, e.g. accept what the file rejected. */
+	if (access(carb_config_rules_path(in->cfg), F_OK) < 0) {
+		carb_log(CARB_LOGL_ERROR, "rules not reloaded: %s: %s; the"
+			 " rules in force stay", carb_config_rules_path(in->cfg),
+			 strerror(errno));
+		return;
+	}
 	carb_diags_init(&d);
 	if (carb_config_load(carb_config_path(in->cfg), &fresh, &d) < 0) {
 		log_diags(&d);

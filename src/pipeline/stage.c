@@ -214,8 +214,10 @@ static bool duplicate(struct stage *s, const struct member *m)
 	if (carb_intake_tx(s->in) &&
 	    carb_component_archived(s->in->cat, m->id, &a, &changed, &err) < 0)
 		fail_catalog(s, &err);
-	if (changed)
+	if (changed) {
 		member_status(s, m, "DUPLICATE");
+		log_group(s, CARB_LOGL_INFO, reason);
+	}
 	free(reason);
 	free(path);
 	return true;

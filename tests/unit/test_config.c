@@ -682,10 +682,13 @@ START_TEST(template_checks)
 {
 	expect(BASE "destination = \"/abs/{watch}\"\n"
 	       "[archive.destinations.up]\ndestination = \"{watch}/../x\"\n"
-	       "[archive.destinations.none]\ndestination = \"\"\n",
+	       "[archive.destinations.none]\ndestination = \"\"\n"
+	       "[archive.destinations.dot]\ndestination = \"{watch}/./x\"\n"
+	       "[archive.destinations.dotted]\ndestination = \"{watch}/.x/x..\"\n",
 	       "config.toml:7:15: archive.destination: \"/abs/{watch}\" must be relative to archive.base_path\n"
 	       "config.toml:9:15: archive.destinations.up.destination: \"{watch}/../x\" must not contain a \"..\" component\n"
-	       "config.toml:11:15: archive.destinations.none.destination: empty template\n");
+	       "config.toml:11:15: archive.destinations.none.destination: empty template\n"
+	       "config.toml:13:15: archive.destinations.dot.destination: \"{watch}/./x\" must not contain a \".\" component\n");
 }
 END_TEST
 
