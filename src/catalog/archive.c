@@ -141,7 +141,6 @@ int carb_component_attempt_failed(struct carb_catalog *cat, int64_t id,
 				  struct carb_error *err)
 {
 	int64_t n = 0;
-	int rc;
 
 	/* No "CASE WHEN ? > 0": PostgreSQL would type that parameter int4. */
 	int rc = next_retry_at > 0
@@ -197,7 +196,6 @@ int carb_components_with_status(struct carb_catalog *cat, const char *watch,
 				struct carb_error *err)
 {
 	struct carb_stmt *st;
-	int rc;
 
 	int rc = due_us > 0
 		? carb_stmt_preparef(cat, &st, err,
