@@ -231,20 +231,31 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 	return 0;
 }
 
-static void take_results(struct carb_intake *in)
-{
-	struct carb_job *job = carb_workers_take(in->workers), *next;
+/* Worker results, at most max of them per call (0: all) so that a
+ * backlog of thousands cannot keep the loop from a stop signal or from
+ * handing out archive work; returns whether some are left. */
+#define RESULTS_PER_TURN 500
 
-	for (; job != NULL; job = next) {
+static bool take_results(struct carb_intake *in, size_t max)
+{
+	struct carb_job *job, *next;
+	size_t n = 0;
+
+	if (in->results == NULL)
+		in->results = carb_workers_take(in->workers);
+	for (job = in->results; job != NULL && (max == 0 || n < max);
+	     job = next, n++) {
 		next = job->next;
 		if (!in->failed && job->batch != NULL)
 			carb_archiving_apply(in, job);
-		else if (!in->failed)
+		else if (!in->failed && !in->stopping)
 			carb_groups_apply(in, job);
 		carb_job_free(job);
 		if (in->tx_ops >= TX_MAX_OPS)
 			commit(in);
 	}
+	in->results = job;
+	return job != NULL;
 }
 
 /* Walks that are due: polled watches, rescans after an overflow, and the
@@ -289,9 +300,11 @@ static int turn(struct carb_intake *in, bool first)
 
 	/* Before the results of the checks submitted at start: a group they
 	 * complete is planned ARCHIVING in this turn. */
+	bool more;
+
 	if (first)
 		carb_archiving_recover(in);
-	take_results(in);
+	more = take_results(in, RESULTS_PER_TURN);
 	next = walk_due(in, now);
 	if (in->next_settle_ms > 0 && now >= in->next_settle_ms)
 		in->next_settle_ms = carb_settle_tick(in, now);
@@ -302,6 +315,8 @@ static int turn(struct carb_intake *in, bool first)
 		carb_rules_reload_tick(in);
 	next = min_nonzero(next, carb_archiving_tick(in, first));
 	next = min_nonzero(next, in->reload_at_ms);
+	if (more)
+		next = now;  /* results wait: no sleep */
 	if (commit(in) < 0)
 		return -1;
 	if (!in->failed)
@@ -322,7 +337,7 @@ static bool once_done(struct carb_intake *in)
 	for (size_t i = 0; i < in->nwatches; i++)
 		if (carb_map_count(in->watches[i].cands) > 0)
 			return false;
-	return carb_workers_busy(in->workers) == 0 &&
+	return in->results == NULL && carb_workers_busy(in->workers) == 0 &&
 	       !carb_archiving_busy(in);
 }
 
@@ -334,7 +349,10 @@ static void drain(struct carb_intake *in)
 		      carb_config_service(in->cfg)->shutdown_timeout_ms;
 	struct pollfd pfd = { .fd = in->done_fd, .events = POLLIN };
 
-	take_results(in);
+	/* Integrity results are dropped: their rows stay PENDING and are
+	 * checked again at the next start. */
+	in->stopping = true;
+	take_results(in, 0);
 	while (in->batches > 0 && !in->failed) {
 		int64_t left = end - carb_monotonic_ms();
 
@@ -346,7 +364,7 @@ static void drain(struct carb_intake *in)
 			break;
 		}
 		poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
-		take_results(in);
+		take_results(in, 0);
 	}
 	commit(in);
 }
@@ -444,6 +462,12 @@ void carb_intake_close(struct carb_intake **inp)
 	if (in == NULL)
 		return;
 	carb_workers_stop(&in->workers);
+	while (in->results != NULL) {
+		struct carb_job *next = in->results->next;
+
+		carb_job_free(in->results);
+		in->results = next;
+	}
 	carb_archiving_close(in);
 	carb_rules_reload_close(in);
 	carb_watch_release(in);

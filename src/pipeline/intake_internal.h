@@ -80,6 +80,8 @@ struct carb_intake {
 	struct carb_map *moved;    /* cookie -> struct carb_wd_ref (file) */
 	struct carb_workers *workers;
 	int done_fd;
+	struct carb_job *results;  /* taken from the workers, not yet applied */
+	bool stopping;             /* draining: only archive outcomes count */
 	int64_t next_reconcile_ms;
 	int64_t next_settle_ms;    /* no candidate is due before; 0: none */
 	int64_t next_deadline_us;  /* of a waiting group; 0: none */
