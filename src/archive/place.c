@@ -43,6 +43,8 @@ int carb_place_errno(struct carb_place *p, int e, const char *what)
 
 	if (e == ENOSPC || e == EDQUOT)
 		o = CARB_PLACE_FULL;
+	else if (e == ENAMETOOLONG)
+		o = CARB_PLACE_FAIL;  /* no retry makes a name shorter */
 	return carb_place_outcome(p, o, "%s: %s", what, strerror(e));
 }
 
