@@ -8,14 +8,16 @@
 # of a build tree; `autoreconf -fi && ./configure && make` first), or
 # $CARB.  A project in a temporary folder (SQLite unless --url names
 # another catalog, which must be an empty database) has one watch with
-# settle 1s, [service] workers = 2, and no required extensions, so each
-# file ends READY as soon as it has passed integrity.  COUNT files of SIZE
+# settle 1s, [service] workers = 2, no required extensions and
+# selection.default = "reject", so each file is NOT_SELECTED as soon as
+# it has passed integrity, and nothing is archived (contrib/bench-archive.sh
+# measures archiving).  COUNT files of SIZE
 # bytes (default 10000 of 4096) are delivered the way senders do it:
 # written under an excluded temporary name (NAME.part), then renamed in.
 # A python3 loop does the delivery so that the shell does not slow it.
 #
 # Reported: how long the delivery took; the time from the first delivery
-# until the last file was recorded and checked (status READY); files per
+# until the last file was recorded and checked (status NOT_SELECTED); files per
 # second over that time; the service's CPU seconds (utime + stime from
 # /proc/PID/stat); its peak resident memory (VmHWM); inotify overflows.
 set -u
@@ -89,21 +91,22 @@ mkdir "$B/in" "$B/archive"
 	printf '\n[service]\nworkers = 2\n'
 	printf '\n[[watch]]\nname = "bench"\npath = "in"\nsettle = "1s"\n'
 } >"$B/config.toml"
-printf '[integrity]\nmin_size = 1\nchecksum = "auto"\n\n[completeness]\nrequired = []\n' \
+printf '[integrity]\nmin_size = 1\nchecksum = "auto"\n\n[completeness]\nrequired = []\n\n[selection]\ndefault = "reject"\n' \
 	>"$B/rules.toml"
 
 now_us() {
 	echo $(($(date +%s%N) / 1000))
 }
 
-# How many components are READY: exact with sqlite3, else from db status.
+# How many components are checked (NOT_SELECTED): exact with sqlite3, else
+# from db status.
 ready_count() {
 	if [ -z "$url" ]; then
 		sqlite3 -batch -cmd '.timeout 5000' "$B/bench.db" \
-			"SELECT COUNT(*) FROM components WHERE status = 'READY'" 2>/dev/null
+			"SELECT COUNT(*) FROM components WHERE status = 'NOT_SELECTED'" 2>/dev/null
 	else
 		"$CARB" -c "$B/config.toml" db status 2>/dev/null |
-			sed -n 's/^  READY  *\([0-9][0-9]*\)$/\1/p'
+			sed -n 's/^  NOT_SELECTED  *\([0-9][0-9]*\)$/\1/p'
 	fi
 }
 
@@ -124,7 +127,7 @@ echo "delivering:  $count files of $size bytes, settle 1s, 2 workers, $(nproc) C
 pid=$!
 # Started when it has walked its watch and logged so.
 n=0
-until grep -q 'intake started' "$B/service.log" 2>/dev/null; do
+until grep -q ' started: ' "$B/service.log" 2>/dev/null; do
 	n=$((n + 1))
 	if ! kill -0 "$pid" 2>/dev/null || [ "$n" -gt 300 ]; then
 		echo "bench-intake.sh: the service did not start:" >&2
@@ -150,7 +153,7 @@ print(int(first * 1e6), int(last * 1e6))
 EOF
 read -r first last <"$B/delivery"
 
-# Until every file is READY; a stall of 120 s ends the wait.
+# Until every file is checked; a stall of 120 s ends the wait.
 done_us=
 seen=-1
 stall_since=$(now_us)
@@ -171,7 +174,7 @@ while :; do
 		seen=$got
 		stall_since=$(now_us)
 	elif [ $(($(now_us) - stall_since)) -gt 120000000 ]; then
-		echo "bench-intake.sh: no progress for 120 s at $got of $count READY" >&2
+		echo "bench-intake.sh: no progress for 120 s at $got of $count checked" >&2
 		break
 	fi
 	sleep 0.2
@@ -180,7 +183,7 @@ done
 # The catalog's own clock for the last file, when it can be read exactly.
 if [ -z "$url" ] && [ -n "$done_us" ]; then
 	exact=$(sqlite3 -batch -cmd '.timeout 5000' "$B/bench.db" \
-		"SELECT MAX(updated_at) FROM components WHERE status = 'READY'" 2>/dev/null)
+		"SELECT MAX(updated_at) FROM components WHERE status = 'NOT_SELECTED'" 2>/dev/null)
 	if [ -n "$exact" ]; then
 		done_us=$exact
 	fi
@@ -201,10 +204,10 @@ echo "delivery:            $(secs $((last - first))) s ($count renames)"
 if [ -n "$done_us" ]; then
 	span=$((done_us - first))
 	[ "$span" -gt 0 ] || span=1
-	echo "first delivery to last READY: $(secs "$span") s (settle 1s included)"
+	echo "first delivery to last checked: $(secs "$span") s (settle 1s included)"
 	echo "throughput:          $((count * 1000000 / span)) files/s"
 else
-	echo "first delivery to last READY: not reached ($seen of $count READY)"
+	echo "first delivery to last checked: not reached ($seen of $count checked)"
 fi
 echo "service CPU:         $(secs $((cpu_ticks * 1000000 / tck))) s (user + system)"
 echo "service peak RSS:    $hwm"
