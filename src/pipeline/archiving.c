@@ -342,8 +342,7 @@ struct requeue {
 	int64_t replan;           /* group to route again, 0: none */
 };
 
-static struct carb_pending *pending_of(struct carb_intake *in,
-				       struct carb_watch_rt *w,
+static struct carb_pending *pending_of(struct carb_watch_rt *w,
 				       const struct carb_component_row *r)
 {
 	struct carb_pending *p = carb_xcalloc(1, sizeof(*p));
@@ -351,7 +350,6 @@ static struct carb_pending *pending_of(struct carb_intake *in,
 	size_t blen;
 	const char *base = carb_name_base(r->rel_path, r->rel_len, &blen);
 
-	(void)in;
 	p->watch = w->index;
 	p->file_id = r->file_id;
 	p->attempts = r->attempts;
@@ -389,7 +387,7 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 		return -1;
 	if (!changed)
 		return 0;
-	p = pending_of(rq->in, w, r);
+	p = pending_of(w, r);
 	if (!rq->in->opts.dry_run)
 		carb_archive_clean_stale(rq->in->base_fd, p->item.dir, r->id);
 	carb_known_status(w, r->rel_path, r->rel_len, r->id, "ARCHIVING");
