@@ -409,21 +409,20 @@ static bool plugin_failed(struct stage *s)
 	return true;
 }
 
-/* selection.function's verdict when it ran, else the rules'. */
+/* Kept when selection.function (if it ran) keeps it and the declarative
+ * rules do too. */
 static bool selected(struct stage *s, const struct carb_group_facts *f)
 {
 	const char *rule = NULL, *why;
 	char *reason;
 	int verdict = s->mw ? carb_meta_verdict(s->mw) : -1;
 
-	if (verdict < 0) {
+	if (verdict != 0) {
 		if (carb_rules_select(s->in->rules, f, &rule))
 			return true;
 		reject(s, rule);
 		return false;
 	}
-	if (verdict == 1)
-		return true;
 	why = carb_meta_outcome(s->mw)->reason;
 	reason = why ? carb_xasprintf("selection.function %s: %s",
 				      s->in->rules->selection.function, why)

@@ -168,13 +168,18 @@ static int prefix(const struct carb_plugin_host *h, struct carb_plugin_call *c,
 	return h->set_group_key(c, base, (size_t)(dash - base));
 }
 
-/* [plugins.probe] extra = ["name", ...]: more text columns. */
+/* [plugins.probe] extra = ["name", ...]: more text columns;
+ * migrations = "DIR": where its migration branch is (for a build outside
+ * the source tree). */
 static int init(const struct carb_plugin_host *h, struct carb_plugin_setup *s,
 		void **state)
 {
 	const struct carb_plugin_config *extra = h->config_get(h->config(s), "extra");
+	const struct carb_plugin_config *mig = h->config_get(h->config(s), "migrations");
 
 	*state = NULL;
+	if (mig != NULL)
+		h->set_migrations(s, h->config_string(mig));
 	if (extra == NULL)
 		return 0;
 	if (h->config_type(extra) != CARB_PLUGIN_CONFIG_ARRAY) {
