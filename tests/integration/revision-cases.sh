@@ -57,6 +57,12 @@ type = "real"
 indexed = true
 '
 
+# The versions of the shipped core branch, NNNN one a line.
+rev_core_versions() {
+	find "$top_srcdir/migrations/$DB_DIALECT/core" -name '[0-9]*_*.sql' |
+		sed 's|.*/\([0-9]*\)_.*|\1|' | sort
+}
+
 # rev_indexes DB NAME...: the names of those indexes the files table has,
 # sorted, one a line, into $T/out.
 rev_indexes() {
@@ -183,7 +189,8 @@ revision_case_add_column() {
 	db_expect_rows "$(cat "$T/before")" "$DB_DIALECT: ... and changes no row"
 	t_run "$CARB" -c "$CFG" db status
 	t_expect_status 0 "$DB_DIALECT: db status with the plugin's branch"
-	t_expect_out "branch core: version 3 (3 applied, 0 pending)" "$DB_DIALECT: ... lists core"
+	n=$(rev_core_versions | wc -l | tr -d ' ')
+	t_expect_out "branch core: version $n ($n applied, 0 pending)" "$DB_DIALECT: ... lists core"
 	t_expect_out "branch columns: version 3 (3 applied, 0 pending)" "$DB_DIALECT: ... and the plugin's branch"
 }
 
@@ -210,7 +217,7 @@ revision_case_fresh() {
 	t_expect_status 0 "$DB_DIALECT: db init of a new catalog with the plugin's migrations"
 	sed -n 's/^applied \([a-z]*\) \([0-9]*\)_.*/\1 \2/p' "$T/out" >"$T/order"
 	cp "$T/order" "$T/out"
-	db_expect_rows "$(printf 'core 0001\ncore 0002\ncore 0003\ncolumns 0001\ncolumns 0002\ncolumns 0003')" \
+	db_expect_rows "$(rev_core_versions | sed 's/^/core /'; printf 'columns 0001\ncolumns 0002\ncolumns 0003')" \
 		"$DB_DIALECT: ... core first, then the plugin's branch, in order"
 	t_run db_query fresh "SELECT COUNT(*) FROM files WHERE station = '' OR gain = 0"
 	db_expect_rows "0" "$DB_DIALECT: ... the plugin's columns exist"
