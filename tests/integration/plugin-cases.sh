@@ -48,7 +48,7 @@ extract = "count"'
 	t_run "$CARB" -c "$P/config.toml" check config
 	t_expect_status 0 "$DB_DIALECT: check config with the plugin"
 	t_expect_out 'plugin:   probe 1.0.0' "$DB_DIALECT: check config names the plugin"
-	t_expect_out 'column "lines": integer' "$DB_DIALECT: check config lists its columns"
+	t_expect_out 'column "line_count": integer' "$DB_DIALECT: check config lists its columns"
 	t_run "$CARB" -c "$P/config.toml" db status
 	t_expect_out "branch probe: version 1 (1 applied, 0 pending)" "$DB_DIALECT: db status shows the plugin's branch"
 
@@ -67,13 +67,26 @@ extract = "count"'
 
 	printf '[[selection.rule]]\naction = "reject"\ncolumns = { lable = "x" }\n' >"$P/rules.toml"
 	t_run "$CARB" -c "$P/config.toml" check config
-	t_expect_err 'has no column "lable" (columns: label, lines, big, ratio, stamp)' \
+	t_expect_err 'has no column "lable" (columns: label, line_count, big, ratio, stamp)' \
 		"$DB_DIALECT: a rule on an unknown column lists the columns"
-	printf '[[selection.rule]]\naction = "reject"\ncolumns = { lines = "many" }\n' >"$P/rules.toml"
+	printf '[[selection.rule]]\naction = "reject"\ncolumns = { line_count = "many" }\n' >"$P/rules.toml"
 	t_run "$CARB" -c "$P/config.toml" check config
-	t_expect_err 'integer column "lines" needs values of that type, not string' \
+	t_expect_err 'integer column "line_count" needs values of that type, not string' \
 		"$DB_DIALECT: a rule value of the wrong type is refused"
 	printf '' >"$P/rules.toml"
+
+	printf 'extra = ["lines", "note"]\n' >>"$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_err 'column "lines" is a reserved word of SQL' \
+		"$DB_DIALECT: a column named by a reserved word is refused"
+	sed -i 's/^extra = .*/extra = ["note", "note"]/' "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_err '[plugins.probe]: column "note" is declared twice' \
+		"$DB_DIALECT: a column declared twice by init is refused"
+	sed -i 's/^extra = .*/extra = ["note"]/' "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_out 'column "note": text' "$DB_DIALECT: init declares a column from the plugin's own table"
+	sed -i '/^extra = /d' "$P/config.toml"
 
 	sed -i "s|^path = \"$PLUGINS/probe.so\"|path = \"$PLUGINS/wrong_abi.so\"|" "$P/config.toml"
 	t_run "$CARB" -c "$P/config.toml" check config
@@ -124,7 +137,7 @@ action = "reject"
 columns = { label = ["junk", "trash"] }' 'destination = "{label}/{yyyy}"
 
 [archive.destinations.other]
-destination = "elsewhere/{label}/{lines}"'
+destination = "elsewhere/{label}/{line_count}"'
 	printf 'alpha\nb\nc\n' >"$P/in/a.dat"
 	printf 'sidecar\n' >"$P/in/a.txt"
 	printf 'skip\n' >"$P/in/b.dat"
@@ -136,7 +149,7 @@ destination = "elsewhere/{label}/{lines}"'
 	a_once flow
 	y=$(date -u +%Y)
 	a_eq "the extractor fills the group's columns" \
-		"$(p_group flow a "label, lines, status")" "alpha|3|ARCHIVED"
+		"$(p_group flow a "label, line_count, status")" "alpha|3|ARCHIVED"
 	a_eq "a boolean, a real and a timestamp column" \
 		"$(p_group flow g "CASE WHEN big THEN 1 ELSE 0 END, CAST(ROUND(ratio * 201) AS INTEGER), stamp")" \
 		"1|1|1700000000000001"
@@ -173,7 +186,7 @@ extract = \"$fn\""
 		a_eq "$fn: run --once exits 1 for the failed group" "$t_status" 1
 		case $fn in
 		fail) want='metadata.extract fail: this group is no good' ;;
-		badtype) want='set integer column "lines" with a text value' ;;
+		badtype) want='set integer column "line_count" with a text value' ;;
 		undeclared) want='set column "nope", which the plugin does not declare' ;;
 		esac
 		a_eq "$fn: the group is FAILED with the plugin's reason" \
@@ -197,7 +210,7 @@ extract = "slow"' '' 'workers = 4'
 		a_once "c$name"
 		a_eq "$name: all six groups archived" \
 			"$(rows "c$name" "SELECT COUNT(*) FROM files WHERE status = 'ARCHIVED'")" "6"
-		peak=$(rows "c$name" "SELECT MAX(lines) FROM files")
+		peak=$(rows "c$name" "SELECT MAX(line_count) FROM files")
 		if [ "$so" = probe.so ]; then
 			a_eq "a plugin without CARB_PLUGIN_CONCURRENT is called one call at a time" "$peak" 1
 		elif [ "${peak:-0}" -ge 2 ]; then

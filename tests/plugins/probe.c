@@ -37,7 +37,7 @@ static size_t data_member(const struct carb_plugin_host *h,
 	return 0;
 }
 
-/* label = the first line of the .dat member, lines = its line count. */
+/* label = the first line of the .dat member, line_count = its line count. */
 static int count(const struct carb_plugin_host *h, struct carb_plugin_call *c,
 		 void *state)
 {
@@ -64,7 +64,7 @@ static int count(const struct carb_plugin_host *h, struct carb_plugin_call *c,
 		}
 	close(fd);
 	if (h->set_text(c, "label", label, nlabel) < 0 ||
-	    h->set_integer(c, "lines", lines) < 0 ||
+	    h->set_integer(c, "line_count", lines) < 0 ||
 	    h->set_boolean(c, "big", m->size > 100) < 0 ||
 	    h->set_real(c, "ratio", m->size ? (double)lines / (double)m->size : 0) < 0 ||
 	    h->set_timestamp(c, "stamp", (int64_t)1700000000 * 1000000 + lines) < 0)
@@ -83,7 +83,7 @@ static int crash(const struct carb_plugin_host *h, struct carb_plugin_call *c,
 	return count(h, c, state);
 }
 
-/* Takes 300 ms and records in "lines" the most calls seen at once. */
+/* Takes 300 ms and records in "line_count" the most calls seen at once. */
 static int slow(const struct carb_plugin_host *h, struct carb_plugin_call *c,
 		void *state)
 {
@@ -95,7 +95,7 @@ static int slow(const struct carb_plugin_host *h, struct carb_plugin_call *c,
 		;
 	nanosleep(&ts, NULL);
 	atomic_fetch_sub(&running, 1);
-	return h->set_integer(c, "lines", atomic_load(&peak));
+	return h->set_integer(c, "line_count", atomic_load(&peak));
 }
 
 static int fail(const struct carb_plugin_host *h, struct carb_plugin_call *c,
@@ -110,7 +110,7 @@ static int badtype(const struct carb_plugin_host *h, struct carb_plugin_call *c,
 		   void *state)
 {
 	(void)state;
-	return h->set_text(c, "lines", "many", 4);
+	return h->set_text(c, "line_count", "many", 4);
 }
 
 /* Sets a column nobody declared. */
@@ -203,7 +203,7 @@ static int init(const struct carb_plugin_host *h, struct carb_plugin_setup *s,
 
 static const struct carb_plugin_column columns[] = {
 	{ "label", CARB_PLUGIN_TEXT, 1, 1, 1, "first line of the .dat file" },
-	{ "lines", CARB_PLUGIN_INTEGER, 1, 0, 1, "lines of the .dat file" },
+	{ "line_count", CARB_PLUGIN_INTEGER, 1, 0, 1, "lines of the .dat file" },
 	{ "big", CARB_PLUGIN_BOOLEAN, 1, 0, 1, "more than 100 bytes" },
 	{ "ratio", CARB_PLUGIN_REAL, 1, 0, 0, "lines per byte" },
 	{ "stamp", CARB_PLUGIN_TIMESTAMP, 1, 1, 1, "a made-up time" },

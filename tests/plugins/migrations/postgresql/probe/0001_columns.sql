@@ -1,6 +1,6 @@
 -- The test plugin's columns (tests/plugins/probe.c).
 ALTER TABLE files ADD COLUMN label TEXT;
-ALTER TABLE files ADD COLUMN lines BIGINT;
+ALTER TABLE files ADD COLUMN line_count BIGINT;
 ALTER TABLE files ADD COLUMN big BOOLEAN;
 ALTER TABLE files ADD COLUMN ratio DOUBLE PRECISION;
 ALTER TABLE files ADD COLUMN stamp BIGINT;
