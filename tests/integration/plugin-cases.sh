@@ -253,7 +253,45 @@ extract = "crash"'
 	a_eq "a later run leaves the FAILED group alone" "$t_status" 0
 }
 
+# completeness.function: the plugin's grouper puts a-1.dat and a-2.txt in
+# group "a"; a grouper that crashes on one file is contained like the
+# other functions.
+plugin_case_grouping() {
+	p_project grp probe.so '[completeness]
+function = "prefix"
+required = [".dat", ".txt"]'
+	printf 'x\n' >"$P/in/a-1.dat"
+	printf 'y\n' >"$P/in/a-2.txt"
+	printf 'z\n' >"$P/in/b-1.dat"
+	a_once grp
+	a_eq "the grouper's key groups a-1.dat and a-2.txt" \
+		"$(rows grp "SELECT f.status, COUNT(*) FROM files f JOIN components c ON c.file_id = f.id WHERE f.group_key = $(db_path a) GROUP BY f.status")" \
+		"ARCHIVED|2"
+	a_eq "a group missing a required extension waits" \
+		"$(p_group grp b "status")" "WAITING"
+
+	p_project grpcrash probe.so '[completeness]
+function = "crash_group"'
+	printf 'x\n' >"$P/in/crashg-1.dat"
+	printf 'y\n' >"$P/in/ok-1.dat"
+	runs=0
+	crashed=0
+	while [ "$runs" -lt 8 ]; do
+		runs=$((runs + 1))
+		a_once grpcrash
+		[ "$t_status" -ge 128 ] || break
+		crashed=$((crashed + 1))
+	done
+	a_eq "a crashing grouper took the process down 3 times" "$crashed" 3
+	a_eq "... then the file is INTEGRITY_FAILED, naming the grouper" \
+		"$(rows grpcrash "$(csql in crashg-1.dat "status, $(rsn 'plugin crashed in completeness.function crash_group')")")" \
+		"INTEGRITY_FAILED|reason ok"
+	a_eq "the other file is archived in its own group" \
+		"$(p_group grpcrash ok "status")" "ARCHIVED"
+}
+
 plugin_run_cases() {
+	plugin_case_grouping
 	plugin_case_loading
 	plugin_case_pipeline
 	plugin_case_failures
