@@ -75,6 +75,12 @@ extract = "count"'
 		"$DB_DIALECT: a rule value of the wrong type is refused"
 	printf '' >"$P/rules.toml"
 
+	sed -i 's/^base_path = "archive"$/base_path = "archive"\ndestination = "{lable}"/' "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_err 'template "{lable}" uses unknown variable "lable" (valid: {watch} {yyyy} {mm} {dd} {hh} {group} {dir} {label} {line_count} {big} {ratio} {stamp})' \
+		"$DB_DIALECT: a template variable that is neither built in nor a column is refused"
+	sed -i '/^destination = "{lable}"$/d' "$P/config.toml"
+
 	printf 'extra = ["lines", "note"]\n' >>"$P/config.toml"
 	t_run "$CARB" -c "$P/config.toml" check config
 	t_expect_err 'column "lines" is a reserved word of SQL' \
