@@ -7,7 +7,21 @@
 #include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "config/config.h"
+#include "plugin/plugin.h"
 #include "util/util.h"
+
+void carb_cli_print_diags(const struct carb_diags *diags)
+{
+	for (size_t i = 0; i < diags->count; i++) {
+		char *line = carb_diag_format(&diags->items[i]);
+
+		if (diags->items[i].line > 0)
+			fprintf(stderr, "%s\n", line);
+		else
+			carb_cli_errorf("%s", line);
+		free(line);
+	}
+}
 
 int carb_cli_load_config(struct carb_cli *cli, struct carb_config **cfg)
 {
@@ -16,15 +30,20 @@ int carb_cli_load_config(struct carb_cli *cli, struct carb_config **cfg)
 
 	carb_diags_init(&diags);
 	rc = carb_config_load(cli->config_path, cfg, &diags);
-	for (size_t i = 0; i < diags.count; i++) {
-		char *line = carb_diag_format(&diags.items[i]);
+	carb_cli_print_diags(&diags);
+	carb_diags_release(&diags);
+	return rc;
+}
 
-		if (diags.items[i].line > 0)
-			fprintf(stderr, "%s\n", line);
-		else
-			carb_cli_errorf("%s", line);
-		free(line);
-	}
+int carb_cli_load_plugin(const struct carb_config *cfg,
+			 struct carb_plugin_rt **plugin)
+{
+	struct carb_diags diags;
+	int rc;
+
+	carb_diags_init(&diags);
+	rc = carb_plugin_load(cfg, plugin, &diags);
+	carb_cli_print_diags(&diags);
 	carb_diags_release(&diags);
 	return rc;
 }
@@ -93,14 +112,14 @@ int carb_cli_check_watch(const struct carb_config *cfg, const char *cmd,
 
 int carb_cli_require_schema(struct carb_catalog *cat, const char *cmd)
 {
-	struct carb_migration_root roots[1];
+	struct carb_migration_root roots[CARB_CLI_MAX_ROOTS];
 	struct carb_migration_status st = { 0 };
 	struct carb_error err = { 0 };
 	size_t nroots, behind = 0;
 	char *dir = NULL;
 	int rc = 0;
 
-	nroots = carb_cli_migration_roots(roots, &dir);
+	nroots = carb_cli_migration_roots(NULL, roots, &dir);
 	if (carb_migrations_status(cat, roots, nroots, &st, &err) < 0) {
 		carb_cli_errorf("%s", err.msg);
 		rc = -1;
@@ -121,12 +140,20 @@ int carb_cli_require_schema(struct carb_catalog *cat, const char *cmd)
 	return rc;
 }
 
-/* The shipped core branch; plugins will add their roots after it. */
-size_t carb_cli_migration_roots(struct carb_migration_root *roots, char **dir)
+/* The shipped core branch, then the plugin's: the plugin's columns live
+ * on core's files table, so its migrations run after core's. */
+size_t carb_cli_migration_roots(const struct carb_plugin_rt *p,
+				struct carb_migration_root *roots, char **dir)
 {
 	*dir = carb_xasprintf("%s/migrations", carb_data_dir());
 	roots[0].branch = "core";
 	roots[0].dir = *dir;
-	return 1;
+	roots[0].optional = false;
+	if (p == NULL)
+		return 1;
+	roots[1].branch = carb_plugin_name(p);
+	roots[1].dir = carb_plugin_migrations(p);
+	roots[1].optional = true;
+	return 2;
 }
 
