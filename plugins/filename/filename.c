@@ -5,7 +5,9 @@
  * placeholder; the one extractor, "filename", matches each member's base
  * name in turn and sets the columns from the first that matches.
  *
- * Built against the public header only, like any out-of-tree plugin. */
+ * Built against the public header only, like any out-of-tree plugin.
+ * Configuration messages do not name [plugins.filename]: the host puts
+ * the table's name and the value's place before them. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,8 +75,8 @@ static void check_keys(struct setup_ctx *x)
 			if (key != NULL && strcmp(key, known[k]) == 0)
 				ok = true;
 		if (!ok)
-			CONFIG_ERROR(x, v, "unknown key \"%s\" in "
-				     "[plugins.filename] (valid: " KEYS ")",
+			CONFIG_ERROR(x, v, "unknown key \"%s\" (valid: " KEYS
+				     ")",
 				     key != NULL ? key : "");
 	}
 }
@@ -89,8 +91,7 @@ static const char *string_key(struct setup_ctx *x, const char *key,
 	if (v == NULL)
 		return NULL;
 	if (x->host->config_type(v) != CARB_PLUGIN_CONFIG_STRING) {
-		CONFIG_ERROR(x, v, "[plugins.filename] %s must be a string",
-			     key);
+		CONFIG_ERROR(x, v, "%s must be a string", key);
 		return NULL;
 	}
 	return x->host->config_string(v);
@@ -107,24 +108,27 @@ static size_t excerpt_len(const char *s, size_t max)
 	return n;
 }
 
-/* Reads columns into decls (names borrowed from the config); their
- * values, for errors, into vals.  Returns the number of entries, or
- * (size_t)-1 with errors recorded. */
+/* Reads columns into decls (names borrowed from the config) and their
+ * values, for errors, into vals, leaving out each entry that is wrong
+ * after recording why (*bad counts them).  Returns the number of
+ * entries kept, or (size_t)-1 when memory ran out. */
 static size_t read_types(struct setup_ctx *x, struct fn_type_decl **decls,
-			 const struct carb_plugin_config ***vals)
+			 const struct carb_plugin_config ***vals, size_t *bad)
 {
 	const struct carb_plugin_config *t = x->host->config_get(x->table,
 								 "columns");
-	size_t n, bad = 0;
+	size_t n, kept = 0;
 
 	*decls = NULL;
 	*vals = NULL;
+	*bad = 0;
 	if (t == NULL)
 		return 0;
 	if (x->host->config_type(t) != CARB_PLUGIN_CONFIG_TABLE) {
-		CONFIG_ERROR(x, t, "[plugins.filename] columns must be a table "
-			     "of column = \"type\" (types: " FN_TYPE_NAMES ")");
-		return (size_t)-1;
+		CONFIG_ERROR(x, t, "columns must be a table of column = "
+			     "\"type\" (types: " FN_TYPE_NAMES ")");
+		(*bad)++;
+		return 0;
 	}
 	n = x->host->config_count(t);
 	*decls = calloc(n + 1, sizeof(**decls));
@@ -137,28 +141,31 @@ static size_t read_types(struct setup_ctx *x, struct fn_type_decl **decls,
 		const char *key = NULL;
 		const struct carb_plugin_config *v =
 			x->host->config_at(t, i, &key);
+		const char *name = key != NULL ? key : "";
 		const char *s = NULL;
+		enum fn_type type;
 
-		(*vals)[i] = v;
-		(*decls)[i].name = key != NULL ? key : "";
 		if (x->host->config_type(v) == CARB_PLUGIN_CONFIG_STRING)
 			s = x->host->config_string(v);
 		if (s == NULL) {
 			CONFIG_ERROR(x, v, "type of column \"%s\" must be a "
-				     "string, one of " FN_TYPE_NAMES,
-				     (*decls)[i].name);
-			bad++;
+				     "string, one of " FN_TYPE_NAMES, name);
+			(*bad)++;
 			continue;
 		}
-		(*decls)[i].type = fn_type_from_name(s, strlen(s));
-		if ((*decls)[i].type == 0) {
+		type = fn_type_from_name(s, strlen(s));
+		if (type == 0) {
 			CONFIG_ERROR(x, v, "unknown type \"%s\" for column "
 				     "\"%s\" (valid: " FN_TYPE_NAMES ")", s,
-				     (*decls)[i].name);
-			bad++;
+				     name);
+			(*bad)++;
+			continue;
 		}
+		(*decls)[kept].name = name;
+		(*decls)[kept].type = type;
+		(*vals)[kept++] = v;
 	}
-	return bad > 0 ? (size_t)-1 : n;
+	return kept;
 }
 
 static int compile_pattern(struct setup_ctx *x, struct fn_state *st)
@@ -168,16 +175,17 @@ static int compile_pattern(struct setup_ctx *x, struct fn_state *st)
 	struct fn_type_decl *decls;
 	const struct carb_plugin_config **vals;
 	struct fn_pattern_error err;
-	size_t ntypes;
+	size_t ntypes, bad;
 	int rc;
 
 	if (pv == NULL) {
-		CONFIG_ERROR(x, NULL, "[plugins.filename] needs a pattern, "
-			     "e.g. pattern = \"{category}_{start:%%Y%%m%%d}"
-			     ".{ext}\"");
+		CONFIG_ERROR(x, NULL, "pattern is required, e.g. pattern = "
+			     "\"{category}_{start:%%Y%%m%%d}.{ext}\"");
 		return -1;
 	}
-	ntypes = read_types(x, &decls, &vals);
+	/* The types that are right go on to the pattern, so that one run
+	 * reports the problems of both. */
+	ntypes = read_types(x, &decls, &vals, &bad);
 	if (text == NULL || ntypes == (size_t)-1) {
 		free(decls);
 		free(vals);
@@ -198,7 +206,7 @@ static int compile_pattern(struct setup_ctx *x, struct fn_state *st)
 	}
 	free(decls);
 	free(vals);
-	if (rc < 0)
+	if (rc < 0 || bad > 0)
 		return -1;
 	st->pattern_text = strdup(text);
 	if (st->pattern_text == NULL) {
@@ -219,8 +227,7 @@ static void read_indexed(struct setup_ctx *x, const struct fn_state *st,
 	if (a == NULL)
 		return;
 	if (x->host->config_type(a) != CARB_PLUGIN_CONFIG_ARRAY) {
-		CONFIG_ERROR(x, a, "[plugins.filename] indexed must be an array "
-			     "of column names");
+		CONFIG_ERROR(x, a, "indexed must be an array of column names");
 		return;
 	}
 	n = x->host->config_count(a);
@@ -341,8 +348,8 @@ static int fn_init(const struct carb_plugin_host *host,
 	if (v == NULL)
 		host->set_migrations(setup, "migrations");
 	else if (s != NULL && s[0] == '\0')
-		CONFIG_ERROR(&x, v, "[plugins.filename] migrations is empty: "
-			     "name a folder (default \"migrations\")");
+		CONFIG_ERROR(&x, v, "migrations is empty: name a folder "
+			     "(default \"migrations\")");
 	else if (s != NULL)
 		host->set_migrations(setup, s);
 

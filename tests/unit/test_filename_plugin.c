@@ -514,7 +514,7 @@ START_TEST(init_errors)
 
 	load();
 	t = cfg_new(CARB_PLUGIN_CONFIG_TABLE);
-	init_bad(t, NULL, "[plugins.filename] needs a pattern");
+	init_bad(t, NULL, "pattern is required");
 
 	t = cfg_new(CARB_PLUGIN_CONFIG_TABLE);
 	v = cfg_add(t, "pattern", cfg_new(CARB_PLUGIN_CONFIG_INTEGER));
@@ -580,7 +580,7 @@ START_TEST(init_errors)
 
 	t = cfg_new(CARB_PLUGIN_CONFIG_TABLE);
 	v = cfg_add(t, "patern", cfg_str("{a}.dat"));
-	init_bad(t, v, "unknown key \"patern\" in [plugins.filename] (valid: "
+	init_bad(t, v, "unknown key \"patern\" (valid: "
 		 "pattern, columns, indexed, on_mismatch, migrations)");
 
 	/* the host refuses a column: init fails */
@@ -595,6 +595,7 @@ START_TEST(init_reports_every_problem)
 {
 	struct carb_plugin_setup s;
 	struct carb_plugin_config *t = cfg_new(CARB_PLUGIN_CONFIG_TABLE);
+	struct carb_plugin_config *cols;
 	void *state;
 
 	load();
@@ -606,6 +607,32 @@ START_TEST(init_reports_every_problem)
 	ck_assert_ptr_nonnull(strstr(s.errors[0], "unknown key \"patern\""));
 	ck_assert_ptr_nonnull(strstr(s.errors[1], "unknown on_mismatch"));
 	ck_assert_ptr_nonnull(strstr(s.errors[2], "not closed"));
+	plugin->fini(&host, state);
+	setup_release(&s);
+
+	/* a wrong type and a wrong pattern: both said */
+	t = cfg_new(CARB_PLUGIN_CONFIG_TABLE);
+	cfg_add(t, "pattern", cfg_str("{a}_{t:%Y%q}_{b}"));
+	cols = cfg_add(t, "columns", cfg_new(CARB_PLUGIN_CONFIG_TABLE));
+	cfg_add(cols, "a", cfg_str("string"));
+	cfg_add(cols, "b", cfg_str("integer"));
+	ck_assert_int_eq(init(&s, t, &state), -1);
+	ck_assert_int_eq(s.nerrors, 2);
+	ck_assert_ptr_nonnull(strstr(s.errors[0], "unknown type \"string\""));
+	ck_assert_ptr_nonnull(strstr(s.errors[1], "unknown directive \"%q\""));
+	plugin->fini(&host, state);
+	setup_release(&s);
+
+	/* a wrong type alone fails init too, and declares nothing */
+	t = cfg_new(CARB_PLUGIN_CONFIG_TABLE);
+	cfg_add(t, "pattern", cfg_str("{a}_{b}"));
+	cols = cfg_add(t, "columns", cfg_new(CARB_PLUGIN_CONFIG_TABLE));
+	cfg_add(cols, "a", cfg_new(CARB_PLUGIN_CONFIG_INTEGER));
+	ck_assert_int_eq(init(&s, t, &state), -1);
+	ck_assert_int_eq(s.nerrors, 1);
+	ck_assert_ptr_nonnull(strstr(s.errors[0], "type of column \"a\" must "
+				     "be a string"));
+	ck_assert_uint_eq(s.ncolumns, 0);
 	plugin->fini(&host, state);
 	setup_release(&s);
 	unload();
