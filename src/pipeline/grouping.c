@@ -23,9 +23,16 @@ static bool wanted(const struct carb_intake *in)
 	return in->opts.plugin != NULL && in->rules->completeness.function != NULL;
 }
 
+static char *mark_path(const struct carb_intake *in)
+{
+	return carb_xasprintf("%s/plugin-grouping",
+			      carb_config_service(in->cfg)->state_dir);
+}
+
+/* Reads the mark a previous run left, if any; the file itself is made
+ * only when a grouper is first called. */
 int carb_grouping_open(struct carb_intake *in, struct carb_error *err)
 {
-	const char *dir = carb_config_service(in->cfg)->state_dir;
 	char *path, buf[8192];
 	ssize_t n;
 	long long count = 0;
@@ -34,14 +41,16 @@ int carb_grouping_open(struct carb_intake *in, struct carb_error *err)
 	in->grouping_fd = -1;
 	if (in->opts.plugin == NULL)
 		return 0;
-	path = carb_xasprintf("%s/plugin-grouping", dir);
-	in->grouping_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (in->grouping_fd < 0) {
+	path = mark_path(in);
+	in->grouping_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (in->grouping_fd < 0 && errno != ENOENT) {
 		carb_error_set(err, "cannot open %s: %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
 	free(path);
+	if (in->grouping_fd < 0)
+		return 0;
 	n = pread(in->grouping_fd, buf, sizeof(buf) - 1, 0);
 	buf[n > 0 ? n : 0] = '\0';
 	if (n > 0 && sscanf(buf, "%lld %n", &count, &used) == 1 && count > 0) {
@@ -80,6 +89,13 @@ static void mark(struct carb_intake *in, long long count, const char *id)
 	char *line = carb_xasprintf("%lld %s\n", count, id);
 	size_t len = strlen(line);
 
+	if (in->grouping_fd < 0) {
+		char *path = mark_path(in);
+
+		in->grouping_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		free(path);
+	}
+
 	/* best effort: without the mark a crash is merely not contained */
 	if (ftruncate(in->grouping_fd, 0) < 0 ||
 	    pwrite(in->grouping_fd, line, len, 0) != (ssize_t)len)
@@ -90,7 +106,7 @@ static void mark(struct carb_intake *in, long long count, const char *id)
 
 static void unmark(struct carb_intake *in)
 {
-	if (ftruncate(in->grouping_fd, 0) < 0)
+	if (in->grouping_fd >= 0 && ftruncate(in->grouping_fd, 0) < 0)
 		carb_log(CARB_LOGL_WARNING, "cannot clear the grouping mark: %s",
 			 strerror(errno));
 }

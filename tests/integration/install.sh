@@ -26,7 +26,8 @@ for f in bin/carbonation include/carbonation/carbonation.h \
 	share/carbonation/scaffold/rules.toml \
 	share/carbonation/migrations/sqlite/core/0001_core.sql \
 	share/carbonation/migrations/postgresql/core/0001_core.sql \
-	share/carbonation/migrations/mariadb/core/0001_core.sql; do
+	share/carbonation/migrations/mariadb/core/0001_core.sql \
+	lib/carbonation/plugins/filename.so; do
 	if [ -e "$prefix/$f" ]; then
 		t_pass "installed $f"
 	else

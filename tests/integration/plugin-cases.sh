@@ -104,7 +104,10 @@ extract = "count"'
 	t_expect_err "no_entry.so is not a carbonation plugin: it exports no carbonation_plugin_entry symbol" \
 		"$DB_DIALECT: a .so without the entry symbol is refused"
 
-	mkdir -p "$P/one" "$P/two"
+	# the build tree's plugins/ (filename.so) stays out of the count
+	mkdir -p "$P/one" "$P/two" "$P/none"
+	CARBONATION_PLUGINDIR=$P/none
+	export CARBONATION_PLUGINDIR
 	cp "$PLUGINS/probe.so" "$P/one/"
 	cp "$PLUGINS/probe.so" "$PLUGINS/probe_mt.so" "$P/two/"
 	sed -i "s|^path = \"$PLUGINS/no_entry.so\"|package = \"probe\"\nsearch_path = [\"one\"]|" "$P/config.toml"
@@ -123,6 +126,7 @@ extract = "count"'
 	t_expect_status 2 "$DB_DIALECT: several plugins and none chosen is an error"
 	t_expect_err "there are several plugins in" "$DB_DIALECT: ... that says so"
 	t_expect_err "probe, probe_mt" "$DB_DIALECT: ... and lists them"
+	unset CARBONATION_PLUGINDIR
 }
 
 # Extraction, selection and routing by the plugin's functions, rules on
