@@ -51,6 +51,13 @@ extract = "count"'
 	t_expect_out 'column "line_count": integer' "$DB_DIALECT: check config lists its columns"
 	t_run "$CARB" -c "$P/config.toml" db status
 	t_expect_out "branch probe: version 1 (1 applied, 0 pending)" "$DB_DIALECT: db status shows the plugin's branch"
+	cp -R "$PROBE_MIG" "$P/mig"
+	printf -- '-- nothing yet\n' >"$P/mig/$DB_DIALECT/probe/0002_next.sql"
+	sed -i "s|^migrations = \"$PROBE_MIG\"|migrations = \"mig\"|" "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" run --once
+	t_expect_status 1 "$DB_DIALECT: run refuses a catalog behind the plugin's branch"
+	t_expect_err "is not up to date (1 migration pending or changed)" "$DB_DIALECT: ... and says why"
+	sed -i "s|^migrations = \"mig\"|migrations = \"$PROBE_MIG\"|" "$P/config.toml"
 
 	sed -i 's/extract = "count"/extract = "cuont"/' "$P/rules.toml"
 	t_run "$CARB" -c "$P/config.toml" check config
