@@ -77,6 +77,7 @@ size_t carb_cli_migration_roots(struct carb_migration_root *roots, char **dir);
 /* The subcommands. */
 int carb_cmd_check(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_db(struct carb_cli *cli, int argc, char **argv);
+int carb_cmd_init(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_reconcile(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_retry(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_run(struct carb_cli *cli, int argc, char **argv);
