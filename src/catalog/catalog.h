@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <carbonation/plugin.h>
+
 #include "util/util.h"
 
 /* ---- URLs ------------------------------------------------------------ */
@@ -303,6 +305,45 @@ int carb_stmt_preparef(struct carb_catalog *cat, struct carb_stmt **out,
 int carb_catalog_execf(struct carb_catalog *cat, int64_t *changes,
 		       struct carb_error *err, const char *sql,
 		       const char *spec, ...);
+
+/* ---- plugin columns and crash marks (plugin_columns.c) ---------------- */
+
+/* One plugin column's value for carb_group_plugin_store; name is from the
+ * plugin's declared (checked) list, never from outside. */
+struct carb_column_value {
+	const char *name;
+	const struct carb_plugin_value *value;  /* NULL: SQL NULL */
+};
+
+/* Marks group id as being in plugin call `call` (committed before the
+ * call, so a start can tell a crash). */
+int carb_group_plugin_mark(struct carb_catalog *cat, int64_t id,
+			   const char *call, struct carb_error *err);
+/* Writes the column values and clears the mark. */
+int carb_group_plugin_store(struct carb_catalog *cat, int64_t id,
+			    const struct carb_column_value *cols, size_t n,
+			    struct carb_error *err);
+/* Clears the mark and sets plugin_crashes. */
+int carb_group_plugin_crashed(struct carb_catalog *cat, int64_t id,
+			      int64_t crashes, struct carb_error *err);
+/* Reads the n columns of group id into out[0..n) (text allocated: the
+ * caller frees each .text). */
+int carb_group_plugin_load(struct carb_catalog *cat, int64_t id,
+			   const struct carb_plugin_column *cols, size_t n,
+			   struct carb_plugin_value *out,
+			   struct carb_error *err);
+
+struct carb_plugin_mark {
+	int64_t id;
+	char *call;
+	int64_t crashes;
+};
+
+/* Groups whose plugin_call is set; *out freed with carb_plugin_marks_free. */
+int carb_groups_plugin_marked(struct carb_catalog *cat,
+			      struct carb_plugin_mark **out, size_t *n,
+			      struct carb_error *err);
+void carb_plugin_marks_free(struct carb_plugin_mark **marks, size_t n);
 
 /* ---- intake: components and groups ------------------------------------ */
 

@@ -53,6 +53,14 @@ struct carb_config;
 struct carb_catalog;
 struct carb_migration_root;
 int carb_cli_load_config(struct carb_cli *cli, struct carb_config **cfg);
+/* Loads the plugin cfg names (*plugin NULL when none), printing every
+ * problem.  0 or -1; the caller frees with carb_plugin_unload. */
+struct carb_plugin_rt;
+struct carb_diags;
+int carb_cli_load_plugin(const struct carb_config *cfg,
+			 struct carb_plugin_rt **plugin);
+/* Prints each diagnostic on stderr as FILE:LINE:COLUMN: message. */
+void carb_cli_print_diags(const struct carb_diags *diags);
 /* Loads the config and opens its catalog (creating an SQLite file when
  * create).  Returns -1 on success (both set, the caller frees), else the
  * exit status with nothing left open. */

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "pipeline/pipeline.h"
+#include "plugin/plugin.h"
 #include "util/util.h"
 
 /* Positioned problems read like a compiler's, so editors can jump to them;
@@ -70,8 +71,11 @@ static void print_summary(const struct carb_config *cfg)
 	}
 }
 
+/* The plugin is loaded too: only it knows whether the functions and
+ * columns rules.toml names exist. */
 static int load_and_report(struct carb_cli *cli, const char *rules_path,
-			   struct carb_config **cfg)
+			   struct carb_config **cfg,
+			   struct carb_plugin_rt **plugin)
 {
 	struct carb_diags diags;
 	int rc;
@@ -82,9 +86,29 @@ static int load_and_report(struct carb_cli *cli, const char *rules_path,
 						 cfg, &diags);
 	else
 		rc = carb_config_load(cli->config_path, cfg, &diags);
+	if (rc == 0 && carb_plugin_load(*cfg, plugin, &diags) != 0) {
+		carb_config_free(cfg);
+		rc = -1;
+	}
 	print_diags(&diags);
 	carb_diags_release(&diags);
 	return rc;
+}
+
+static void print_plugin(const struct carb_plugin_rt *p)
+{
+	if (p == NULL)
+		return;
+	printf("plugin:   %s %s (%s)\n", carb_plugin_name(p),
+	       carb_plugin_version(p), carb_plugin_path(p));
+	for (size_t i = 0; i < carb_plugin_ncolumns(p); i++) {
+		const struct carb_plugin_column *c = carb_plugin_column(p, i);
+
+		printf("column \"%s\": %s%s%s\n", c->name,
+		       carb_plugin_type_name(c->type),
+		       c->nullable ? "" : ", not null",
+		       c->indexed ? ", indexed" : "");
+	}
 }
 
 static void config_usage(FILE *out)
@@ -130,6 +154,7 @@ static int cmd_check_config(struct carb_cli *cli, int argc, char **argv)
 	};
 	static const char *const known[] = { "--keys", "--help", NULL };
 	struct carb_config *cfg = NULL;
+	struct carb_plugin_rt *plugin = NULL;
 	const char *keys = NULL;
 	bool want_keys = false;
 	int c;
@@ -158,9 +183,11 @@ static int cmd_check_config(struct carb_cli *cli, int argc, char **argv)
 	}
 	if (want_keys)
 		return print_keys(keys);
-	if (load_and_report(cli, NULL, &cfg) != 0)
+	if (load_and_report(cli, NULL, &cfg, &plugin) != 0)
 		return CARB_EXIT_USAGE;
 	print_summary(cfg);
+	print_plugin(plugin);
+	carb_plugin_unload(&plugin);
 	carb_config_free(&cfg);
 	return CARB_EXIT_OK;
 }
@@ -186,6 +213,7 @@ static int cmd_check_rules(struct carb_cli *cli, int argc, char **argv)
 	};
 	static const char *const known[] = { "--help", NULL };
 	struct carb_config *cfg = NULL;
+	struct carb_plugin_rt *plugin = NULL;
 	int c;
 
 	optind = 0;
@@ -207,10 +235,11 @@ static int cmd_check_rules(struct carb_cli *cli, int argc, char **argv)
 		rules_usage(stderr);
 		return CARB_EXIT_USAGE;
 	}
-	if (load_and_report(cli, argv[optind], &cfg) != 0)
+	if (load_and_report(cli, argv[optind], &cfg, &plugin) != 0)
 		return CARB_EXIT_USAGE;
 	printf("rules:    %s\n", carb_config_rules(cfg)->path);
 	printf("config:   %s\n", carb_config_path(cfg));
+	carb_plugin_unload(&plugin);
 	carb_config_free(&cfg);
 	return CARB_EXIT_OK;
 }

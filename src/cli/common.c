@@ -7,7 +7,21 @@
 #include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "config/config.h"
+#include "plugin/plugin.h"
 #include "util/util.h"
+
+void carb_cli_print_diags(const struct carb_diags *diags)
+{
+	for (size_t i = 0; i < diags->count; i++) {
+		char *line = carb_diag_format(&diags->items[i]);
+
+		if (diags->items[i].line > 0)
+			fprintf(stderr, "%s\n", line);
+		else
+			carb_cli_errorf("%s", line);
+		free(line);
+	}
+}
 
 int carb_cli_load_config(struct carb_cli *cli, struct carb_config **cfg)
 {
@@ -16,15 +30,20 @@ int carb_cli_load_config(struct carb_cli *cli, struct carb_config **cfg)
 
 	carb_diags_init(&diags);
 	rc = carb_config_load(cli->config_path, cfg, &diags);
-	for (size_t i = 0; i < diags.count; i++) {
-		char *line = carb_diag_format(&diags.items[i]);
+	carb_cli_print_diags(&diags);
+	carb_diags_release(&diags);
+	return rc;
+}
 
-		if (diags.items[i].line > 0)
-			fprintf(stderr, "%s\n", line);
-		else
-			carb_cli_errorf("%s", line);
-		free(line);
-	}
+int carb_cli_load_plugin(const struct carb_config *cfg,
+			 struct carb_plugin_rt **plugin)
+{
+	struct carb_diags diags;
+	int rc;
+
+	carb_diags_init(&diags);
+	rc = carb_plugin_load(cfg, plugin, &diags);
+	carb_cli_print_diags(&diags);
 	carb_diags_release(&diags);
 	return rc;
 }

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <carbonation/plugin.h>
+
 #include "config/toml.h"
 #include "util/util.h"
 
@@ -142,8 +144,10 @@ struct carb_plugins_config {
 	const char *package;
 	const char *path;         /* absolute; exists */
 	struct carb_config_strings search_path;  /* absolute folders */
+	int64_t max_crashes;
 	struct {
-		struct carb_config_loc table, package, path, search_path;
+		struct carb_config_loc table, package, path, search_path,
+			max_crashes;
 	} loc;
 };
 
@@ -230,6 +234,24 @@ enum carb_rule_action {
 	CARB_RULE_REJECT,
 };
 
+/* One value a column condition accepts. */
+struct carb_rule_value {
+	enum carb_toml_type type;   /* STRING, INTEGER, FLOAT or BOOL */
+	const char *text;
+	size_t text_len;
+	int64_t integer;
+	double real;
+	bool boolean;
+	struct carb_config_loc loc;
+};
+
+struct carb_rule_column {
+	const char *name;
+	size_t nvalues;
+	struct carb_rule_value *values;
+	struct carb_config_loc loc;   /* the key */
+};
+
 struct carb_rule {
 	const char *name;             /* as written, or "selection.rule[N]" */
 	enum carb_rule_action action; /* selection rules */
@@ -240,9 +262,14 @@ struct carb_rule {
 	bool has_min_size, has_max_size, has_complete;
 	uint64_t min_size, max_size;  /* bytes, the group's total, inclusive */
 	bool complete;
+	/* { column = value or [values] }: the plugin column has one of the
+	 * values.  Column names and types are checked when the plugin is
+	 * loaded. */
+	size_t ncolumns;
+	struct carb_rule_column *columns;
 	struct {
 		struct carb_config_loc table, name, action, destination, watch,
-			extension, glob, min_size, max_size, complete;
+			extension, glob, min_size, max_size, complete, columns;
 	} loc;
 };
 
@@ -295,6 +322,10 @@ struct carb_group_facts {
 	uint64_t size;            /* the sum of the members' sizes */
 	const struct carb_member_facts *members;
 	size_t nmembers;
+	/* The plugin's column values; NULL without a plugin.  A column the
+	 * lookup does not know, or NULL, holds no condition. */
+	const struct carb_plugin_value *(*column)(void *ctx, const char *name);
+	void *column_ctx;
 };
 
 /* Whether group g is kept: the action of the first [[selection.rule]]
@@ -346,8 +377,11 @@ const struct carb_database_config *carb_config_database(
 	const struct carb_config *cfg);
 const struct carb_plugins_config *carb_config_plugins(
 	const struct carb_config *cfg);
-/* True when [plugins] names a package or a path. */
+/* True when config.toml has a [plugins] table. */
 bool carb_config_has_plugin(const struct carb_config *cfg);
+/* The plugin's own table [plugins.NAME], or NULL; owned by cfg. */
+const struct carb_toml_value *carb_config_plugin_table(
+	const struct carb_config *cfg, const char *name);
 
 size_t carb_config_watch_count(const struct carb_config *cfg);
 const struct carb_watch_config *carb_config_watch(

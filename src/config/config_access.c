@@ -65,7 +65,22 @@ const struct carb_plugins_config *carb_config_plugins(
 
 bool carb_config_has_plugin(const struct carb_config *cfg)
 {
-	return cfg->plugins.package != NULL || cfg->plugins.path != NULL;
+	return cfg->plugins.loc.table.line > 0 || cfg->plugins.package != NULL ||
+	       cfg->plugins.path != NULL;
+}
+
+const struct carb_toml_value *carb_config_plugin_table(
+	const struct carb_config *cfg, const char *name)
+{
+	const struct carb_toml_value *t, *v;
+
+	t = cfg->root ? carb_toml_table_get(cfg->root, "plugins") : NULL;
+	if (t == NULL || carb_toml_type(t) != CARB_TOML_TABLE)
+		return NULL;
+	v = carb_toml_table_get(t, name);
+	if (v == NULL || carb_toml_type(v) != CARB_TOML_TABLE)
+		return NULL;
+	return v;
 }
 
 size_t carb_config_watch_count(const struct carb_config *cfg)

@@ -126,6 +126,7 @@ struct carb_config {
 	struct carb_destination_config *destinations;  /* the named ones */
 	size_t ndestinations;
 	struct carb_rules rules;
+	struct carb_toml_value *root;  /* kept for the plugin's own table */
 };
 
 /* The tables. */

@@ -418,7 +418,7 @@ int carb_config_load_with_rules(const char *config_path,
 	ctx.cfg = cfg;
 	load_sections(&ctx, cfg, root);
 	rules_location(cfg, root, rules_path, &rpath, &rdisplay, &must_exist);
-	carb_toml_free(&root);
+	cfg->root = root;
 	carb_rules_load(&cfg->rules, rpath, rdisplay, must_exist, cfg, diags);
 	free(rpath);
 	free(rdisplay);
@@ -447,6 +447,7 @@ void carb_config_free(struct carb_config **cfgp)
 	carb_cfg_release_section(&carb_cfg_logging_section, &cfg->logging);
 	carb_cfg_release_section(&carb_cfg_database_section, &cfg->database);
 	carb_cfg_release_section(&carb_cfg_plugins_section, &cfg->plugins);
+	carb_toml_free(&cfg->root);
 	for (size_t i = 0; i < cfg->nwatches; i++)
 		carb_cfg_release_section(&carb_cfg_watch_section, &cfg->watches[i]);
 	free(cfg->watches);

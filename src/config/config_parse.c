@@ -526,6 +526,10 @@ static void report_unknown_keys(struct carb_cfg_ctx *ctx,
 		if (strlen(key) == carb_toml_table_key_len(t, i) &&
 		    carb_cfg_find_key(sec, key) != NULL)
 			continue;
+		/* [plugins.NAME] is the plugin's own table: its init reads it */
+		if (sec == &carb_cfg_plugins_section && carb_toml_type(
+			    carb_toml_table_value(t, i)) == CARB_TOML_TABLE)
+			continue;
 		hint = carb_cfg_suggest_key(sec, key);
 		if (hint != NULL)
 			carb_cfg_error(ctx, line, col,

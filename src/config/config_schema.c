@@ -100,6 +100,10 @@ static const struct carb_cfg_key plugins_keys[] = {
 	{ .name = "search_path", .type = CARB_CFG_PATHS,
 	  AT(struct carb_plugins_config, search_path), .def_list = empty_list,
 	  .doc = "more folders to look for plugin packages in" },
+	{ .name = "max_crashes", .type = CARB_CFG_INT,
+	  AT(struct carb_plugins_config, max_crashes), .def = "3",
+	  .min = 1, .max = 100,
+	  .doc = "restarts a group may crash the plugin through before it is FAILED" },
 };
 
 static const struct carb_cfg_key watch_keys[] = {
@@ -214,7 +218,7 @@ const struct carb_cfg_section carb_cfg_database_section = {
 };
 const struct carb_cfg_section carb_cfg_plugins_section = {
 	"config.toml", "plugins", "[plugins]",
-	"the plugin that rules.toml names functions of",
+	"the plugin that rules.toml names functions of; [plugins.NAME] is the plugin's own table",
 	plugins_keys, NKEYS(plugins_keys),
 };
 const struct carb_cfg_section carb_cfg_watch_section = {

@@ -185,6 +185,10 @@ static void check_plugin_names(struct carb_cfg_ctx *ctx,
 		  &rules->routing.loc.function },
 	};
 
+	const struct carb_rule *lists[2] = { rules->selection.rules,
+					     rules->routing.rules };
+	size_t counts[2] = { rules->selection.nrules, rules->routing.nrules };
+
 	if (carb_config_has_plugin(cfg))
 		return;
 	for (size_t i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
@@ -192,6 +196,13 @@ static void check_plugin_names(struct carb_cfg_ctx *ctx,
 			carb_cfg_error(ctx, uses[i].at->line, uses[i].at->column,
 				       "%s names \"%s\" but no plugin is configured ([plugins] package or path)",
 				       uses[i].label, uses[i].name);
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < counts[k]; i++)
+			if (lists[k][i].ncolumns > 0)
+				carb_cfg_error(ctx, lists[k][i].loc.columns.line,
+					       lists[k][i].loc.columns.column,
+					       "%s.columns: plugin columns need a plugin ([plugins] package or path)",
+					       lists[k][i].name);
 }
 
 static void check_extension_overlap(struct carb_cfg_ctx *ctx,
@@ -229,6 +240,84 @@ static void check_size_range(struct carb_cfg_ctx *ctx, const char *label,
 		       "%s.max_size: %s is less than min_size %s", label, hi, lo);
 }
 
+static bool rule_value(struct carb_cfg_ctx *ctx, const char *label,
+		       const struct carb_toml_value *v, struct carb_rule_value *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = carb_toml_type(v);
+	out->loc = carb_cfg_loc(ctx, v);
+	switch (out->type) {
+	case CARB_TOML_STRING:
+		out->text = carb_toml_string(v, &out->text_len);
+		out->text = carb_xstrndup(out->text, out->text_len);
+		return true;
+	case CARB_TOML_INTEGER:
+		out->integer = carb_toml_int(v);
+		return true;
+	case CARB_TOML_FLOAT:
+		out->real = carb_toml_float(v);
+		return true;
+	case CARB_TOML_BOOL:
+		out->boolean = carb_toml_bool(v);
+		return true;
+	default:
+		carb_cfg_error(ctx, out->loc.line, out->loc.column,
+			       "%s: expected a string, an integer, a float or a boolean, not %s",
+			       label, carb_toml_type_name(out->type));
+		return false;
+	}
+}
+
+/* columns = { name = value or [values] }: kept as values, since what the
+ * columns are is known only once the plugin is loaded. */
+static void load_rule_columns(struct carb_cfg_ctx *ctx, const char *label,
+			      const struct carb_toml_value *t,
+			      struct carb_rule *r)
+{
+	const struct carb_toml_value *cols = carb_toml_table_get(t, "columns");
+	size_t n = cols ? carb_toml_table_count(cols) : 0;
+
+	if (cols == NULL || carb_toml_type(cols) != CARB_TOML_TABLE)
+		return;
+	r->columns = carb_xcalloc(n ? n : 1, sizeof(*r->columns));
+	for (size_t i = 0; i < n; i++) {
+		struct carb_rule_column *c = &r->columns[r->ncolumns++];
+		const struct carb_toml_value *v = carb_toml_table_value(cols, i);
+		bool list = carb_toml_type(v) == CARB_TOML_ARRAY;
+		size_t nv = list ? carb_toml_array_count(v) : 1;
+		char *vlabel;
+
+		c->name = carb_xstrdup(carb_toml_table_key(cols, i));
+		c->loc.file = ctx->file;
+		c->loc.line = carb_toml_table_key_line(cols, i);
+		c->loc.column = carb_toml_table_key_column(cols, i);
+		vlabel = carb_xasprintf("%s.columns.%s", label, c->name);
+		if (nv == 0)
+			carb_cfg_error(ctx, c->loc.line, c->loc.column,
+				       "%s: the list is empty; give at least one value",
+				       vlabel);
+		c->values = carb_xcalloc(nv ? nv : 1, sizeof(*c->values));
+		for (size_t j = 0; j < nv; j++)
+			if (rule_value(ctx, vlabel, list ? carb_toml_array_get(v, j) : v,
+				       &c->values[c->nvalues]))
+				c->nvalues++;
+		free(vlabel);
+	}
+}
+
+static void release_rule_columns(struct carb_rule *r)
+{
+	for (size_t i = 0; i < r->ncolumns; i++) {
+		for (size_t j = 0; j < r->columns[i].nvalues; j++)
+			free((char *)r->columns[i].values[j].text);
+		free(r->columns[i].values);
+		free((char *)r->columns[i].name);
+	}
+	free(r->columns);
+	r->columns = NULL;
+	r->ncolumns = 0;
+}
+
 /* One [[selection.rule]] or [[routing.rule]]; label is "selection.rule[N]",
  * also the name of a rule that has none. */
 static void load_rule(struct carb_cfg_ctx *ctx,
@@ -247,6 +336,7 @@ static void load_rule(struct carb_cfg_ctx *ctx,
 	r->has_max_size = r->loc.max_size.line > 0;
 	r->has_complete = r->loc.complete.line > 0;
 	check_size_range(ctx, label, r, t);
+	load_rule_columns(ctx, label, t, r);
 	check_destination(ctx, dest_label, r->destination, &r->loc.destination);
 	free(dest_label);
 	free(prefix);
@@ -325,8 +415,10 @@ static void load_rule_list(struct carb_cfg_ctx *ctx,
 static void release_rule_list(const struct carb_cfg_section *sec,
 			      size_t *nrules, struct carb_rule **rules)
 {
-	for (size_t i = 0; i < *nrules; i++)
+	for (size_t i = 0; i < *nrules; i++) {
+		release_rule_columns(&(*rules)[i]);
 		carb_cfg_release_section(sec, &(*rules)[i]);
+	}
 	free(*rules);
 	*rules = NULL;
 	*nrules = 0;

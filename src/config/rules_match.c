@@ -60,8 +60,51 @@ static bool some_name(const struct carb_config_strings *globs,
 	return false;
 }
 
+static bool value_is(const struct carb_plugin_value *v,
+		     const struct carb_rule_value *want)
+{
+	switch (v->type) {
+	case CARB_PLUGIN_TEXT:
+		return want->type == CARB_TOML_STRING &&
+		       v->text_len == want->text_len &&
+		       memcmp(v->text, want->text, v->text_len) == 0;
+	case CARB_PLUGIN_INTEGER:
+	case CARB_PLUGIN_TIMESTAMP:
+		return want->type == CARB_TOML_INTEGER && v->integer == want->integer;
+	case CARB_PLUGIN_REAL:
+		return (want->type == CARB_TOML_FLOAT && v->real == want->real) ||
+		       (want->type == CARB_TOML_INTEGER &&
+			v->real == (double)want->integer);
+	case CARB_PLUGIN_BOOLEAN:
+		return want->type == CARB_TOML_BOOL &&
+		       (v->integer != 0) == want->boolean;
+	}
+	return false;
+}
+
+static bool columns_hold(const struct carb_rule *r,
+			 const struct carb_group_facts *g)
+{
+	for (size_t i = 0; i < r->ncolumns; i++) {
+		const struct carb_rule_column *c = &r->columns[i];
+		const struct carb_plugin_value *v =
+			g->column ? g->column(g->column_ctx, c->name) : NULL;
+		bool hit = false;
+
+		if (v == NULL || v->is_null)
+			return false;
+		for (size_t j = 0; j < c->nvalues && !hit; j++)
+			hit = value_is(v, &c->values[j]);
+		if (!hit)
+			return false;
+	}
+	return true;
+}
+
 static bool holds(const struct carb_rule *r, const struct carb_group_facts *g)
 {
+	if (r->ncolumns > 0 && !columns_hold(r, g))
+		return false;
 	if (r->watch.count > 0 &&
 	    (g->watch == NULL || !listed(&r->watch, g->watch, strlen(g->watch))))
 		return false;

@@ -109,7 +109,10 @@ static const struct carb_cfg_key routing_keys[] = {
 	  .doc = "the group's size is at most this; not below min_size" }, \
 	{ .name = "complete", .type = CARB_CFG_BOOL, \
 	  AT(struct carb_rule, complete), .def_doc = "none (either)", \
-	  .doc = "true: the group had all its required files; false: it was taken after its timeout (on_timeout = \"process\")" }
+	  .doc = "true: the group had all its required files; false: it was taken after its timeout (on_timeout = \"process\")" }, \
+	{ .name = "columns", .type = CARB_CFG_TABLE, \
+	  AT(struct carb_rule, columns), .def_doc = "none (any values)", \
+	  .doc = "plugin columns and the values they may have: { category = [\"a\", \"b\"], level = 2 }" }
 
 static const struct carb_cfg_key selection_rule_keys[] = {
 	{ .name = "name", .type = CARB_CFG_STRING,

@@ -21,6 +21,16 @@ static int running_from_build_tree(void)
 	return strncmp(exe, CARB_ABS_BUILDDIR, blen) == 0 && exe[blen] == '/';
 }
 
+const char *carb_plugin_dir(void)
+{
+	const char *env = getenv("CARBONATION_PLUGINDIR");
+
+	if (env != NULL && *env != '\0')
+		return env;
+	return running_from_build_tree() ? CARB_ABS_BUILDDIR "/plugins"
+					 : CARB_PLUGINDIR;
+}
+
 const char *carb_data_dir(void)
 {
 	const char *env = getenv("CARBONATION_DATADIR");

@@ -171,5 +171,8 @@ int carb_open_inside(int root_fd, const char *rel, int flags);
  * set, the source tree when running from the build tree, else the installed
  * data folder.  Static storage; never NULL. */
 const char *carb_data_dir(void);
+/* The folder of installed plugins: $CARBONATION_PLUGINDIR if set, the
+ * build tree's plugins/ when running from it, else the installed one. */
+const char *carb_plugin_dir(void);
 
 #endif

@@ -70,15 +70,17 @@ db_case_lifecycle() {
 	t_expect_out "applied core 0001_core" "$DB_DIALECT: db init applies 0001_core"
 	t_expect_out "applied core 0002_intake" "$DB_DIALECT: db init applies 0002_intake"
 	t_expect_out "applied core 0003_archive" "$DB_DIALECT: db init applies 0003_archive"
+	t_expect_out "applied core 0004_plugins" "$DB_DIALECT: db init applies 0004_plugins"
 
 	sum1=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0001_core.sql" | cut -d' ' -f1)
 	sum2=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0002_intake.sql" | cut -d' ' -f1)
 	sum3=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0003_archive.sql" | cut -d' ' -f1)
+	sum4=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0004_plugins.sql" | cut -d' ' -f1)
 	t_run db_query life "SELECT branch, version, name, checksum FROM schema_migrations ORDER BY version"
-	db_expect_rows "$(printf 'core|1|core|%s\ncore|2|intake|%s\ncore|3|archive|%s' "$sum1" "$sum2" "$sum3")" \
-		"$DB_DIALECT: schema_migrations records 0001 to 0003 with the files' SHA-256"
+	db_expect_rows "$(printf 'core|1|core|%s\ncore|2|intake|%s\ncore|3|archive|%s\ncore|4|plugins|%s' "$sum1" "$sum2" "$sum3" "$sum4")" \
+		"$DB_DIALECT: schema_migrations records 0001 to 0004 with the files' SHA-256"
 	t_run db_query life "SELECT COUNT(*) FROM schema_migrations WHERE applied_at > 1600000000000000"
-	db_expect_rows "3" "$DB_DIALECT: applied_at is in microseconds"
+	db_expect_rows "4" "$DB_DIALECT: applied_at is in microseconds"
 	t_run db_query life "SELECT COUNT(*) FROM components"
 	db_expect_rows "0" "$DB_DIALECT: the core tables exist"
 	t_run db_query life "SELECT COUNT(*) FROM components WHERE late = 0"
@@ -89,6 +91,8 @@ db_case_lifecycle() {
 	db_expect_rows "0" "$DB_DIALECT: 0003 added the components' archive columns"
 	t_run db_query life "SELECT COUNT(*) FROM files WHERE destination IS NULL AND reason IS NULL"
 	db_expect_rows "0" "$DB_DIALECT: 0003 added files.destination and files.reason"
+	t_run db_query life "SELECT COUNT(*) FROM files WHERE plugin_call IS NULL AND plugin_crashes = 0"
+	db_expect_rows "0" "$DB_DIALECT: 0004 added files.plugin_call and files.plugin_crashes"
 
 	t_run "$CARB" -c "$CFG" db init
 	t_expect_status 0 "$DB_DIALECT: db init again"
@@ -108,7 +112,7 @@ db_case_lifecycle() {
 	t_expect_status 0 "$DB_DIALECT: db status"
 	t_expect_out "dialect:  $DB_DIALECT" "$DB_DIALECT: db status names the dialect"
 	t_expect_out "url:      $DB_URL" "$DB_DIALECT: db status shows the URL"
-	t_expect_out "branch core: version 3 (3 applied, 0 pending)" "$DB_DIALECT: db status shows the core version"
+	t_expect_out "branch core: version 4 (4 applied, 0 pending)" "$DB_DIALECT: db status shows the core version"
 	t_expect_out "pending: none" "$DB_DIALECT: db status: nothing pending"
 	t_expect_out "changed: none" "$DB_DIALECT: db status: nothing changed"
 	t_expect_out "  total             0" "$DB_DIALECT: db status counts no component"
@@ -163,23 +167,23 @@ db_case_pending_and_failing() {
 	export CARBONATION_DATADIR
 	"$CARB" -c "$CFG" db init >/dev/null 2>&1
 	printf 'CREATE TABLE extra_one (x INTEGER);\nCREATE TABLE extra_two (y INTEGER);\n' \
-		>"$MIG/0004_extra.sql"
+		>"$MIG/0005_extra.sql"
 	t_run "$CARB" -c "$CFG" db status
 	t_expect_status 0 "$DB_DIALECT: db status with a pending migration"
-	t_expect_out "  core 0004_extra ($MIG/0004_extra.sql)" "$DB_DIALECT: db status lists the pending migration"
-	t_expect_out "branch core: version 3 (3 applied, 1 pending)" "$DB_DIALECT: db status counts it pending"
+	t_expect_out "  core 0005_extra ($MIG/0005_extra.sql)" "$DB_DIALECT: db status lists the pending migration"
+	t_expect_out "branch core: version 4 (4 applied, 1 pending)" "$DB_DIALECT: db status counts it pending"
 	t_run "$CARB" -c "$CFG" db upgrade
 	t_expect_status 0 "$DB_DIALECT: db upgrade applies a multi-statement migration"
-	t_expect_out "applied core 0004_extra" "$DB_DIALECT: db upgrade says what it applied"
+	t_expect_out "applied core 0005_extra" "$DB_DIALECT: db upgrade says what it applied"
 	t_run db_query grow "SELECT COUNT(*) FROM extra_two"
 	db_expect_rows "0" "$DB_DIALECT: every statement of the file ran"
 
-	printf 'CREATE TABLE before_bad (x INTEGER);\nCREATE TABLE bad (;\n' >"$MIG/0005_bad.sql"
+	printf 'CREATE TABLE before_bad (x INTEGER);\nCREATE TABLE bad (;\n' >"$MIG/0006_bad.sql"
 	t_run "$CARB" -c "$CFG" db upgrade
 	t_expect_status 1 "$DB_DIALECT: a failing migration exits 1"
-	t_expect_err "migration \"$MIG/0005_bad.sql\" failed" "$DB_DIALECT: the failing migration is named"
+	t_expect_err "migration \"$MIG/0006_bad.sql\" failed" "$DB_DIALECT: the failing migration is named"
 	t_run db_query grow "SELECT MAX(version) FROM schema_migrations"
-	db_expect_rows "4" "$DB_DIALECT: the failed migration is not recorded"
+	db_expect_rows "5" "$DB_DIALECT: the failed migration is not recorded"
 	t_run db_query grow "SELECT COUNT(*) FROM before_bad"
 	if [ "$DB_DIALECT" = mariadb ]; then
 		t_expect_status 0 "$DB_DIALECT: DDL before the failure stays (no transactional DDL)"
@@ -213,7 +217,7 @@ db_case_concurrent() {
 		sed 's/^/  | /' "$T/race1.out" "$T/race2.out"
 	fi
 	t_run db_query race "SELECT COUNT(*) FROM schema_migrations"
-	db_expect_rows "3" "$DB_DIALECT: ... and record each migration once"
+	db_expect_rows "4" "$DB_DIALECT: ... and record each migration once"
 }
 
 db_case_usage() {

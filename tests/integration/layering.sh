@@ -20,7 +20,7 @@ t_expect_status 1 "nothing below the CLI prints"
 # Each layer has one door: code in another layer includes only that
 # header (config.h also opens its TOML parser, toml.h).  Tests may look
 # inside.
-doors='carbonation/carbonation.h util/util.h catalog/catalog.h config/config.h config/toml.h pipeline/pipeline.h archive/archive.h cli/cli.h'
+doors='carbonation/carbonation.h util/util.h catalog/catalog.h config/config.h config/toml.h pipeline/pipeline.h archive/archive.h plugin/plugin.h carbonation/plugin.h cli/cli.h'
 leaks=""
 for f in $(find . -name '*.c' -o -name '*.h' | sort); do
 	layer=$(echo "$f" | cut -d/ -f2)

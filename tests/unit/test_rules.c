@@ -415,7 +415,8 @@ static struct carb_group_facts group(const char *watch, bool complete,
 				     const struct carb_member_facts *m,
 				     size_t n)
 {
-	struct carb_group_facts g = { watch, complete, 0, m, n };
+	struct carb_group_facts g = { .watch = watch, .complete = complete,
+				      .members = m, .nmembers = n };
 
 	for (size_t i = 0; i < n; i++)
 		g.size += m[i].size;
