@@ -119,6 +119,7 @@ written_keys() {
 		/^#? *[a-z_]+ *=/ {
 			k = $0; sub(/^#? */, "", k); sub(/ *=.*/, "", k)
 			print sec " " k
+			print sec "." k " [table]"    # an inline table
 		}' "$1" | sort -u
 }
 for f in config.toml rules.toml; do
