@@ -6,7 +6,7 @@
 -- *_at column of the catalog; read them with FROM_UNIXTIME(x / 1000000).
 -- A NOT NULL column needs a default, which also fills the rows that exist
 -- already.  Text columns take the table's utf8mb4_bin; an index on TEXT
--- needs a prefix length (255 characters here).
+-- needs a prefix length (191 characters, as db revision writes).
 --
 -- MariaDB commits each ALTER and CREATE at once: if this file fails
 -- halfway, undo what it did before running it again.  Never edit a
@@ -17,5 +17,5 @@ ALTER TABLE files ADD COLUMN station TEXT;
 ALTER TABLE files ADD COLUMN observed_at BIGINT;
 ALTER TABLE files ADD COLUMN records BIGINT NOT NULL DEFAULT 0;
 
-CREATE INDEX files_my_plugin_station ON files (station(255));
-CREATE INDEX files_my_plugin_observed_at ON files (observed_at);
+CREATE INDEX files_station ON files (station(191));
+CREATE INDEX files_observed_at ON files (observed_at);

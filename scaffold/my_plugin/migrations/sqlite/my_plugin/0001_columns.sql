@@ -13,5 +13,5 @@ ALTER TABLE files ADD COLUMN station TEXT;
 ALTER TABLE files ADD COLUMN observed_at INTEGER;
 ALTER TABLE files ADD COLUMN records INTEGER NOT NULL DEFAULT 0;
 
-CREATE INDEX files_my_plugin_station ON files (station);
-CREATE INDEX files_my_plugin_observed_at ON files (observed_at);
+CREATE INDEX files_station ON files (station);
+CREATE INDEX files_observed_at ON files (observed_at);
