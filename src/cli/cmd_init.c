@@ -452,15 +452,68 @@ static int render_all(const struct opts *o, const char *dir,
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* Whether path, or a folder on the way to it below dir, exists as
+ * something else than a folder (so that it could not be made one);
+ * prints it once (seen holds what was printed). */
+static bool blocked_folder(const char *dir, const char *path,
+			   struct carb_map *seen)
+{
+	char *p = carb_xstrdup(path);
+	bool blocked = false;
+	struct stat st;
+
+	for (char *s = p + strlen(dir);; s++) {
+		char c = *s;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (stat(p, &st) != 0 ? errno != ENOENT : !S_ISDIR(st.st_mode)) {
+			static char mark;
+
+			if (carb_map_put(seen, p, strlen(p), &mark) == NULL)
+				carb_cli_errorf("init: %s exists and is not a folder",
+						p);
+			blocked = true;
+		}
+		*s = c;
+		if (c == '\0' || blocked)
+			break;
+	}
+	free(p);
+	return blocked;
+}
+
 /* Names every target that exists already, or that could never be
- * replaced by a file (a folder).  Returns how many are in the way. */
+ * replaced by a file (a folder), and every folder that could not be made.
+ * Returns how many are in the way. */
 static size_t existing(const struct out *outs, size_t n, bool force,
 		       const char *dir)
 {
-	size_t found = 0;
+	struct carb_map *seen = carb_map_new();
+	bool dir_blocked = blocked_folder("", dir, seen);
+	size_t found;
 	struct carb_buf list;
 	struct stat st;
 
+	for (size_t i = 0; !dir_blocked && i < NFOLDERS; i++) {
+		char *p = carb_xasprintf("%s/%s", dir, folders[i]);
+
+		blocked_folder(dir, p, seen);
+		free(p);
+	}
+	for (size_t i = 0; !dir_blocked && i < n; i++) {
+		char *parent = carb_xstrndup(outs[i].target,
+					     (size_t)(strrchr(outs[i].target, '/') -
+						      outs[i].target));
+
+		blocked_folder(dir, parent, seen);
+		free(parent);
+	}
+	found = carb_map_count(seen);
+	carb_map_free(&seen);
+	if (found > 0)
+		return found;
 	carb_buf_init(&list);
 	for (size_t i = 0; i < n; i++) {
 		if (lstat(outs[i].target, &st) != 0)
@@ -573,8 +626,14 @@ static void print_done(const struct opts *o, const char *dir,
 	for (size_t i = 0; i < n; i++)
 		printf("  %s\n", outs[i].target + strlen(dir) + 1);
 	printf("\nNext:\n");
-	if (o->dir != NULL)
+	if (o->dir != NULL && o->dir[strspn(o->dir, "abcdefghijklmnopqrstuvwxyz"
+					     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					     "0123456789_./-+,:=@")] == '\0')
 		printf("  cd %s\n", o->dir);
+	else if (o->dir != NULL && strchr(o->dir, '\'') == NULL)
+		printf("  cd '%s'\n", o->dir);
+	else if (o->dir != NULL)
+		printf("  cd %s\n", dir);
 	printf("  make -C my_plugin\n"
 	       "  carbonation check config\n"
 	       "  carbonation db init\n"
