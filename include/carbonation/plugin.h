@@ -39,7 +39,10 @@ extern "C" {
 /* The one exported symbol, looked up with dlsym. */
 #define CARB_PLUGIN_ENTRY "carbonation_plugin_entry"
 
+/* Declared visible here, so a plugin built with -fvisibility=hidden
+ * still exports it (and nothing else). */
 struct carb_plugin;
+__attribute__((visibility("default")))
 const struct carb_plugin *carbonation_plugin_entry(void);
 
 /* ---- columns ------------------------------------------------------------ */

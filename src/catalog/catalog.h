@@ -215,7 +215,10 @@ void carb_stmt_finalize(struct carb_stmt **st);
  * branch may live anywhere. */
 struct carb_migration_root {
 	const char *branch;
-	const char *dir;
+	const char *dir;          /* NULL: no folder (only when optional) */
+	/* A plugin's branch: a folder that does not exist (no dir, or none
+	 * for this dialect) is a branch without migrations, not an error. */
+	bool optional;
 };
 
 enum carb_migration_state {
@@ -272,6 +275,76 @@ int carb_migrations_apply(struct carb_catalog *cat,
 			  const struct carb_migration_root *roots,
 			  size_t nroots, struct carb_migration_status *applied,
 			  struct carb_error *err);
+
+/* The version a new migration of branch would take: one more than the
+ * highest NNNN_*.sql in dir/<dialect>/<branch>/ of any dialect, 1 when
+ * there is none (folders that do not exist included). */
+int carb_migrations_next_version(const char *dir, const char *branch,
+				 int64_t *next, struct carb_error *err);
+
+/* ---- columns of the files table (plugins) ---------------------------- */
+
+/* What a plugin column holds; the spelling of each in each dialect is
+ * carb_column_ddl's business. */
+enum carb_column_type {
+	CARB_COLUMN_TEXT = 1,
+	CARB_COLUMN_INTEGER,      /* 64-bit */
+	CARB_COLUMN_REAL,         /* double */
+	CARB_COLUMN_BOOLEAN,
+	CARB_COLUMN_TIMESTAMP,    /* 64-bit microseconds since the epoch, UTC */
+};
+
+/* A column as a plugin declares it.  name is [a-z][a-z0-9_]*, at most 63
+ * bytes: the caller checks it, as it is written into SQL text. */
+struct carb_column_def {
+	const char *name;
+	enum carb_column_type type;
+	bool nullable;
+	bool indexed;
+};
+
+/* A column of a table as the catalog has it. */
+struct carb_table_column {
+	char *name;
+	char *type;               /* the database's spelling, lower case:
+				   * "bigint", "text", "double precision" */
+	bool nullable;
+	bool indexed;             /* the first column of some index */
+};
+
+/* A table's columns and the names of its indexes, read from the
+ * catalog's own dictionary (SQLite's pragmas, information_schema and
+ * pg_index).  Release with carb_table_info_release. */
+struct carb_table_info {
+	struct carb_table_column *columns;
+	size_t ncolumns;
+	char **indexes;
+	size_t nindexes;
+};
+
+/* Fills *out (no columns when the table does not exist). */
+int carb_catalog_table_info(struct carb_catalog *cat, const char *table,
+			    struct carb_table_info *out, struct carb_error *err);
+void carb_table_info_release(struct carb_table_info *info);
+const struct carb_table_column *carb_table_info_column(
+	const struct carb_table_info *info, const char *name);
+
+/* Whether a column whose type the catalog of kind spells dbtype (as
+ * carb_catalog_table_info reads it) holds values of type t. */
+bool carb_column_type_matches(enum carb_db_kind kind, enum carb_column_type t,
+			      const char *dbtype);
+/* "TEXT", "BIGINT", "INTEGER CHECK (...)": how kind spells t for def. */
+void carb_column_sql_type(enum carb_db_kind kind,
+			  const struct carb_column_def *def,
+			  struct carb_buf *out);
+
+/* Appends to out, in kind's spelling, the statements that add def to the
+ * files table: ALTER TABLE ... ADD COLUMN when add_column, CREATE INDEX
+ * index_name when index_name is not NULL.  A NOT NULL column gets the
+ * default 0, '' or false, so that existing rows fit. */
+void carb_column_ddl(enum carb_db_kind kind, const struct carb_column_def *def,
+		     bool add_column, const char *index_name,
+		     struct carb_buf *out);
 
 /* ---- components ------------------------------------------------------ */
 

@@ -153,12 +153,20 @@ static int scan_branch(struct carb_migration_status *st, const char *dialect,
 		       const struct carb_migration_root *root,
 		       struct carb_error *err)
 {
-	char *folder = carb_xasprintf("%s/%s/%s", root->dir, dialect, root->branch);
+	char *folder;
 	size_t first = st->count;
 	struct dirent *de;
-	DIR *d = opendir(folder);
+	DIR *d;
 	int r = 0;
 
+	if (root->dir == NULL && root->optional)
+		return 0;
+	folder = carb_xasprintf("%s/%s/%s", root->dir, dialect, root->branch);
+	d = opendir(folder);
+	if (d == NULL && errno == ENOENT && root->optional) {
+		free(folder);
+		return 0;
+	}
 	if (d == NULL) {
 		carb_error_set(err, "cannot read the %s migrations of branch \"%s\" in \"%s\": %s",
 			       dialect, root->branch, folder, strerror(errno));
@@ -411,6 +419,30 @@ static int already_recorded(struct carb_catalog *cat,
 	return r < 0 ? -1 : 0;
 }
 
+/* Whether sql holds nothing but blanks and comments (-- to the end of
+ * the line, slash-star to star-slash): a migration with nothing to run,
+ * such as a new revision before anything is written into it.  MariaDB
+ * refuses such a text ("Query was empty"), so it is not sent. */
+static bool nothing_to_run(const char *sql)
+{
+	const char *p = sql;
+
+	for (;;) {
+		p += strspn(p, " \t\r\n");
+		if (p[0] == '-' && p[1] == '-') {
+			p += strcspn(p, "\n");
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *end = strstr(p + 2, "*/");
+
+			if (end == NULL)
+				return false;
+			p = end + 2;
+		} else {
+			return *p == '\0';
+		}
+	}
+}
+
 /* Runs one file and records it: together in one transaction where DDL
  * is transactional, one after the other where it is not.  Returns 1 when
  * another runner applied it first. */
@@ -443,7 +475,7 @@ static int apply_one(struct carb_catalog *cat, struct carb_migration *m,
 	}
 	if (strlen(sql) != len)
 		r = carb_error_set(err, "the file holds a NUL byte");
-	else if (len != strspn(sql, " \t\r\n"))
+	else if (!nothing_to_run(sql))
 		r = carb_catalog_exec(cat, sql, err);
 	free(sql);
 	if (r == 0)
@@ -509,4 +541,51 @@ int carb_migrations_apply(struct carb_catalog *cat,
 	if (applied != NULL)
 		summarize(applied);
 	return r;
+}
+
+/* Versions of the NNNN_*.sql files in one folder; a folder that does not
+ * exist has none. */
+static int highest_version(const char *folder, int64_t *high,
+			   struct carb_error *err)
+{
+	struct dirent *de;
+	DIR *d = opendir(folder);
+
+	if (d == NULL && errno == ENOENT)
+		return 0;
+	if (d == NULL)
+		return carb_error_set(err, "cannot read \"%s\": %s", folder,
+				      strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		int64_t version = 0;
+		char *name = NULL;
+		int ok = parse_file_name(de->d_name, &version, &name);
+
+		free(name);
+		if (ok && version > *high)
+			*high = version;
+	}
+	closedir(d);
+	return 0;
+}
+
+int carb_migrations_next_version(const char *dir, const char *branch,
+				 int64_t *next, struct carb_error *err)
+{
+	static const enum carb_db_kind kinds[] = {
+		CARB_DB_SQLITE, CARB_DB_POSTGRESQL, CARB_DB_MARIADB,
+	};
+	int64_t high = 0;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		char *folder = carb_xasprintf("%s/%s/%s", dir,
+					      carb_db_kind_name(kinds[i]), branch);
+		int r = highest_version(folder, &high, err);
+
+		free(folder);
+		if (r < 0)
+			return -1;
+	}
+	*next = high + 1;
+	return 0;
 }

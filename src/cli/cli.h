@@ -78,14 +78,21 @@ int carb_cli_require_schema(struct carb_catalog *cat, const char *cmd);
  * when name is NULL or a watch. */
 int carb_cli_check_watch(const struct carb_config *cfg, const char *cmd,
 			 const char *name);
-/* The migration roots (core only until plugins); *dir is the caller's to
- * free.  Returns how many of roots were filled. */
-size_t carb_cli_migration_roots(struct carb_migration_root *roots, char **dir);
+/* The migration roots: core, then the branch of plugin p (may be NULL),
+ * whose folder need not exist yet.  roots has room for
+ * CARB_CLI_MAX_ROOTS; *dir is the caller's to free; the roots point into
+ * *dir and p.  Returns how many of roots were filled. */
+#define CARB_CLI_MAX_ROOTS 2
+struct carb_plugin_rt;
+size_t carb_cli_migration_roots(const struct carb_plugin_rt *p,
+				struct carb_migration_root *roots, char **dir);
 
 /* The subcommands. */
 int carb_cmd_check(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_db(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_init(struct carb_cli *cli, int argc, char **argv);
+/* `db revision`, in cmd_db_revision.c. */
+int carb_cmd_db_revision(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_reconcile(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_retry(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_run(struct carb_cli *cli, int argc, char **argv);

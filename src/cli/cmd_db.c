@@ -1,5 +1,7 @@
 /* `carbonation db init|upgrade|status`: create the catalog, bring its
- * schema up to date, and show where it stands. */
+ * schema up to date, and show where it stands.  The schema is core's
+ * branch and, when config.toml names a plugin, the plugin's branch;
+ * `db revision` is in cmd_db_revision.c. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "config/config.h"
+#include "plugin/plugin.h"
 #include "util/util.h"
 
 struct db_cmd_help {
@@ -18,15 +21,17 @@ struct db_cmd_help {
 
 static const struct db_cmd_help init_help = {
 	"db init",
-	"Create the catalog and apply every migration.  For SQLite the file\n"
-	"is created (its folder must exist); PostgreSQL and MariaDB\n"
-	"databases must exist already.  Running it again changes nothing.\n",
+	"Create the catalog and apply every migration: core's, then those\n"
+	"of the plugin config.toml names.  For SQLite the file is created\n"
+	"(its folder must exist); PostgreSQL and MariaDB databases must\n"
+	"exist already.  Running it again changes nothing.\n",
 };
 
 static const struct db_cmd_help upgrade_help = {
 	"db upgrade",
-	"Apply the pending migrations of every branch, in order.  Refuses\n"
-	"to run when a migration file changed after it was applied.\n",
+	"Apply the pending migrations of every branch, in order: core's,\n"
+	"then those of the plugin config.toml names.  Refuses to run when\n"
+	"a migration file changed after it was applied.\n",
 };
 
 static const struct db_cmd_help status_help = {
@@ -96,20 +101,44 @@ static void print_migration(const char *indent, const struct carb_migration *m,
 	printf("%s\n", note);
 }
 
+/* Loads the config, its plugin and its catalog.  Returns -1 with all
+ * three set (*p may be NULL: no plugin), else the exit status with
+ * nothing left open. */
+static int open_all(struct carb_cli *cli, bool create, struct carb_config **cfg,
+		    struct carb_plugin_rt **p, struct carb_catalog **cat)
+{
+	int rc;
+
+	*p = NULL;
+	if (carb_cli_load_config(cli, cfg) != 0)
+		return CARB_EXIT_USAGE;
+	if (carb_cli_load_plugin(*cfg, p) < 0) {
+		carb_config_free(cfg);
+		return CARB_EXIT_USAGE;
+	}
+	rc = carb_cli_connect(*cfg, create, cat);
+	if (rc >= 0) {
+		carb_plugin_unload(p);
+		carb_config_free(cfg);
+	}
+	return rc;
+}
+
 static int migrate(struct carb_cli *cli, bool create)
 {
-	struct carb_migration_root roots[1];
+	struct carb_migration_root roots[CARB_CLI_MAX_ROOTS];
 	struct carb_migration_status applied;
 	struct carb_error err = { 0 };
 	struct carb_config *cfg = NULL;
+	struct carb_plugin_rt *plugin = NULL;
 	struct carb_catalog *cat = NULL;
 	char *dir;
 	size_t nroots;
-	int rc = carb_cli_open_catalog(cli, create, &cfg, &cat);
+	int rc = open_all(cli, create, &cfg, &plugin, &cat);
 
 	if (rc >= 0)
 		return rc;
-	nroots = carb_cli_migration_roots(roots, &dir);
+	nroots = carb_cli_migration_roots(plugin, roots, &dir);
 	rc = carb_migrations_apply(cat, roots, nroots, &applied, &err) < 0
 		? CARB_EXIT_FAIL : CARB_EXIT_OK;
 	/* What ran before a failure stays applied: say so first. */
@@ -123,6 +152,7 @@ static int migrate(struct carb_cli *cli, bool create)
 	carb_migration_status_release(&applied);
 	free(dir);
 	carb_catalog_close(&cat);
+	carb_plugin_unload(&plugin);
 	carb_config_free(&cfg);
 	return rc;
 }
@@ -204,18 +234,19 @@ static int print_components(struct carb_catalog *cat)
 
 static int cmd_db_status(struct carb_cli *cli, int argc, char **argv)
 {
-	struct carb_migration_root roots[1];
+	struct carb_migration_root roots[CARB_CLI_MAX_ROOTS];
 	struct carb_migration_status st;
 	struct carb_error err = { 0 };
 	struct carb_config *cfg = NULL;
+	struct carb_plugin_rt *plugin = NULL;
 	struct carb_catalog *cat = NULL;
 	size_t nroots, changed;
 	char *dir;
 	int rc = parse_args(&status_help, argc, argv);
 
-	if (rc >= 0 || (rc = carb_cli_open_catalog(cli, false, &cfg, &cat)) >= 0)
+	if (rc >= 0 || (rc = open_all(cli, false, &cfg, &plugin, &cat)) >= 0)
 		return rc;
-	nroots = carb_cli_migration_roots(roots, &dir);
+	nroots = carb_cli_migration_roots(plugin, roots, &dir);
 	if (carb_migrations_status(cat, roots, nroots, &st, &err) < 0) {
 		carb_cli_errorf("%s", err.msg);
 		rc = CARB_EXIT_FAIL;
@@ -241,6 +272,7 @@ out:
 	carb_migration_status_release(&st);
 	free(dir);
 	carb_catalog_close(&cat);
+	carb_plugin_unload(&plugin);
 	carb_config_free(&cfg);
 	return rc;
 }
@@ -249,6 +281,7 @@ static const struct carb_cmd db_commands[] = {
 	{ "init", cmd_db_init, "create the catalog and apply every migration" },
 	{ "upgrade", cmd_db_upgrade, "apply pending migrations" },
 	{ "status", cmd_db_status, "show schema versions, pending and changed migrations, counts" },
+	{ "revision", carb_cmd_db_revision, "write the next migration of the plugin's branch" },
 };
 
 int carb_cmd_db(struct carb_cli *cli, int argc, char **argv)

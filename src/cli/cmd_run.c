@@ -170,7 +170,7 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 	};
 	static const char *const known[] = { "--help", "--once", "--dry-run",
 					     NULL };
-	struct carb_run_options ro = { false, false };
+	struct carb_run_options ro = { .once = false };
 	struct carb_config *cfg = NULL;
 	struct carb_catalog *cat = NULL;
 	int c, rc;
@@ -193,12 +193,19 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 		carb_cli_errorf("run: unexpected argument \"%s\"", argv[optind]);
 		return CARB_EXIT_USAGE;
 	}
-	rc = carb_cli_open_catalog(cli, false, &cfg, &cat);
-	if (rc >= 0)
-		return rc;
-	rc = carb_cli_require_schema(cat, "run") < 0
-		? CARB_EXIT_FAIL : run(cfg, &cat, &ro);
-	carb_catalog_close(&cat);
+	if (carb_cli_load_config(cli, &cfg) != 0)
+		return CARB_EXIT_USAGE;
+	if (carb_cli_load_plugin(cfg, &ro.plugin) != 0) {
+		carb_config_free(&cfg);
+		return CARB_EXIT_USAGE;
+	}
+	rc = carb_cli_connect(cfg, false, &cat);
+	if (rc < 0) {
+		rc = carb_cli_require_schema(cat, "run") < 0
+			? CARB_EXIT_FAIL : run(cfg, &cat, &ro);
+		carb_catalog_close(&cat);
+	}
+	carb_plugin_unload(&ro.plugin);
 	carb_config_free(&cfg);
 	return rc;
 }

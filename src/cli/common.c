@@ -112,14 +112,14 @@ int carb_cli_check_watch(const struct carb_config *cfg, const char *cmd,
 
 int carb_cli_require_schema(struct carb_catalog *cat, const char *cmd)
 {
-	struct carb_migration_root roots[1];
+	struct carb_migration_root roots[CARB_CLI_MAX_ROOTS];
 	struct carb_migration_status st = { 0 };
 	struct carb_error err = { 0 };
 	size_t nroots, behind = 0;
 	char *dir = NULL;
 	int rc = 0;
 
-	nroots = carb_cli_migration_roots(roots, &dir);
+	nroots = carb_cli_migration_roots(NULL, roots, &dir);
 	if (carb_migrations_status(cat, roots, nroots, &st, &err) < 0) {
 		carb_cli_errorf("%s", err.msg);
 		rc = -1;
@@ -140,12 +140,20 @@ int carb_cli_require_schema(struct carb_catalog *cat, const char *cmd)
 	return rc;
 }
 
-/* The shipped core branch; plugins will add their roots after it. */
-size_t carb_cli_migration_roots(struct carb_migration_root *roots, char **dir)
+/* The shipped core branch, then the plugin's: the plugin's columns live
+ * on core's files table, so its migrations run after core's. */
+size_t carb_cli_migration_roots(const struct carb_plugin_rt *p,
+				struct carb_migration_root *roots, char **dir)
 {
 	*dir = carb_xasprintf("%s/migrations", carb_data_dir());
 	roots[0].branch = "core";
 	roots[0].dir = *dir;
-	return 1;
+	roots[0].optional = false;
+	if (p == NULL)
+		return 1;
+	roots[1].branch = carb_plugin_name(p);
+	roots[1].dir = carb_plugin_migrations(p);
+	roots[1].optional = true;
+	return 2;
 }
 

@@ -52,7 +52,7 @@ bool carb_intake_tx(struct carb_intake *in)
 	return true;
 }
 
-static int commit(struct carb_intake *in)
+int carb_intake_commit(struct carb_intake *in)
 {
 	struct carb_error err;
 
@@ -212,6 +212,7 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 	in->ifd = -1;
 	in->wds = carb_map_new();
 	in->moved = carb_map_new();
+	in->meta_groups = carb_map_new();
 	in->workers = carb_workers_start(nworkers, &in->done_fd);
 	*out = NULL;
 	if (in->workers == NULL) {
@@ -248,11 +249,13 @@ static bool take_results(struct carb_intake *in, size_t max)
 		next = job->next;
 		if (!in->failed && job->batch != NULL)
 			carb_archiving_apply(in, job);
+		else if (!in->failed && job->meta != NULL)
+			carb_metadata_apply(in, job);
 		else if (!in->failed && !in->stopping)
 			carb_groups_apply(in, job);
 		carb_job_free(job);
 		if (in->tx_ops >= TX_MAX_OPS)
-			commit(in);
+			carb_intake_commit(in);
 	}
 	in->results = job;
 	return job != NULL;
@@ -302,8 +305,10 @@ static int turn(struct carb_intake *in, bool first)
 	 * complete is planned ARCHIVING in this turn. */
 	bool more;
 
-	if (first)
+	if (first) {
+		carb_metadata_recover(in);
 		carb_archiving_recover(in);
+	}
 	more = take_results(in, RESULTS_PER_TURN);
 	next = walk_due(in, now);
 	if (in->next_settle_ms > 0 && now >= in->next_settle_ms)
@@ -317,10 +322,12 @@ static int turn(struct carb_intake *in, bool first)
 	next = min_nonzero(next, in->reload_at_ms);
 	if (more)
 		next = now;  /* results wait: no sleep */
-	if (commit(in) < 0)
+	if (carb_intake_commit(in) < 0)
 		return -1;
 	if (!in->failed)
 		carb_archiving_submit(in);
+	if (!in->failed)
+		carb_metadata_submit(in);
 	timeout = next - carb_monotonic_ms();
 	if (in->next_deadline_us > 0) {
 		int64_t d = (in->next_deadline_us - carb_now_us()) / 1000 + 1;
@@ -338,7 +345,7 @@ static bool once_done(struct carb_intake *in)
 		if (carb_map_count(in->watches[i].cands) > 0)
 			return false;
 	return in->results == NULL && carb_workers_busy(in->workers) == 0 &&
-	       !carb_archiving_busy(in);
+	       !carb_archiving_busy(in) && !carb_metadata_busy(in);
 }
 
 /* After a stop: archive batches at the workers finish (up to
@@ -353,7 +360,7 @@ static void drain(struct carb_intake *in)
 	 * checked again at the next start. */
 	in->stopping = true;
 	take_results(in, 0);
-	while (in->batches > 0 && !in->failed) {
+	while ((in->batches > 0 || in->meta_inflight > 0) && !in->failed) {
 		int64_t left = end - carb_monotonic_ms();
 
 		if (left <= 0) {
@@ -366,7 +373,7 @@ static void drain(struct carb_intake *in)
 		poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
 		take_results(in, 0);
 	}
-	commit(in);
+	carb_intake_commit(in);
 }
 
 static void log_leftovers(struct carb_intake *in)
@@ -462,6 +469,7 @@ void carb_intake_close(struct carb_intake **inp)
 	if (in == NULL)
 		return;
 	carb_workers_stop(&in->workers);
+	carb_metadata_close(in);
 	while (in->results != NULL) {
 		struct carb_job *next = in->results->next;
 

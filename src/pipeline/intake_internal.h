@@ -46,6 +46,7 @@ struct carb_watch_rt {
 };
 
 struct carb_job;
+struct carb_meta_work;
 
 /* A component planned into the archive (its ARCHIVING row written),
  * waiting for a batch. */
@@ -101,6 +102,12 @@ struct carb_intake {
 	struct carb_config *rules_cfg;  /* the snapshot in->rules is from */
 	int rules_fd;              /* inotify on the rules file's folder */
 	int64_t reload_at_ms;      /* a change was seen: reload then */
+	/* plugin calls (metadata.c) */
+	struct carb_job *meta_head, *meta_tail;  /* queued, not yet marked */
+	struct carb_map *meta_groups;  /* gid -> its work, queued or out */
+	size_t meta_inflight;
+	size_t meta_suspects;      /* queued or out */
+	bool meta_suspect_out;
 };
 
 /* Where an inotify watch or a pending rename points. */
@@ -118,6 +125,9 @@ bool carb_status_open(const char *status);
  * once a turn.  Returns false (and marks the intake failed) when the
  * catalog refuses. */
 bool carb_intake_tx(struct carb_intake *in);
+/* Commits the turn's transaction now (not in a dry run); -1 when the
+ * catalog refuses (the intake is marked failed). */
+int carb_intake_commit(struct carb_intake *in);
 /* Marks the intake failed with err's message unless it already is. */
 void carb_intake_fail(struct carb_intake *in, const struct carb_error *err);
 
@@ -179,6 +189,46 @@ void carb_stage_group(struct carb_intake *in, int64_t gid);
 void carb_stage_late(struct carb_intake *in, int64_t gid);
 /* The group's status once its members have their outcomes. */
 void carb_stage_settle_group(struct carb_intake *in, int64_t gid);
+/* Steps 5 and 6 once the plugin's calls on group gid came back. */
+void carb_stage_decide(struct carb_intake *in, int64_t gid,
+		       const struct carb_meta_work *mw);
+/* Group gid crashed the plugin too often: it and its READY members are
+ * FAILED with "plugin crashed in CALL". */
+void carb_stage_crashed(struct carb_intake *in, int64_t gid,
+			const char *call);
+/* Group gid crashed the plugin once: its calls run again, alone. */
+void carb_stage_suspect(struct carb_intake *in, int64_t gid);
+
+/* metadata.c: step 4, the plugin's calls on a READY group, in a worker. */
+bool carb_metadata_wanted(const struct carb_intake *in);
+/* A new piece of work for group gid, or NULL when the group already has
+ * one queued or out.  Members are added with carb_metadata_member. */
+struct carb_meta_work *carb_metadata_new(struct carb_intake *in, int64_t gid,
+					 const char *watch, const char *key,
+					 size_t key_len, int dirfd);
+void carb_metadata_member(struct carb_meta_work *mw, const char *rel,
+			  size_t rel_len, const char *ext, size_t ext_len,
+			  int64_t size, const char *hash);
+void carb_metadata_set_suspect(struct carb_meta_work *mw);
+/* Queues mw (the intake owns it from now on). */
+void carb_metadata_queue(struct carb_intake *in, struct carb_meta_work *mw);
+/* Marks what may start, commits the marks, hands the work to workers. */
+void carb_metadata_submit(struct carb_intake *in);
+bool carb_metadata_busy(const struct carb_intake *in);
+/* What a worker does with a job holding work. */
+void carb_metadata_run(struct carb_meta_work *mw);
+void carb_metadata_apply(struct carb_intake *in, struct carb_job *job);
+/* Counts the crashes the marks left by a previous run tell. */
+void carb_metadata_recover(struct carb_intake *in);
+void carb_metadata_close(struct carb_intake *in);
+void carb_meta_work_free(struct carb_meta_work *mw);
+/* The outcome's parts, for stage.c. */
+const struct carb_plugin_outcome *carb_meta_outcome(const struct carb_meta_work *mw);
+/* The rules key of the function that failed (NULL: none) and its name. */
+const char *carb_meta_failure(const struct carb_meta_work *mw,
+			      const char **fname);
+/* The selector's verdict: -1 none ran, 0 rejected, 1 kept. */
+int carb_meta_verdict(const struct carb_meta_work *mw);
 
 /* archiving.c: queues, batches and their outcomes, retries. */
 int carb_archiving_open(struct carb_intake *in, struct carb_error *err);
@@ -218,6 +268,7 @@ void carb_rules_reload_close(struct carb_intake *in);
  * one archive batch (batch != NULL). */
 struct carb_job {
 	struct carb_job *next;
+	struct carb_meta_work *meta;  /* plugin calls on a group */
 	struct carb_archive_batch *batch;
 	struct carb_pending *pend;   /* batch: the n items' pipeline data */
 	size_t dest;

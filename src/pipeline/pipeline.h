@@ -18,6 +18,7 @@
 
 #include "catalog/catalog.h"
 #include "config/config.h"
+#include "plugin/plugin.h"
 #include "util/util.h"
 
 /* How a watch is followed, and why: "inotify", or "poll" with the reason
@@ -37,6 +38,8 @@ struct carb_run_options {
 	/* Decide and log everything, change nothing: the catalog work is
 	 * rolled back at the end and no file is written.  Implies once. */
 	bool dry_run;
+	/* The loaded plugin, or NULL; not owned, outlives the intake. */
+	struct carb_plugin_rt *plugin;
 };
 
 /* Takes the lock of every watch, opens them (inotify watches first, walks

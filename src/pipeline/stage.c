@@ -23,6 +23,9 @@ struct member {
 
 struct stage {
 	struct carb_intake *in;
+	const struct carb_meta_work *mw;  /* the plugin's outcome, or NULL */
+	struct carb_plugin_value *loaded; /* else the catalog's columns */
+	char **coltext;           /* template text of plugin columns */
 	struct carb_group_info g;
 	struct carb_watch_rt *w;
 	struct member *m;
@@ -64,15 +67,91 @@ static void release(struct stage *s)
 	free(s->m);
 	free(s->dir);
 	free(s->group);
+	for (size_t i = 0; s->in->opts.plugin != NULL &&
+	     i < carb_plugin_ncolumns(s->in->opts.plugin); i++) {
+		if (s->loaded != NULL)
+			free((char *)s->loaded[i].text);
+		if (s->coltext != NULL)
+			free(s->coltext[i]);
+	}
+	free(s->loaded);
+	free(s->coltext);
 	carb_group_info_release(&s->g);
 }
+
+/* ---- plugin columns ------------------------------------------------------ */
 
 static void fail_catalog(struct stage *s, const struct carb_error *err)
 {
 	carb_intake_fail(s->in, err);
 }
 
+
+/* Column i of the group: what the plugin just set, else what the
+ * catalog holds (a late member, or no plugin call configured). */
+static const struct carb_plugin_value *column_value(struct stage *s, int i)
+{
+	struct carb_plugin_rt *p = s->in->opts.plugin;
+	size_t n = carb_plugin_ncolumns(p);
+	struct carb_error err;
+
+	if (s->mw != NULL) {
+		const struct carb_plugin_outcome *o = carb_meta_outcome(s->mw);
+
+		return (size_t)i < o->ncolumns ? &o->values[i] : NULL;
+	}
+	if (s->loaded == NULL) {
+		s->loaded = carb_xcalloc(n, sizeof(*s->loaded));
+		for (size_t k = 0; k < n; k++)
+			s->loaded[k].is_null = 1;
+		carb_error_clear(&err);
+		/* the declared columns are one array */
+		if (n > 0 && carb_group_plugin_load(s->in->cat, s->g.id,
+						    carb_plugin_column(p, 0), n,
+						    s->loaded, &err) < 0)
+			fail_catalog(s, &err);
+	}
+	return &s->loaded[i];
+}
+
+static const struct carb_plugin_value *fact_column(void *ctx, const char *name)
+{
+	struct stage *s = ctx;
+	int i;
+
+	if (s->in->opts.plugin == NULL)
+		return NULL;
+	i = carb_plugin_column_index(s->in->opts.plugin, name, strlen(name));
+	return i < 0 ? NULL : column_value(s, i);
+}
+
+/* A plugin column in a path template: its text ("" when NULL), checked
+ * segment by segment by the template like any other value. */
+static const char *column_text(struct stage *s, const char *name, size_t len)
+{
+	struct carb_plugin_rt *p = s->in->opts.plugin;
+	int i = p ? carb_plugin_column_index(p, name, len) : -1;
+	const struct carb_plugin_value *v;
+	struct carb_buf b;
+
+	if (i < 0)
+		return NULL;
+	if (s->coltext == NULL)
+		s->coltext = carb_xcalloc(carb_plugin_ncolumns(p), sizeof(char *));
+	if (s->coltext[i] == NULL) {
+		v = column_value(s, i);
+		carb_buf_init(&b);
+		carb_buf_adds(&b, "");
+		if (v != NULL)
+			carb_plugin_value_text(v, &b);
+		s->coltext[i] = carb_buf_detach(&b);
+	}
+	return s->coltext[i];
+}
+
 /* ---- selection and routing ---------------------------------------------- */
+
+static const struct carb_plugin_value *fact_column(void *ctx, const char *name);
 
 static void facts_of(const struct stage *s, struct carb_group_facts *f,
 		     struct carb_member_facts *mf)
@@ -82,6 +161,8 @@ static void facts_of(const struct stage *s, struct carb_group_facts *f,
 	f->size = 0;
 	f->members = mf;
 	f->nmembers = s->n;
+	f->column = fact_column;
+	f->column_ctx = (void *)s;
 	for (size_t i = 0; i < s->n; i++) {
 		mf[i].name = carb_name_base(s->m[i].rel, s->m[i].rel_len,
 					    &mf[i].name_len);
@@ -104,24 +185,33 @@ static void log_group(const struct stage *s, int level, const char *what)
 	carb_buf_release(&b);
 }
 
-/* Not kept: the group and its members are NOT_SELECTED, with the rule. */
-static void reject(struct stage *s, const char *rule)
+/* The group and its READY members go to status `to` with reason. */
+static void settle_whole(struct stage *s, const char *to, const char *reason)
 {
 	struct carb_error err;
-	char *reason = rule ? carb_xasprintf("selection rule \"%s\" rejected the group", rule)
-			    : carb_xstrdup("selection.default is \"reject\"");
 	bool changed = false;
 
 	carb_error_clear(&err);
 	if (carb_intake_tx(s->in) &&
-	    carb_group_route(s->in->cat, s->g.id, "READY", "NOT_SELECTED",
-			     NULL, reason, &changed, &err) < 0)
+	    carb_group_route(s->in->cat, s->g.id, "READY", to, NULL, reason,
+			     &changed, &err) < 0)
 		fail_catalog(s, &err);
-	if (changed) {
-		carb_groups_move_members(s->in, s->g.id, "READY",
-					 "NOT_SELECTED", reason);
-		log_group(s, CARB_LOGL_INFO, reason);
-	}
+	if (!changed)
+		return;
+	carb_groups_move_members(s->in, s->g.id, "READY", to, reason);
+	if (strcmp(to, "FAILED") == 0)
+		s->in->run_failures += s->n;
+	log_group(s, strcmp(to, "FAILED") == 0 ? CARB_LOGL_WARNING
+					       : CARB_LOGL_INFO, reason);
+}
+
+/* Not kept: the group and its members are NOT_SELECTED, with the rule. */
+static void reject(struct stage *s, const char *rule)
+{
+	char *reason = rule ? carb_xasprintf("selection rule \"%s\" rejected the group", rule)
+			    : carb_xstrdup("selection.default is \"reject\"");
+
+	settle_whole(s, "NOT_SELECTED", reason);
 	free(reason);
 }
 
@@ -141,7 +231,7 @@ static const char *lookup(void *ctx, const char *name, size_t len)
 	for (size_t i = 0; i < 4; i++)
 		if (strlen(dates[i]) == len && memcmp(name, dates[i], len) == 0)
 			return s->vars[i];
-	return NULL;
+	return column_text(s, name, len);
 }
 
 /* The date variables come from the group's completion, in UTC, so a
@@ -286,13 +376,71 @@ static void route(struct stage *s, const char *name, const char *from)
 	carb_buf_release(&dir);
 }
 
-void carb_stage_group(struct carb_intake *in, int64_t gid)
+/* Step 4 goes to a worker; the group comes back through
+ * carb_stage_decide. */
+static void to_plugin(struct stage *s, bool suspect)
 {
-	struct stage s = { .in = in };
+	struct carb_meta_work *mw = carb_metadata_new(s->in, s->g.id, s->g.watch,
+						      s->g.key, s->g.key_len,
+						      s->w->root_fd);
+
+	if (mw == NULL)
+		return;  /* already queued or at a worker */
+	for (size_t i = 0; i < s->n; i++)
+		carb_metadata_member(mw, s->m[i].rel, s->m[i].rel_len, s->m[i].ext,
+				     s->m[i].ext_len, s->m[i].size, s->m[i].hash);
+	if (suspect)
+		carb_metadata_set_suspect(mw);
+	carb_metadata_queue(s->in, mw);
+}
+
+/* A plugin function failed: the whole group is FAILED with its reason. */
+static bool plugin_failed(struct stage *s)
+{
+	const char *fname, *key = carb_meta_failure(s->mw, &fname);
+	const char *why = carb_meta_outcome(s->mw)->reason;
+	char *reason;
+
+	if (key == NULL)
+		return false;
+	reason = carb_xasprintf("%s %s: %s", key, fname, why ? why : "failed");
+	settle_whole(s, "FAILED", reason);
+	free(reason);
+	return true;
+}
+
+/* Kept when selection.function (if it ran) keeps it and the declarative
+ * rules do too. */
+static bool selected(struct stage *s, const struct carb_group_facts *f)
+{
+	const char *rule = NULL, *why;
+	char *reason;
+	int verdict = s->mw ? carb_meta_verdict(s->mw) : -1;
+
+	if (verdict != 0) {
+		if (carb_rules_select(s->in->rules, f, &rule))
+			return true;
+		reject(s, rule);
+		return false;
+	}
+	why = carb_meta_outcome(s->mw)->reason;
+	reason = why ? carb_xasprintf("selection.function %s: %s",
+				      s->in->rules->selection.function, why)
+		     : carb_xasprintf("selection.function %s rejected the group",
+				      s->in->rules->selection.function);
+	settle_whole(s, "NOT_SELECTED", reason);
+	free(reason);
+	return false;
+}
+
+static void stage_group(struct carb_intake *in, int64_t gid,
+			const struct carb_meta_work *mw, bool suspect)
+{
+	struct stage s = { .in = in, .mw = mw };
 	struct carb_member_facts *mf;
 	struct carb_group_facts f;
 	struct carb_error err;
-	const char *rule = NULL, *dest;
+	const char *rule = NULL, *dest = NULL;
 	bool found = false;
 
 	carb_error_clear(&err);
@@ -306,17 +454,62 @@ void carb_stage_group(struct carb_intake *in, int64_t gid)
 		release(&s);
 		return;
 	}
+	if (mw == NULL && carb_metadata_wanted(in)) {
+		to_plugin(&s, suspect);
+		release(&s);
+		return;
+	}
+	if (mw != NULL && plugin_failed(&s)) {
+		release(&s);
+		return;
+	}
 	set_vars(&s);
 	mf = carb_xcalloc(s.n ? s.n : 1, sizeof(*mf));
 	facts_of(&s, &f, mf);
-	if (!carb_rules_select(in->rules, &f, &rule)) {
-		reject(&s, rule);
-	} else {
-		dest = carb_rules_route(in->rules, &f, &rule);
+	if (selected(&s, &f)) {
+		if (mw != NULL)
+			dest = carb_meta_outcome(mw)->destination;
+		if (dest == NULL)
+			dest = carb_rules_route(in->rules, &f, &rule);
 		route(&s, dest, "READY");
 		carb_stage_settle_group(in, gid);
 	}
 	free(mf);
+	release(&s);
+}
+
+void carb_stage_group(struct carb_intake *in, int64_t gid)
+{
+	stage_group(in, gid, NULL, false);
+}
+
+void carb_stage_suspect(struct carb_intake *in, int64_t gid)
+{
+	stage_group(in, gid, NULL, true);
+}
+
+void carb_stage_decide(struct carb_intake *in, int64_t gid,
+		       const struct carb_meta_work *mw)
+{
+	stage_group(in, gid, mw, false);
+}
+
+void carb_stage_crashed(struct carb_intake *in, int64_t gid, const char *call)
+{
+	struct stage s = { .in = in };
+	struct carb_error err;
+	bool found = false;
+	char *reason;
+
+	carb_error_clear(&err);
+	if (carb_group_get(in->cat, gid, &s.g, &found, &err) < 0 ||
+	    (found && carb_group_members_each(in->cat, gid, collect, &s, &err) < 0))
+		fail_catalog(&s, &err);
+	if (found && strcmp(s.g.status, "READY") == 0 && !in->failed) {
+		reason = carb_xasprintf("plugin crashed in %s", call);
+		settle_whole(&s, "FAILED", reason);
+		free(reason);
+	}
 	release(&s);
 }
 

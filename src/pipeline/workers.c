@@ -52,6 +52,8 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		if (job->batch != NULL)
 			carb_archive_run(job->batch);
+		else if (job->meta != NULL)
+			carb_metadata_run(job->meta);
 		else
 			carb_integrity_check(job);
 		pthread_mutex_lock(&w->lock);
@@ -178,6 +180,7 @@ void carb_job_free(struct carb_job *job)
 		free(job->batch);
 		free(job->pend);
 	}
+	carb_meta_work_free(job->meta);
 	free(job->rel);
 	for (size_t i = 0; i < 4 && job->sidecars[i] != NULL; i++)
 		free(job->sidecars[i]);

@@ -18,6 +18,27 @@ static const char *const core_columns[] = {
 	"destination", "reason",
 };
 
+/* Words reserved in MariaDB, PostgreSQL or SQLite that a column name
+ * could plausibly be: such a column would break the SQL of one backend. */
+static const char *const reserved[] = {
+	"all", "alter", "analyze", "and", "any", "as", "asc", "between",
+	"both", "by", "case", "cast", "check", "collate", "column",
+	"constraint", "create", "cross", "current_date", "current_time",
+	"current_timestamp", "current_user", "default", "delete", "desc",
+	"distinct", "div", "do", "drop", "else", "end", "except", "exists",
+	"fetch", "for", "foreign", "from", "full", "grant", "group", "having",
+	"in", "index", "inner", "insert", "intersect", "interval", "into",
+	"is", "join", "key", "keys", "leading", "left", "like", "limit",
+	"lines", "load", "match", "mod", "natural", "not", "null", "of",
+	"offset", "on", "option", "or", "order", "outer", "over", "partition",
+	"primary", "range", "read", "references", "release", "rename",
+	"replace", "require", "return", "returning", "right", "row", "rows",
+	"schema", "select", "separator", "session_user", "set", "show",
+	"table", "then", "to", "trailing", "union", "unique", "update",
+	"usage", "user", "using", "values", "when", "where", "window", "with",
+	"write", "xor",
+};
+
 struct where {
 	struct carb_diags *diags;
 	const char *file;
@@ -60,6 +81,10 @@ int carb_plugin_add_column(struct carb_plugin_rt *p,
 	for (size_t i = 0; i < sizeof(core_columns) / sizeof(*core_columns); i++)
 		if (strcmp(c->name, core_columns[i]) == 0)
 			return carb_error_set(err, "column \"%s\" is a core column of files", c->name);
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(*reserved); i++)
+		if (strcmp(c->name, reserved[i]) == 0)
+			return carb_error_set(err, "column \"%s\" is a reserved word of SQL (MariaDB, PostgreSQL or SQLite); choose another name",
+					      c->name);
 	if (strncmp(c->name, "plugin_", 7) == 0)
 		return carb_error_set(err, "column \"%s\": the prefix plugin_ is carbonation's own", c->name);
 	if (c->type < CARB_PLUGIN_TEXT || c->type > CARB_PLUGIN_TIMESTAMP)

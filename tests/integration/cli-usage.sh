@@ -39,7 +39,7 @@ t_run "$CARB" db inti
 t_expect_status 2 "unknown subcommand exits 2"
 t_expect_err 'unknown command "db inti" (did you mean "db init"?)' "unknown subcommand suggests"
 
-for cmd in check db init "check config" "db init" "db upgrade" "db status" \
+for cmd in check db init "check config" "db init" "db upgrade" "db status" "db revision" \
 	retry reconcile "reconcile delivery" "reconcile archive"; do
 	# shellcheck disable=SC2086 # the command words are split on purpose
 	t_run "$CARB" $cmd --help

@@ -1,0 +1,380 @@
+/* Step 4, metadata: the plugin's extractor, selector and router run on a
+ * READY group in a worker, and their outcome comes back to stage.c,
+ * which stores the columns and decides.
+ *
+ * A plugin is someone else's code and may crash the process.  Before a
+ * call the group is marked (files.plugin_call) and the mark committed;
+ * the outcome clears it.  A start that finds marks counts a crash for
+ * each marked group; one marked through [plugins] max_crashes starts is
+ * FAILED, the others are suspects: they are called again one at a time,
+ * with nothing else marked, so the group that crashes is the only one
+ * blamed from then on. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/intake_internal.h"
+
+struct carb_meta_work {
+	int64_t gid;
+	bool suspect;
+	char *call;               /* the mark: which functions run */
+	struct carb_plugin_rt *plugin;
+	/* copied: a rules reload may free the snapshot meanwhile */
+	char *extract, *select, *route;
+	char *watch;
+	char *key;
+	size_t key_len;
+	struct carb_plugin_member *members;
+	size_t n;
+	int dirfd;
+	/* results */
+	struct carb_plugin_outcome out;
+	const char *failed_in;    /* NULL, or the rules key of the function */
+	const char *failed_fn;
+	int verdict;              /* selector: -1 none ran, 0 reject, 1 keep */
+};
+
+bool carb_metadata_wanted(const struct carb_intake *in)
+{
+	const struct carb_rules *r = in->rules;
+
+	return in->opts.plugin != NULL &&
+	       (r->metadata.extract || r->selection.function || r->routing.function);
+}
+
+static char *call_text(const struct carb_rules *r)
+{
+	struct carb_buf b;
+	const struct { const char *key, *name; } fns[] = {
+		{ "metadata.extract", r->metadata.extract },
+		{ "selection.function", r->selection.function },
+		{ "routing.function", r->routing.function },
+	};
+
+	carb_buf_init(&b);
+	for (size_t i = 0; i < 3; i++)
+		if (fns[i].name != NULL)
+			carb_buf_addf(&b, "%s%s %s", b.len ? " or " : "",
+				      fns[i].key, fns[i].name);
+	return carb_buf_detach(&b);
+}
+
+void carb_meta_work_free(struct carb_meta_work *mw)
+{
+	if (mw == NULL)
+		return;
+	for (size_t i = 0; i < mw->n; i++) {
+		free((char *)mw->members[i].rel_path);
+		free((char *)mw->members[i].extension);
+		free((char *)mw->members[i].content_hash);
+	}
+	free(mw->members);
+	carb_plugin_outcome_release(&mw->out);
+	free(mw->call);
+	free(mw->extract);
+	free(mw->select);
+	free(mw->route);
+	free(mw->watch);
+	free(mw->key);
+	free(mw);
+}
+
+/* ---- queueing ------------------------------------------------------- */
+
+static bool known_gid(struct carb_intake *in, int64_t gid)
+{
+	return carb_map_get(in->meta_groups, &gid, sizeof(gid)) != NULL;
+}
+
+struct carb_meta_work *carb_metadata_new(struct carb_intake *in, int64_t gid,
+					 const char *watch, const char *key,
+					 size_t key_len, int dirfd)
+{
+	struct carb_meta_work *mw;
+
+	if (known_gid(in, gid))
+		return NULL;
+	mw = carb_xcalloc(1, sizeof(*mw));
+	mw->gid = gid;
+	mw->watch = carb_xstrdup(watch);
+	mw->key = carb_xstrndup(key, key_len);
+	mw->key_len = key_len;
+	mw->dirfd = dirfd;
+	mw->verdict = -1;
+	return mw;
+}
+
+void carb_metadata_member(struct carb_meta_work *mw, const char *rel,
+			  size_t rel_len, const char *ext, size_t ext_len,
+			  int64_t size, const char *hash)
+{
+	struct carb_plugin_member *m;
+
+	mw->members = carb_xrealloc(mw->members, (mw->n + 1) * sizeof(*m));
+	m = &mw->members[mw->n++];
+	m->rel_path = carb_xstrndup(rel, rel_len);
+	m->rel_len = rel_len;
+	m->extension = carb_xstrndup(ext, ext_len);
+	m->ext_len = ext_len;
+	m->size = size;
+	m->content_hash = hash ? carb_xstrdup(hash) : NULL;
+}
+
+void carb_metadata_set_suspect(struct carb_meta_work *mw)
+{
+	mw->suspect = true;
+}
+
+void carb_metadata_close(struct carb_intake *in)
+{
+	struct carb_job *next;
+
+	for (struct carb_job *j = in->meta_head; j != NULL; j = next) {
+		next = j->next;
+		carb_job_free(j);
+	}
+	in->meta_head = in->meta_tail = NULL;
+	carb_map_free(&in->meta_groups);
+}
+
+void carb_metadata_queue(struct carb_intake *in, struct carb_meta_work *mw)
+{
+	struct carb_job *job = carb_xcalloc(1, sizeof(*job));
+
+	job->meta = mw;
+	mw->call = call_text(in->rules);
+	mw->plugin = in->opts.plugin;
+	mw->extract = in->rules->metadata.extract
+		? carb_xstrdup(in->rules->metadata.extract) : NULL;
+	mw->select = in->rules->selection.function
+		? carb_xstrdup(in->rules->selection.function) : NULL;
+	mw->route = in->rules->routing.function
+		? carb_xstrdup(in->rules->routing.function) : NULL;
+	carb_map_put(in->meta_groups, &mw->gid, sizeof(mw->gid), mw);
+	if (mw->suspect)
+		in->meta_suspects++;
+	if (in->meta_tail != NULL)
+		in->meta_tail->next = job;
+	else
+		in->meta_head = job;
+	in->meta_tail = job;
+}
+
+/* Takes the jobs that may start now: one suspect alone, else every
+ * queued job, but nothing while a suspect is out. */
+static struct carb_job *take_startable(struct carb_intake *in)
+{
+	struct carb_job **pp = &in->meta_head, *job, *all;
+
+	if (in->meta_head == NULL || in->meta_suspect_out)
+		return NULL;
+	if (in->meta_suspects > 0) {
+		if (in->meta_inflight > 0)
+			return NULL;
+		while (!(*pp)->meta->suspect)
+			pp = &(*pp)->next;
+		job = *pp;
+		*pp = job->next;
+		job->next = NULL;
+		in->meta_tail = NULL;
+		for (struct carb_job *j = in->meta_head; j != NULL; j = j->next)
+			in->meta_tail = j;
+		in->meta_suspect_out = true;
+		return job;
+	}
+	all = in->meta_head;
+	in->meta_head = in->meta_tail = NULL;
+	return all;
+}
+
+static int commit_marks(struct carb_intake *in, struct carb_job *jobs)
+{
+	struct carb_error err;
+
+	carb_error_clear(&err);
+	for (struct carb_job *j = jobs; j != NULL; j = j->next)
+		if (!carb_intake_tx(in) ||
+		    carb_group_plugin_mark(in->cat, j->meta->gid, j->meta->call,
+					   &err) < 0) {
+			carb_intake_fail(in, &err);
+			return -1;
+		}
+	return carb_intake_commit(in);
+}
+
+void carb_metadata_submit(struct carb_intake *in)
+{
+	struct carb_job *jobs = take_startable(in), *next;
+
+	if (jobs == NULL || in->failed)
+		return;
+	/* the marks are durable before any call: a crash is then known */
+	if (commit_marks(in, jobs) < 0) {
+		for (; jobs != NULL; jobs = next) {
+			next = jobs->next;
+			carb_job_free(jobs);
+		}
+		return;
+	}
+	for (; jobs != NULL; jobs = next) {
+		next = jobs->next;
+		jobs->next = NULL;
+		in->meta_inflight++;
+		carb_workers_submit(in->workers, jobs);
+	}
+}
+
+bool carb_metadata_busy(const struct carb_intake *in)
+{
+	return in->meta_head != NULL || in->meta_inflight > 0;
+}
+
+/* ---- in a worker ---------------------------------------------------- */
+
+static bool call_one(struct carb_plugin_rt *p, struct carb_meta_work *mw,
+		     const struct carb_plugin_group *g, enum carb_plugin_kind k,
+		     const char *fname, int *rc)
+{
+	if (fname == NULL)
+		return true;
+	*rc = carb_plugin_call(p, k, fname, g, &mw->out);
+	if (*rc == -2) {
+		/* named by rules reloaded since: checked against the plugin,
+		 * so only a race with a reload gets here */
+		free(mw->out.reason);
+		mw->out.reason = carb_xasprintf("plugin has no function \"%s\"", fname);
+		*rc = -1;
+	}
+	if (*rc == -1) {
+		mw->failed_in = carb_plugin_kind_key(k);
+		mw->failed_fn = fname;
+		return false;
+	}
+	return true;
+}
+
+void carb_metadata_run(struct carb_meta_work *mw)
+{
+	struct carb_plugin_rt *p = mw->plugin;
+	struct carb_plugin_group g = {
+		mw->watch, mw->dirfd, mw->key, mw->key_len, mw->members, mw->n,
+	};
+	int rc = 0;
+
+	carb_plugin_outcome_init(p, &mw->out);
+	if (!call_one(p, mw, &g, CARB_PLUGIN_EXTRACTOR, mw->extract, &rc))
+		return;
+	if (mw->select != NULL) {
+		if (!call_one(p, mw, &g, CARB_PLUGIN_SELECTOR, mw->select, &rc))
+			return;
+		mw->verdict = rc;
+		if (rc == 0)
+			return;
+	}
+	call_one(p, mw, &g, CARB_PLUGIN_ROUTER, mw->route, &rc);
+}
+
+/* ---- outcomes --------------------------------------------------------- */
+
+static void forget(struct carb_intake *in, struct carb_meta_work *mw)
+{
+	carb_map_remove(in->meta_groups, &mw->gid, sizeof(mw->gid));
+	in->meta_inflight--;
+	if (mw->suspect) {
+		in->meta_suspects--;
+		in->meta_suspect_out = false;
+	}
+}
+
+static void store(struct carb_intake *in, struct carb_meta_work *mw)
+{
+	struct carb_plugin_rt *p = in->opts.plugin;
+	size_t n = carb_plugin_ncolumns(p), k = 0;
+	struct carb_column_value *cols = carb_xcalloc(n ? n : 1, sizeof(*cols));
+	struct carb_error err;
+
+	carb_error_clear(&err);
+	for (size_t i = 0; i < n && mw->out.ncolumns == n; i++)
+		if (mw->out.set[i]) {
+			cols[k].name = carb_plugin_column(p, i)->name;
+			cols[k++].value = &mw->out.values[i];
+		}
+	if (carb_intake_tx(in) &&
+	    carb_group_plugin_store(in->cat, mw->gid, cols, k, &err) < 0)
+		carb_intake_fail(in, &err);
+	free(cols);
+}
+
+void carb_metadata_apply(struct carb_intake *in, struct carb_job *job)
+{
+	struct carb_meta_work *mw = job->meta;
+	struct carb_error err;
+
+	forget(in, mw);
+	carb_error_clear(&err);
+	if (in->stopping) {
+		/* not applied, not a crash: the next start calls it again */
+		if (carb_intake_tx(in) &&
+		    carb_group_plugin_crashed(in->cat, mw->gid, 0, &err) < 0)
+			carb_intake_fail(in, &err);
+		return;
+	}
+	store(in, mw);
+	if (!in->failed)
+		carb_stage_decide(in, mw->gid, mw);
+}
+
+const struct carb_plugin_outcome *carb_meta_outcome(const struct carb_meta_work *mw)
+{
+	return &mw->out;
+}
+
+const char *carb_meta_failure(const struct carb_meta_work *mw,
+			      const char **fname)
+{
+	*fname = mw->failed_fn;
+	return mw->failed_in;
+}
+
+int carb_meta_verdict(const struct carb_meta_work *mw)
+{
+	return mw->verdict;
+}
+
+/* ---- recovery ------------------------------------------------------- */
+
+/* Marks a previous run left: each is one crash of that group. */
+void carb_metadata_recover(struct carb_intake *in)
+{
+	int64_t max = carb_config_plugins(in->cfg)->max_crashes;
+	struct carb_plugin_mark *marks = NULL;
+	struct carb_error err;
+	size_t n = 0;
+
+	carb_error_clear(&err);
+	if (in->opts.plugin == NULL)
+		return;
+	if (carb_groups_plugin_marked(in->cat, &marks, &n, &err) < 0) {
+		carb_intake_fail(in, &err);
+		return;
+	}
+	for (size_t i = 0; i < n && !in->failed; i++) {
+		int64_t crashes = marks[i].crashes + 1;
+
+		if (!carb_intake_tx(in) ||
+		    carb_group_plugin_crashed(in->cat, marks[i].id, crashes, &err) < 0) {
+			carb_intake_fail(in, &err);
+			break;
+		}
+		carb_log(CARB_LOGL_WARNING, "group %lld was in plugin call %s when"
+			 " the service stopped (%lld of %lld)",
+			 (long long)marks[i].id, marks[i].call,
+			 (long long)crashes, (long long)max);
+		if (crashes >= max)
+			carb_stage_crashed(in, marks[i].id, marks[i].call);
+		else
+			carb_stage_suspect(in, marks[i].id);
+	}
+	carb_plugin_marks_free(&marks, n);
+}

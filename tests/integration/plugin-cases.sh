@@ -1,0 +1,262 @@
+# The plugin cases every backend must pass (sourced, POSIX sh, not a test
+# by itself): loading and its errors, the extractor filling the group's
+# columns, selection and routing by plugin functions and by rules on
+# columns, path templates with plugin values that try to escape, calls
+# that fail, serialised and concurrent plugins, and a plugin that crashes
+# the process on one group.  plugin-sqlite.sh, plugin-postgresql.sh and
+# plugin-mariadb.sh source tests/lib/common.sh, tests/lib/catalog.sh,
+# intake-cases.sh, archive-cases.sh (helpers) and this file, call
+# catalog_start, then plugin_run_cases.
+#
+# The plugin is tests/plugins/probe.c, built as probe.so (serial),
+# probe_mt.so (concurrent), wrong_abi.so and no_entry.so.
+# shellcheck shell=sh
+
+PLUGINS=$top_builddir/tests/plugins
+PROBE_MIG=$top_srcdir/tests/plugins/migrations
+
+# p_project NAME SO RULES [ARCHIVE] [SERVICE]: a project whose plugin is
+# tests/plugins/SO.so, with rules.toml RULES, db init'ed.
+p_project() {
+	P=$T/$1
+	mkdir -p "$P/in" "$P/archive"
+	db_create "$1"
+	if [ -n "$DB_PASSWORD" ]; then
+		printf '%s\n' "$DB_PASSWORD" >"$P/db-password"
+	fi
+	a_config "$P/config.toml" "${4:-}" ""
+	{
+		printf '\n[plugins]\npath = "%s/%s"\n' "$PLUGINS" "$2"
+		printf '\n[plugins.%s]\nmigrations = "%s"\n' "${2%.so}" "$PROBE_MIG"
+	} >>"$P/config.toml"
+	if [ -n "${5:-}" ]; then
+		sed -i "s/^workers = 2$/$5/" "$P/config.toml"
+	fi
+	printf '%s\n' "$3" >"$P/rules.toml"
+	t_run "$CARB" -c "$P/config.toml" db init
+	t_expect_status 0 "$DB_DIALECT: $1: db init with the plugin's branch"
+}
+
+# p_status NAME GROUP: "status|reason-check" of that group.
+p_group() {
+	rows "$1" "$(fsql in "$2" "$3")"
+}
+
+plugin_case_loading() {
+	p_project load probe.so '[metadata]
+extract = "count"'
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_status 0 "$DB_DIALECT: check config with the plugin"
+	t_expect_out 'plugin:   probe 1.0.0' "$DB_DIALECT: check config names the plugin"
+	t_expect_out 'column "line_count": integer' "$DB_DIALECT: check config lists its columns"
+	t_run "$CARB" -c "$P/config.toml" db status
+	t_expect_out "branch probe: version 1 (1 applied, 0 pending)" "$DB_DIALECT: db status shows the plugin's branch"
+
+	sed -i 's/extract = "count"/extract = "cuont"/' "$P/rules.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_status 2 "$DB_DIALECT: an unknown extractor is a config error"
+	t_expect_err 'rules.toml:2:11: metadata.extract: plugin probe has no function "cuont" of that kind (available: count, crash, slow, fail, badtype, undeclared)' \
+		"$DB_DIALECT: ... with its place and the available names"
+	t_run "$CARB" -c "$P/config.toml" run --once
+	t_expect_status 2 "$DB_DIALECT: run refuses to start with it"
+
+	printf '[selection]\nfunction = "count"\n' >"$P/rules.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_err 'selection.function: plugin probe has no function "count" of that kind (available: not_skip)' \
+		"$DB_DIALECT: a function of another kind is refused"
+
+	printf '[[selection.rule]]\naction = "reject"\ncolumns = { lable = "x" }\n' >"$P/rules.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_err 'has no column "lable" (columns: label, line_count, big, ratio, stamp)' \
+		"$DB_DIALECT: a rule on an unknown column lists the columns"
+	printf '[[selection.rule]]\naction = "reject"\ncolumns = { line_count = "many" }\n' >"$P/rules.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_err 'integer column "line_count" needs values of that type, not string' \
+		"$DB_DIALECT: a rule value of the wrong type is refused"
+	printf '' >"$P/rules.toml"
+
+	printf 'extra = ["lines", "note"]\n' >>"$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_err 'column "lines" is a reserved word of SQL' \
+		"$DB_DIALECT: a column named by a reserved word is refused"
+	sed -i 's/^extra = .*/extra = ["note", "note"]/' "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_err '[plugins.probe]: column "note" is declared twice' \
+		"$DB_DIALECT: a column declared twice by init is refused"
+	sed -i 's/^extra = .*/extra = ["note"]/' "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_out 'column "note": text' "$DB_DIALECT: init declares a column from the plugin's own table"
+	sed -i '/^extra = /d' "$P/config.toml"
+
+	sed -i "s|^path = \"$PLUGINS/probe.so\"|path = \"$PLUGINS/wrong_abi.so\"|" "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_status 2 "$DB_DIALECT: a plugin for another ABI is refused"
+	t_expect_err "was built for plugin ABI 99, but this carbonation speaks ABI 1" \
+		"$DB_DIALECT: ... saying which ABIs"
+	sed -i "s|wrong_abi.so|no_entry.so|" "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_err "no_entry.so is not a carbonation plugin: it exports no carbonation_plugin_entry symbol" \
+		"$DB_DIALECT: a .so without the entry symbol is refused"
+
+	mkdir -p "$P/one" "$P/two"
+	cp "$PLUGINS/probe.so" "$P/one/"
+	cp "$PLUGINS/probe.so" "$PLUGINS/probe_mt.so" "$P/two/"
+	sed -i "s|^path = \"$PLUGINS/no_entry.so\"|package = \"probe\"\nsearch_path = [\"one\"]|" "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_status 0 "$DB_DIALECT: package = NAME is found in search_path"
+	t_expect_out "plugin:   probe 1.0.0 ($P/one/probe.so)" "$DB_DIALECT: ... and named with its path"
+	sed -i 's/^package = "probe"/package = "prbe"/' "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_err 'package "prbe": no prbe.so in' "$DB_DIALECT: a package not found is an error"
+	t_expect_err "(plugins there: probe)" "$DB_DIALECT: ... listing the plugins there"
+	sed -i '/^package = "prbe"/d' "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_status 0 "$DB_DIALECT: with neither package nor path the single plugin found is used"
+	sed -i 's/^search_path = \["one"\]/search_path = ["two"]/' "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_status 2 "$DB_DIALECT: several plugins and none chosen is an error"
+	t_expect_err "there are several plugins in" "$DB_DIALECT: ... that says so"
+	t_expect_err "probe, probe_mt" "$DB_DIALECT: ... and lists them"
+}
+
+# Extraction, selection and routing by the plugin's functions, rules on
+# its columns, templates with its values.
+plugin_case_pipeline() {
+	p_project flow probe.so '[metadata]
+extract = "count"
+
+[selection]
+function = "not_skip"
+
+[routing]
+function = "by_label"
+
+[[selection.rule]]
+name = "no junk"
+action = "reject"
+columns = { label = ["junk", "trash"] }' 'destination = "{label}/{yyyy}"
+
+[archive.destinations.other]
+destination = "elsewhere/{label}/{line_count}"'
+	printf 'alpha\nb\nc\n' >"$P/in/a.dat"
+	printf 'sidecar\n' >"$P/in/a.txt"
+	printf 'skip\n' >"$P/in/b.dat"
+	printf 'to-other\nx\n' >"$P/in/c.dat"
+	printf 'junk\n' >"$P/in/d.dat"
+	printf '../../etc\n' >"$P/in/e.dat"
+	printf '..\n' >"$P/in/f.dat"
+	printf '%0200d\n' 0 >"$P/in/g.dat"
+	a_once flow
+	y=$(date -u +%Y)
+	a_eq "the extractor fills the group's columns" \
+		"$(p_group flow a "label, line_count, status")" "alpha|3|ARCHIVED"
+	a_eq "a boolean, a real and a timestamp column" \
+		"$(p_group flow g "CASE WHEN big THEN 1 ELSE 0 END, CAST(ROUND(ratio * 201) AS INTEGER), stamp")" \
+		"1|1|1700000000000001"
+	a_ok "a plugin column renders in the path template" test -f "$P/archive/alpha/$y/a.dat"
+	a_ok "... for every member of the group" test -f "$P/archive/alpha/$y/a.txt"
+	a_eq "selection.function rejects a group" \
+		"$(p_group flow b "status, $(rsn 'selection.function not_skip: label is skip')")" \
+		"NOT_SELECTED|reason ok"
+	a_eq "routing.function names the destination" \
+		"$(p_group flow c "status, destination")" "ARCHIVED|other"
+	a_ok "... whose template uses an integer column" test -f "$P/archive/elsewhere/to-other/2/c.dat"
+	a_eq "a [[selection.rule]] on a plugin column rejects" \
+		"$(p_group flow d "status, $(rsn 'selection rule "no junk" rejected the group')")" \
+		"NOT_SELECTED|reason ok"
+	a_eq "a plugin value with .. in a template fails the group" \
+		"$(p_group flow e "status")" "FAILED"
+	a_eq "... its file with the refused path as reason" \
+		"$(rows flow "$(csql in e.dat "status, $(rsn 'would leave its place under archive.base_path')")")" \
+		"FAILED|reason ok"
+	a_eq "a plugin value \"..\" fails too" "$(p_group flow f "status")" "FAILED"
+	a_ok "nothing was written outside base_path" test ! -e "$T/etc" -a ! -e "$P/etc" -a ! -e "$P/archive/etc"
+	a_ok "the rejected and failed files stay in the delivery folder" \
+		test -f "$P/in/b.dat" -a -f "$P/in/e.dat" -a -f "$P/in/f.dat"
+	a_eq "no group is left marked in a plugin call" \
+		"$(rows flow "SELECT COUNT(*) FROM files WHERE plugin_call IS NOT NULL")" "0"
+}
+
+plugin_case_failures() {
+	for fn in fail badtype undeclared; do
+		p_project "f$fn" probe.so "[metadata]
+extract = \"$fn\""
+		printf 'x\n' >"$P/in/a.dat"
+		a_once "f$fn"
+		a_eq "$fn: run --once exits 1 for the failed group" "$t_status" 1
+		case $fn in
+		fail) want='metadata.extract fail: this group is no good' ;;
+		badtype) want='set integer column "line_count" with a text value' ;;
+		undeclared) want='set column "nope", which the plugin does not declare' ;;
+		esac
+		a_eq "$fn: the group is FAILED with the plugin's reason" \
+			"$(p_group "f$fn" a "status, $(rsn "$want")")" "FAILED|reason ok"
+		a_eq "$fn: ... and so is its file" \
+			"$(rows "f$fn" "$(csql in a.dat "status")")" "FAILED"
+		a_ok "$fn: the file stays in the delivery folder" test -f "$P/in/a.dat"
+	done
+}
+
+# Six groups at 300 ms each with four workers: a serial plugin sees one
+# call at a time, a concurrent one several.
+plugin_case_concurrency() {
+	for so in probe.so probe_mt.so; do
+		name=${so%.so}
+		p_project "c$name" "$so" '[metadata]
+extract = "slow"' '' 'workers = 4'
+		for i in 1 2 3 4 5 6; do
+			printf '%s\n' "$i" >"$P/in/g$i.dat"
+		done
+		a_once "c$name"
+		a_eq "$name: all six groups archived" \
+			"$(rows "c$name" "SELECT COUNT(*) FROM files WHERE status = 'ARCHIVED'")" "6"
+		peak=$(rows "c$name" "SELECT MAX(line_count) FROM files")
+		if [ "$so" = probe.so ]; then
+			a_eq "a plugin without CARB_PLUGIN_CONCURRENT is called one call at a time" "$peak" 1
+		elif [ "${peak:-0}" -ge 2 ]; then
+			t_pass "$DB_DIALECT: a concurrent plugin is called from several workers at once (peak $peak)"
+		else
+			t_fail "$DB_DIALECT: a concurrent plugin is called from several workers at once (peak ${peak:-none})"
+		fi
+	done
+}
+
+# A plugin that aborts the process on one group: each start counts a
+# crash; after max_crashes the group is FAILED and the rest archived.
+plugin_case_crash() {
+	p_project crash probe.so '[metadata]
+extract = "crash"'
+	printf 'a\n' >"$P/in/ok1.dat"
+	printf 'b\n' >"$P/in/crash1.dat"
+	printf 'c\n' >"$P/in/ok2.dat"
+	runs=0
+	crashed=0
+	while [ "$runs" -lt 8 ]; do
+		runs=$((runs + 1))
+		a_once crash
+		[ "$t_status" -ge 128 ] || break
+		crashed=$((crashed + 1))
+	done
+	a_eq "the crashing plugin took the process down (3 starts)" "$crashed" 3
+	a_eq "... then the run finished, exit 1 for the failed group" "$t_status" 1
+	a_eq "the group is FAILED with the function that crashed" \
+		"$(p_group crash crash1 "status, plugin_crashes, $(rsn 'plugin crashed in metadata.extract crash')")" \
+		"FAILED|3|reason ok"
+	a_eq "the other groups are archived" \
+		"$(rows crash "SELECT group_key IS NOT NULL, status FROM files WHERE status = 'ARCHIVED'" | wc -l)" 2
+	a_eq "their files are in the archive" \
+		"$(cd "$P/archive" && find . -name 'ok*.dat' | sed 's|.*/||' | sort | tr '\n' ' ')" "ok1.dat ok2.dat "
+	a_ok "the crashing group's file stays in the delivery folder" test -f "$P/in/crash1.dat"
+	a_eq "an innocent group is blamed for one crash at most" \
+		"$(rows crash "SELECT COUNT(*) FROM files WHERE status = 'ARCHIVED' AND plugin_crashes > 1")" 0
+	a_once crash
+	a_eq "a later run leaves the FAILED group alone" "$t_status" 0
+}
+
+plugin_run_cases() {
+	plugin_case_loading
+	plugin_case_pipeline
+	plugin_case_failures
+	plugin_case_concurrency
+	plugin_case_crash
+}
