@@ -269,8 +269,8 @@ static const struct carb_plugin plugin = {
 	.fini = my_fini,
 };
 
-/* The one symbol the plugin exports (the Makefile hides the rest). */
-__attribute__((visibility("default")))
+/* The one symbol the plugin exports: plugin.h declares it visible, the
+ * Makefile's -fvisibility=hidden hides the rest. */
 const struct carb_plugin *carbonation_plugin_entry(void)
 {
 	return &plugin;
