@@ -1,9 +1,10 @@
 #!/bin/sh
 # The main job on the embedded default (SQLite), on a fresh Debian 12
 # machine: installs the build dependencies, builds, and runs carbonation on
-# a demo project in ./demo (config and rules from scaffold/): files arrive
-# in a delivery folder, `run --once` archives them, and the catalog and the
-# archive are printed.
+# a demo project in ./demo written by `carbonation init` (config, rules,
+# the my_plugin plugin, a demo delivery): more files arrive in the delivery
+# folder, `run --once` archives them, and the catalog and the archive are
+# printed.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,19 +18,22 @@ carb="$top/carbonation"
 
 demo="$top/demo"
 rm -rf "$demo"
-mkdir -p "$demo/incoming" "$demo/archive"
-cp scaffold/config.toml scaffold/rules.toml "$demo/"
-cd "$demo"
 
 step() {
 	printf '\n$ %s\n' "$*"
 	"$@"
 }
 
+step "$carb" init "$demo"
+cd "$demo"
+# The plugin builds against this tree (carbonation-uninstalled.pc).
+PKG_CONFIG_PATH=$top
+export PKG_CONFIG_PATH
+step make -C my_plugin
 step "$carb" check config
 step "$carb" db init
 
-# A delivery: two complete groups (data and its description), one with a
+# Another delivery: two complete groups (data and its description), one with a
 # checksum sidecar, delivered the way transfer tools do: written aside,
 # then renamed in.
 mkdir -p "$demo/upload"
@@ -44,12 +48,13 @@ rmdir "$demo/upload"
 
 step "$carb" run --once
 step "$carb" db status
-step sqlite3 -header -column carbonation.db \
+step sqlite3 -header -column state/carbonation.db \
 	"SELECT id, CAST(rel_path AS TEXT) AS file, status, size,
 	        CAST(archive_path AS TEXT) AS archived_at_path
 	 FROM components ORDER BY id"
-step sqlite3 -header -column carbonation.db \
-	"SELECT id, CAST(group_key AS TEXT) AS grp, status, destination
+step sqlite3 -header -column state/carbonation.db \
+	"SELECT id, CAST(group_key AS TEXT) AS grp, status, destination,
+	        station, records, datetime(observed_at / 1000000, 'unixepoch') AS observed
 	 FROM files ORDER BY id"
 step find archive -type f
 printf '\ndemo: project in %s\n' "$demo"

@@ -92,6 +92,7 @@ size_t carb_cli_migration_roots(const struct carb_plugin_rt *p,
 /* The subcommands. */
 int carb_cmd_check(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_db(struct carb_cli *cli, int argc, char **argv);
+int carb_cmd_init(struct carb_cli *cli, int argc, char **argv);
 /* `db revision`, in cmd_db_revision.c. */
 int carb_cmd_db_revision(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_reconcile(struct carb_cli *cli, int argc, char **argv);

@@ -10,6 +10,7 @@ t_expect_status 0 "--help exits 0"
 t_expect_out "usage: carbonation [-c FILE] COMMAND" "--help prints usage"
 t_expect_out "  reconcile " "--help lists reconcile"
 t_expect_out "  retry " "--help lists retry"
+t_expect_out "  init " "--help lists init"
 
 t_run "$CARB" --version
 t_expect_status 0 "--version exits 0"
@@ -38,7 +39,7 @@ t_run "$CARB" db inti
 t_expect_status 2 "unknown subcommand exits 2"
 t_expect_err 'unknown command "db inti" (did you mean "db init"?)' "unknown subcommand suggests"
 
-for cmd in check db "check config" "db init" "db upgrade" "db status" "db revision" \
+for cmd in check db init "check config" "db init" "db upgrade" "db status" "db revision" \
 	retry reconcile "reconcile delivery" "reconcile archive"; do
 	# shellcheck disable=SC2086 # the command words are split on purpose
 	t_run "$CARB" $cmd --help

@@ -22,8 +22,13 @@ t_run make install
 t_expect_status 0 "make install"
 
 for f in bin/carbonation include/carbonation/carbonation.h \
+	include/carbonation/plugin.h \
 	lib/pkgconfig/carbonation.pc share/carbonation/scaffold/config.toml \
 	share/carbonation/scaffold/rules.toml \
+	share/carbonation/scaffold/carbonation.service \
+	share/carbonation/scaffold/my_plugin/my_plugin.c \
+	share/carbonation/scaffold/my_plugin/Makefile \
+	share/carbonation/scaffold/my_plugin/migrations/mariadb/my_plugin/0001_columns.sql \
 	share/carbonation/migrations/sqlite/core/0001_core.sql \
 	share/carbonation/migrations/postgresql/core/0001_core.sql \
 	share/carbonation/migrations/mariadb/core/0001_core.sql \
@@ -82,6 +87,13 @@ t_run cc -o "$T/client" "$T/client.c" $(pkg-config --cflags --libs carbonation)
 t_expect_status 0 "a client builds with pkg-config"
 t_run env LD_LIBRARY_PATH="$prefix/lib" "$T/client"
 t_expect_status 0 "the client runs against the installed library"
+
+# `carbonation init` from the installed scaffold, and its plugin built
+# against the installed <carbonation/plugin.h>.
+t_run env -u CARBONATION_DATADIR "$prefix/bin/carbonation" init "$T/fresh"
+t_expect_status 0 "the installed program's init writes a project"
+t_run make -C "$T/fresh/my_plugin" CFLAGS="-O2 -Werror"
+t_expect_status 0 "its plugin builds against the installed header (pkg-config)"
 
 # DESTDIR stages the same tree under another root.
 t_run make -C "$top_builddir" install-data DESTDIR="$T/stage"

@@ -1,0 +1,14 @@
+#!/bin/sh
+# The round trip of `carbonation init` (init-cases.sh) on SQLite, read
+# back with the sqlite3 client.
+set -u
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/catalog.sh"
+. "$top_srcdir/tests/integration/init-cases.sh"
+t_setup
+# The scaffold plugin builds against this tree (carbonation-uninstalled.pc).
+PKG_CONFIG_PATH=$top_builddir
+export PKG_CONFIG_PATH
+catalog_start sqlite
+init_run_cases
+t_done
