@@ -59,7 +59,9 @@ struct carb_plugin_rt;
 struct carb_diags;
 int carb_cli_load_plugin(const struct carb_config *cfg,
 			 struct carb_plugin_rt **plugin);
-/* Prints each diagnostic on stderr as FILE:LINE:COLUMN: message. */
+/* Prints each diagnostic on stderr as FILE:LINE:COLUMN: message, like a
+ * compiler's so editors can jump to them; a problem with a file itself
+ * reads like any other program error. */
 void carb_cli_print_diags(const struct carb_diags *diags);
 /* Loads the config and opens its catalog (creating an SQLite file when
  * create).  Returns -1 on success (both set, the caller frees), else the

@@ -13,21 +13,6 @@
 #include "plugin/plugin.h"
 #include "util/util.h"
 
-/* Positioned problems read like a compiler's, so editors can jump to them;
- * a problem with the file itself reads like any other program error. */
-static void print_diags(const struct carb_diags *diags)
-{
-	for (size_t i = 0; i < diags->count; i++) {
-		char *line = carb_diag_format(&diags->items[i]);
-
-		if (diags->items[i].line > 0)
-			fprintf(stderr, "%s\n", line);
-		else
-			carb_cli_errorf("%s", line);
-		free(line);
-	}
-}
-
 static void print_summary(const struct carb_config *cfg)
 {
 	const struct carb_rules *rules = carb_config_rules(cfg);
@@ -90,7 +75,7 @@ static int load_and_report(struct carb_cli *cli, const char *rules_path,
 		carb_config_free(cfg);
 		rc = -1;
 	}
-	print_diags(&diags);
+	carb_cli_print_diags(&diags);
 	carb_diags_release(&diags);
 	return rc;
 }

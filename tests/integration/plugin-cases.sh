@@ -42,6 +42,19 @@ p_group() {
 	rows "$1" "$(fsql in "$2" "$3")"
 }
 
+# p_until_done NAME: run --once until a run is not killed by a signal (at
+# most 8 runs); $crashed counts the runs that were.
+p_until_done() {
+	runs=0
+	crashed=0
+	while [ "$runs" -lt 8 ]; do
+		runs=$((runs + 1))
+		a_once "$1"
+		[ "$t_status" -ge 128 ] || break
+		crashed=$((crashed + 1))
+	done
+}
+
 plugin_case_loading() {
 	p_project load probe.so '[metadata]
 extract = "count"'
@@ -246,14 +259,7 @@ extract = "crash"'
 	printf 'a\n' >"$P/in/ok1.dat"
 	printf 'b\n' >"$P/in/crash1.dat"
 	printf 'c\n' >"$P/in/ok2.dat"
-	runs=0
-	crashed=0
-	while [ "$runs" -lt 8 ]; do
-		runs=$((runs + 1))
-		a_once crash
-		[ "$t_status" -ge 128 ] || break
-		crashed=$((crashed + 1))
-	done
+	p_until_done crash
 	a_eq "the crashing plugin took the process down (3 starts)" "$crashed" 3
 	a_eq "... then the run finished, exit 1 for the failed group" "$t_status" 1
 	a_eq "the group is FAILED with the function that crashed" \
@@ -291,14 +297,7 @@ required = [".dat", ".txt"]'
 function = "crash_group"'
 	printf 'x\n' >"$P/in/crashg-1.dat"
 	printf 'y\n' >"$P/in/ok-1.dat"
-	runs=0
-	crashed=0
-	while [ "$runs" -lt 8 ]; do
-		runs=$((runs + 1))
-		a_once grpcrash
-		[ "$t_status" -ge 128 ] || break
-		crashed=$((crashed + 1))
-	done
+	p_until_done grpcrash
 	a_eq "a crashing grouper took the process down 3 times" "$crashed" 3
 	a_eq "... then the file is INTEGRITY_FAILED, naming the grouper" \
 		"$(rows grpcrash "$(csql in crashg-1.dat "status, $(rsn 'plugin crashed in completeness.function crash_group')")")" \
