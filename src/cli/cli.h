@@ -70,9 +70,11 @@ int carb_cli_open_catalog(struct carb_cli *cli, bool create,
  * caller closes it), else the exit status (the error printed). */
 int carb_cli_connect(const struct carb_config *cfg, bool create,
 		     struct carb_catalog **cat);
-/* The catalog must be at the schema this program writes: 0, or -1 with
- * the reason printed (prefixed with cmd). */
-int carb_cli_require_schema(struct carb_catalog *cat, const char *cmd);
+/* The catalog must be at the schema this program writes (core's branch,
+ * and plugin's when not NULL): 0, or -1 with the reason printed
+ * (prefixed with cmd). */
+int carb_cli_require_schema(struct carb_catalog *cat,
+			    const struct carb_plugin_rt *plugin, const char *cmd);
 /* A --watch NAME that is no watch of cfg is a usage error: prints it with
  * a "did you mean" and the valid names and returns CARB_EXIT_USAGE; -1
  * when name is NULL or a watch. */

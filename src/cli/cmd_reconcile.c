@@ -260,7 +260,7 @@ static int check(const struct reconcile_cmd *c, const struct reconcile_opts *ro,
 	struct carb_error err = { 0 };
 	int rc;
 
-	if (carb_cli_require_schema(cat, c->name) < 0)
+	if (carb_cli_require_schema(cat, NULL, c->name) < 0)
 		return CARB_EXIT_FAIL;
 	if (o.json)
 		printf("{\"check\":\"%s\",\"discrepancies\":[", c->check);

@@ -73,7 +73,7 @@ static int retry(struct carb_catalog *cat, const char *watch)
 	struct carb_error err = { 0 };
 	int64_t n = 0;
 
-	if (carb_cli_require_schema(cat, "retry") < 0)
+	if (carb_cli_require_schema(cat, NULL, "retry") < 0)
 		return CARB_EXIT_FAIL;
 	if (carb_components_retry_failed(cat, watch, &n, &err) < 0) {
 		carb_cli_errorf("retry: %s", err.msg);

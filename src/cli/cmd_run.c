@@ -82,6 +82,7 @@ static bool stopped_within(int sfd, int64_t ms)
  * with a growing delay.  Everything is in the catalog, so starting the
  * intake again continues where it was.  Returns false on a stop. */
 static bool pause_for_catalog(const struct carb_config *cfg,
+			      const struct carb_run_options *opts,
 			      struct carb_catalog **cat, int sfd,
 			      const char *why)
 {
@@ -94,7 +95,7 @@ static bool pause_for_catalog(const struct carb_config *cfg,
 		if (stopped_within(sfd, delay))
 			return false;
 		if (carb_cli_connect(cfg, false, cat) < 0 &&
-		    carb_cli_require_schema(*cat, "run") == 0) {
+		    carb_cli_require_schema(*cat, opts->plugin, "run") == 0) {
 			carb_log(CARB_LOGL_WARNING, "catalog reachable again;"
 				 " resuming");
 			return true;
@@ -120,7 +121,7 @@ static int serve(struct carb_config *cfg, struct carb_catalog **cat,
 		if (carb_intake_run(in, sfd, &err) == 0)
 			break;
 		carb_intake_close(&in);
-		if (opts->once || !pause_for_catalog(cfg, cat, sfd, err.msg)) {
+		if (opts->once || !pause_for_catalog(cfg, opts, cat, sfd, err.msg)) {
 			if (opts->once) {
 				carb_log(CARB_LOGL_ERROR, "%s", err.msg);
 				carb_cli_errorf("run: %s", err.msg);
@@ -201,7 +202,7 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 	}
 	rc = carb_cli_connect(cfg, false, &cat);
 	if (rc < 0) {
-		rc = carb_cli_require_schema(cat, "run") < 0
+		rc = carb_cli_require_schema(cat, ro.plugin, "run") < 0
 			? CARB_EXIT_FAIL : run(cfg, &cat, &ro);
 		carb_catalog_close(&cat);
 	}

@@ -110,7 +110,8 @@ int carb_cli_check_watch(const struct carb_config *cfg, const char *cmd,
 	return CARB_EXIT_USAGE;
 }
 
-int carb_cli_require_schema(struct carb_catalog *cat, const char *cmd)
+int carb_cli_require_schema(struct carb_catalog *cat,
+			    const struct carb_plugin_rt *plugin, const char *cmd)
 {
 	struct carb_migration_root roots[CARB_CLI_MAX_ROOTS];
 	struct carb_migration_status st = { 0 };
@@ -119,7 +120,7 @@ int carb_cli_require_schema(struct carb_catalog *cat, const char *cmd)
 	char *dir = NULL;
 	int rc = 0;
 
-	nroots = carb_cli_migration_roots(NULL, roots, &dir);
+	nroots = carb_cli_migration_roots(plugin, roots, &dir);
 	if (carb_migrations_status(cat, roots, nroots, &st, &err) < 0) {
 		carb_cli_errorf("%s", err.msg);
 		rc = -1;

@@ -267,16 +267,6 @@ static void evaluate(struct carb_intake *in, int64_t gid)
 	free_strings(&m.present);
 }
 
-static void group_key(const char *rel, size_t len, char **key, size_t *klen)
-{
-	size_t blen, stem;
-	const char *base = carb_name_base(rel, len, &blen);
-
-	carb_name_split(base, blen, &stem);
-	*klen = (size_t)(base - rel) + stem;
-	*key = carb_xstrndup(rel, *klen);
-}
-
 static bool follows_archive(const char *group_status)
 {
 	return strcmp(group_status, "ARCHIVING") == 0 ||
@@ -285,9 +275,11 @@ static bool follows_archive(const char *group_status)
 	       strcmp(group_status, "DUPLICATE") == 0;
 }
 
-/* A component passed integrity: it joins its group. */
+/* A component passed integrity: it joins its group, whose key (owned)
+ * grouping.c gave. */
 static void join(struct carb_intake *in, struct carb_watch_rt *w,
-		 struct carb_job *job, struct carb_known *k)
+		 struct carb_job *job, struct carb_known *k, char *key,
+		 size_t klen)
 {
 	struct carb_component_change ch = {
 		.old_status = "PENDING", .new_status = "WAITING",
@@ -298,11 +290,9 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 	struct carb_group_row g;
 	struct carb_error err;
 	bool found = false;
-	char *key, *reason = NULL;
-	size_t klen;
+	char *reason = NULL;
 
 	carb_error_clear(&err);
-	group_key(job->rel, job->rel_len, &key, &klen);
 	if (carb_group_find(in->cat, w->cfg->name, key, klen, &g, &found,
 			    &err) < 0)
 		goto failed;
@@ -344,10 +334,18 @@ void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
 	struct carb_watch_rt *w = &in->watches[job->watch];
 	struct carb_known *k = carb_map_get(w->known, job->rel, job->rel_len);
 	struct carb_component_change ch = { .late = -1 };
+	char *key = NULL, *why = NULL;
+	size_t klen = 0;
 
 	if (k == NULL || k->id != job->id || job->gone ||
 	    !carb_intake_tx(in))
 		return;  /* renamed, replaced or gone meanwhile */
+	if (job->passed && strcmp(k->status, "PENDING") == 0 &&
+	    carb_grouping_key(in, w, job, k->size, &key, &klen, &why) < 0) {
+		job->passed = false;
+		snprintf(job->reason, sizeof(job->reason), "%s", why);
+		free(why);
+	}
 	if (!job->passed) {
 		if (!carb_status_open(k->status) ||
 		    strcmp(k->status, "INTEGRITY_FAILED") == 0)
@@ -365,7 +363,9 @@ void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
 		return;
 	}
 	if (strcmp(k->status, "PENDING") == 0)
-		join(in, w, job, k);
+		join(in, w, job, k, key, klen);
+	else
+		free(key);
 	if (job->is_sidecar)
 		recheck_targets(in, w, job->rel, job->rel_len);
 }

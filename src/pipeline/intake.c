@@ -206,6 +206,7 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 		in->opts.once = true;
 	in->base_fd = -1;
 	in->rules_fd = -1;
+	in->grouping_fd = -1;
 	in->cfg = cfg;
 	in->rules = carb_config_rules(cfg);
 	in->cat = cat;
@@ -223,6 +224,7 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 	if (open_watches(in, err) < 0 || carb_watch_setup(in, err) < 0 ||
 	    carb_groups_next_deadline(cat, &in->next_deadline_us, err) < 0 ||
 	    carb_archiving_open(in, err) < 0 ||
+	    carb_grouping_open(in, err) < 0 ||
 	    (!in->opts.once && carb_rules_reload_open(in, err) < 0)) {
 		carb_intake_close(&in);
 		return -1;
@@ -470,6 +472,7 @@ void carb_intake_close(struct carb_intake **inp)
 		return;
 	carb_workers_stop(&in->workers);
 	carb_metadata_close(in);
+	carb_grouping_close(in);
 	while (in->results != NULL) {
 		struct carb_job *next = in->results->next;
 

@@ -108,6 +108,10 @@ struct carb_intake {
 	size_t meta_inflight;
 	size_t meta_suspects;      /* queued or out */
 	bool meta_suspect_out;
+	/* the plugin's grouper (grouping.c) */
+	int grouping_fd;           /* STATE_DIR/plugin-grouping, or -1 */
+	char *grouping_poison;     /* "WATCH:HEXPATH" a start found marked */
+	long long grouping_count;  /* ... and how often it crashed */
 };
 
 /* Where an inotify watch or a pending rename points. */
@@ -198,6 +202,16 @@ void carb_stage_crashed(struct carb_intake *in, int64_t gid,
 			const char *call);
 /* Group gid crashed the plugin once: its calls run again, alone. */
 void carb_stage_suspect(struct carb_intake *in, int64_t gid);
+
+/* grouping.c: a file's group key (step 3), by folder and stem or by the
+ * plugin's grouper, with crashes of the grouper contained. */
+int carb_grouping_open(struct carb_intake *in, struct carb_error *err);
+void carb_grouping_close(struct carb_intake *in);
+/* 0 with *key (owned, the folder and the group's stem) and *klen; -1
+ * with *reason (owned) when the grouper failed or crashed too often. */
+int carb_grouping_key(struct carb_intake *in, struct carb_watch_rt *w,
+		      const struct carb_job *job, int64_t size,
+		      char **key, size_t *klen, char **reason);
 
 /* metadata.c: step 4, the plugin's calls on a READY group, in a worker. */
 bool carb_metadata_wanted(const struct carb_intake *in);

@@ -131,10 +131,14 @@ void carb_rules_reload_tick(struct carb_intake *in)
 		return;
 	}
 	carb_diags_init(&d);
-	if (carb_config_load(carb_config_path(in->cfg), &fresh, &d) < 0) {
+	/* only the plugin knows whether the functions and columns exist */
+	if (carb_config_load(carb_config_path(in->cfg), &fresh, &d) < 0 ||
+	    carb_plugin_check_rules(in->opts.plugin, carb_config_rules(fresh),
+				    &d) < 0) {
 		log_diags(&d);
 		carb_log(CARB_LOGL_ERROR, "the rules in force stay");
 		carb_diags_release(&d);
+		carb_config_free(&fresh);
 		return;
 	}
 	carb_diags_release(&d);

@@ -189,6 +189,59 @@ static int check_rule_list(const struct carb_plugin_rt *p,
 	return rc;
 }
 
+/* Variable name[0..len) of a template: built in or a column. */
+static bool template_var_known(const struct carb_plugin_rt *p,
+			       const char *name, size_t len)
+{
+	for (size_t i = 0; carb_template_vars[i] != NULL; i++)
+		if (strlen(carb_template_vars[i]) == len &&
+		    memcmp(carb_template_vars[i], name, len) == 0)
+			return true;
+	return carb_plugin_column_index(p, name, len) >= 0;
+}
+
+static void template_vars_text(const struct carb_plugin_rt *p, struct carb_buf *b)
+{
+	for (size_t i = 0; carb_template_vars[i] != NULL; i++)
+		carb_buf_addf(b, "%s{%s}", i ? " " : "", carb_template_vars[i]);
+	for (size_t i = 0; i < p->ncolumns; i++)
+		carb_buf_addf(b, " {%s}", p->columns[i].name);
+}
+
+int carb_plugin_check_templates(const struct carb_plugin_rt *p,
+				const struct carb_config *cfg,
+				struct carb_diags *diags)
+{
+	int rc = 0;
+
+	for (size_t d = 0; d < carb_config_destination_count(cfg); d++) {
+		const struct carb_destination_config *dc = carb_config_destination(cfg, d);
+		const char *s = dc->destination, *end;
+
+		for (; s != NULL && (s = strchr(s, '{')) != NULL; s = end + 1) {
+			struct carb_buf b;
+
+			if (s[1] == '{') {
+				end = s + 1;
+				continue;
+			}
+			if ((end = strchr(s, '}')) == NULL)
+				break;
+			if (template_var_known(p, s + 1, (size_t)(end - s - 1)))
+				continue;
+			carb_buf_init(&b);
+			template_vars_text(p, &b);
+			carb_diags_add(diags, carb_config_display_path(cfg),
+				       dc->loc.destination.line, dc->loc.destination.column,
+				       "destination \"%s\": template \"%s\" uses unknown variable \"%.*s\" (valid: %s)",
+				       dc->name, dc->destination, (int)(end - s - 1), s + 1, b.data);
+			carb_buf_release(&b);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 int carb_plugin_check_rules(const struct carb_plugin_rt *p,
 			    const struct carb_rules *r,
 			    struct carb_diags *diags)

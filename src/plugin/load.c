@@ -346,7 +346,8 @@ int carb_plugin_load(const struct carb_config *cfg,
 	carb_plugin_host_set_name(p->desc->name);
 	set_migrations(p);
 	if (run_init(p, cfg, &w) < 0 ||
-	    carb_plugin_check_rules(p, carb_config_rules(cfg), diags) < 0) {
+	    carb_plugin_check_rules(p, carb_config_rules(cfg), diags) < 0 ||
+	    carb_plugin_check_templates(p, cfg, diags) < 0) {
 		carb_plugin_unload(&p);
 		return -1;
 	}

@@ -38,6 +38,12 @@ int carb_plugin_check_rules(const struct carb_plugin_rt *p,
 			    const struct carb_rules *rules,
 			    struct carb_diags *diags);
 
+/* Checks that every variable of cfg's destination templates is built in
+ * or one of the plugin's columns; appends each unknown one to diags. */
+int carb_plugin_check_templates(const struct carb_plugin_rt *p,
+				const struct carb_config *cfg,
+				struct carb_diags *diags);
+
 const char *carb_plugin_name(const struct carb_plugin_rt *p);
 const char *carb_plugin_version(const struct carb_plugin_rt *p);
 const char *carb_plugin_path(const struct carb_plugin_rt *p);  /* the .so */

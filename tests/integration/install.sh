@@ -31,7 +31,8 @@ for f in bin/carbonation include/carbonation/carbonation.h \
 	share/carbonation/scaffold/my_plugin/migrations/mariadb/my_plugin/0001_columns.sql \
 	share/carbonation/migrations/sqlite/core/0001_core.sql \
 	share/carbonation/migrations/postgresql/core/0001_core.sql \
-	share/carbonation/migrations/mariadb/core/0001_core.sql; do
+	share/carbonation/migrations/mariadb/core/0001_core.sql \
+	lib/carbonation/plugins/filename.so; do
 	if [ -e "$prefix/$f" ]; then
 		t_pass "installed $f"
 	else

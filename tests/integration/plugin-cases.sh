@@ -51,6 +51,13 @@ extract = "count"'
 	t_expect_out 'column "line_count": integer' "$DB_DIALECT: check config lists its columns"
 	t_run "$CARB" -c "$P/config.toml" db status
 	t_expect_out "branch probe: version 1 (1 applied, 0 pending)" "$DB_DIALECT: db status shows the plugin's branch"
+	cp -R "$PROBE_MIG" "$P/mig"
+	printf -- '-- nothing yet\n' >"$P/mig/$DB_DIALECT/probe/0002_next.sql"
+	sed -i "s|^migrations = \"$PROBE_MIG\"|migrations = \"mig\"|" "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" run --once
+	t_expect_status 1 "$DB_DIALECT: run refuses a catalog behind the plugin's branch"
+	t_expect_err "is not up to date (1 migration pending or changed)" "$DB_DIALECT: ... and says why"
+	sed -i "s|^migrations = \"mig\"|migrations = \"$PROBE_MIG\"|" "$P/config.toml"
 
 	sed -i 's/extract = "count"/extract = "cuont"/' "$P/rules.toml"
 	t_run "$CARB" -c "$P/config.toml" check config
@@ -75,6 +82,12 @@ extract = "count"'
 		"$DB_DIALECT: a rule value of the wrong type is refused"
 	printf '' >"$P/rules.toml"
 
+	sed -i 's/^base_path = "archive"$/base_path = "archive"\ndestination = "{lable}"/' "$P/config.toml"
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_err 'template "{lable}" uses unknown variable "lable" (valid: {watch} {yyyy} {mm} {dd} {hh} {group} {dir} {label} {line_count} {big} {ratio} {stamp})' \
+		"$DB_DIALECT: a template variable that is neither built in nor a column is refused"
+	sed -i '/^destination = "{lable}"$/d' "$P/config.toml"
+
 	printf 'extra = ["lines", "note"]\n' >>"$P/config.toml"
 	t_run "$CARB" -c "$P/config.toml" check config
 	t_expect_err 'column "lines" is a reserved word of SQL' \
@@ -98,7 +111,10 @@ extract = "count"'
 	t_expect_err "no_entry.so is not a carbonation plugin: it exports no carbonation_plugin_entry symbol" \
 		"$DB_DIALECT: a .so without the entry symbol is refused"
 
-	mkdir -p "$P/one" "$P/two"
+	# the build tree's plugins/ (filename.so) stays out of the count
+	mkdir -p "$P/one" "$P/two" "$P/none"
+	CARBONATION_PLUGINDIR=$P/none
+	export CARBONATION_PLUGINDIR
 	cp "$PLUGINS/probe.so" "$P/one/"
 	cp "$PLUGINS/probe.so" "$PLUGINS/probe_mt.so" "$P/two/"
 	sed -i "s|^path = \"$PLUGINS/no_entry.so\"|package = \"probe\"\nsearch_path = [\"one\"]|" "$P/config.toml"
@@ -117,6 +133,7 @@ extract = "count"'
 	t_expect_status 2 "$DB_DIALECT: several plugins and none chosen is an error"
 	t_expect_err "there are several plugins in" "$DB_DIALECT: ... that says so"
 	t_expect_err "probe, probe_mt" "$DB_DIALECT: ... and lists them"
+	unset CARBONATION_PLUGINDIR
 }
 
 # Extraction, selection and routing by the plugin's functions, rules on
@@ -253,7 +270,45 @@ extract = "crash"'
 	a_eq "a later run leaves the FAILED group alone" "$t_status" 0
 }
 
+# completeness.function: the plugin's grouper puts a-1.dat and a-2.txt in
+# group "a"; a grouper that crashes on one file is contained like the
+# other functions.
+plugin_case_grouping() {
+	p_project grp probe.so '[completeness]
+function = "prefix"
+required = [".dat", ".txt"]'
+	printf 'x\n' >"$P/in/a-1.dat"
+	printf 'y\n' >"$P/in/a-2.txt"
+	printf 'z\n' >"$P/in/b-1.dat"
+	a_once grp
+	a_eq "the grouper's key groups a-1.dat and a-2.txt" \
+		"$(rows grp "SELECT f.status, COUNT(*) FROM files f JOIN components c ON c.file_id = f.id WHERE f.group_key = $(db_path a) GROUP BY f.status")" \
+		"ARCHIVED|2"
+	a_eq "a group missing a required extension waits" \
+		"$(p_group grp b "status")" "WAITING"
+
+	p_project grpcrash probe.so '[completeness]
+function = "crash_group"'
+	printf 'x\n' >"$P/in/crashg-1.dat"
+	printf 'y\n' >"$P/in/ok-1.dat"
+	runs=0
+	crashed=0
+	while [ "$runs" -lt 8 ]; do
+		runs=$((runs + 1))
+		a_once grpcrash
+		[ "$t_status" -ge 128 ] || break
+		crashed=$((crashed + 1))
+	done
+	a_eq "a crashing grouper took the process down 3 times" "$crashed" 3
+	a_eq "... then the file is INTEGRITY_FAILED, naming the grouper" \
+		"$(rows grpcrash "$(csql in crashg-1.dat "status, $(rsn 'plugin crashed in completeness.function crash_group')")")" \
+		"INTEGRITY_FAILED|reason ok"
+	a_eq "the other file is archived in its own group" \
+		"$(p_group grpcrash ok "status")" "ARCHIVED"
+}
+
 plugin_run_cases() {
+	plugin_case_grouping
 	plugin_case_loading
 	plugin_case_pipeline
 	plugin_case_failures

@@ -168,6 +168,15 @@ static int prefix(const struct carb_plugin_host *h, struct carb_plugin_call *c,
 	return h->set_group_key(c, base, (size_t)(dash - base));
 }
 
+/* prefix, but aborts on a file with "crashg" in its name. */
+static int crash_group(const struct carb_plugin_host *h,
+		       struct carb_plugin_call *c, void *state)
+{
+	if (strstr(h->member(c, 0)->rel_path, "crashg") != NULL)
+		abort();
+	return prefix(h, c, state);
+}
+
 /* [plugins.probe] extra = ["name", ...]: more text columns;
  * migrations = "DIR": where its migration branch is (for a build outside
  * the source tree). */
@@ -232,6 +241,7 @@ static const struct carb_plugin_function routers[] = {
 
 static const struct carb_plugin_function groupers[] = {
 	{ "prefix", prefix, NULL },
+	{ "crash_group", crash_group, NULL },
 	{ NULL, NULL, NULL },
 };
 

@@ -453,6 +453,86 @@ static const struct carb_member_facts pair[] = {
 	{ "a.xml", 5, ".xml", 4, 24 },
 };
 
+/* Plugin column values the matcher asks for by name. */
+static const struct carb_plugin_value col_text = {
+	CARB_PLUGIN_TEXT, 0, 0, 0, "north", 5,
+};
+static const struct carb_plugin_value col_int = { CARB_PLUGIN_INTEGER, 0, 7, 0, NULL, 0 };
+static const struct carb_plugin_value col_real = { CARB_PLUGIN_REAL, 0, 0, 2.5, NULL, 0 };
+static const struct carb_plugin_value col_bool = { CARB_PLUGIN_BOOLEAN, 0, 1, 0, NULL, 0 };
+static const struct carb_plugin_value col_null = { CARB_PLUGIN_TEXT, 1, 0, 0, NULL, 0 };
+
+static const struct carb_plugin_value *columns_of(void *ctx, const char *name)
+{
+	(void)ctx;
+	if (strcmp(name, "station") == 0)
+		return &col_text;
+	if (strcmp(name, "level") == 0)
+		return &col_int;
+	if (strcmp(name, "gain") == 0)
+		return &col_real;
+	if (strcmp(name, "calibrated") == 0)
+		return &col_bool;
+	if (strcmp(name, "empty") == 0)
+		return &col_null;
+	return NULL;
+}
+
+static bool column_rule_rejects(const char *condition)
+{
+	struct carb_config *cfg = NULL;
+	char *rules = carb_xasprintf("[[selection.rule]]\naction = \"reject\"\ncolumns = %s\n",
+				     condition);
+	char *got = load(BASE "[plugins]\n", rules, &cfg);
+	struct carb_group_facts g = group("incoming", true, pair, 2);
+	bool r;
+
+	ck_assert_str_eq(got, "");
+	g.column = columns_of;
+	r = rejects(cfg, &g);
+	free(got);
+	free(rules);
+	carb_config_free(&cfg);
+	return r;
+}
+
+START_TEST(match_columns)
+{
+	ck_assert(column_rule_rejects("{ station = \"north\" }"));
+	ck_assert(column_rule_rejects("{ station = [\"south\", \"north\"] }"));
+	ck_assert(!column_rule_rejects("{ station = [\"south\"] }"));
+	ck_assert(!column_rule_rejects("{ station = \"nort\" }"));
+	ck_assert(column_rule_rejects("{ level = 7 }"));
+	ck_assert(!column_rule_rejects("{ level = 8 }"));
+	ck_assert(!column_rule_rejects("{ level = \"7\" }"));
+	ck_assert(column_rule_rejects("{ gain = 2.5 }"));
+	ck_assert(column_rule_rejects("{ calibrated = true }"));
+	ck_assert(!column_rule_rejects("{ calibrated = false }"));
+	/* every column given must hold */
+	ck_assert(column_rule_rejects("{ station = \"north\", level = 7 }"));
+	ck_assert(!column_rule_rejects("{ station = \"north\", level = 1 }"));
+	/* NULL and unknown columns hold no value */
+	ck_assert(!column_rule_rejects("{ empty = \"\" }"));
+	ck_assert(!column_rule_rejects("{ nowhere = 1 }"));
+}
+END_TEST
+
+START_TEST(columns_need_a_plugin)
+{
+	struct carb_config *cfg = NULL;
+	char *got = load(BASE, "[[selection.rule]]\naction = \"reject\"\ncolumns = { a = 1 }\n", &cfg);
+
+	ck_assert_ptr_nonnull(strstr(got, "plugin columns need a plugin"));
+	free(got);
+	got = load(BASE "[plugins]\n", "[[selection.rule]]\naction = \"reject\"\ncolumns = { a = [] }\n", &cfg);
+	ck_assert_ptr_nonnull(strstr(got, "the list is empty"));
+	free(got);
+	got = load(BASE "[plugins]\n", "[[selection.rule]]\naction = \"reject\"\ncolumns = { a = [{ b = 1 }] }\n", &cfg);
+	ck_assert_ptr_nonnull(strstr(got, "expected a string, an integer, a float or a boolean, not table"));
+	free(got);
+}
+END_TEST
+
 START_TEST(match_watch)
 {
 	struct carb_config *cfg = one_rule("watch = [\"partners\"]\n");
@@ -767,6 +847,8 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, match_sizes);
 	tcase_add_test(tc, match_complete);
 	tcase_add_test(tc, match_no_condition);
+	tcase_add_test(tc, match_columns);
+	tcase_add_test(tc, columns_need_a_plugin);
 	tcase_add_test(tc, match_conjunction);
 	tcase_add_test(tc, select_first_match_and_default);
 	tcase_add_test(tc, select_without_rules);
