@@ -470,8 +470,14 @@ static bool blocked_folder(const char *dir, const char *path,
 		*s = '\0';
 		if (stat(p, &st) != 0 ? errno != ENOENT : !S_ISDIR(st.st_mode)) {
 			static char mark;
+			int e = errno;
 
-			if (carb_map_put(seen, p, strlen(p), &mark) == NULL)
+			bool said = carb_map_put(seen, p, strlen(p), &mark) != NULL;
+
+			if (!said && stat(p, &st) != 0)
+				carb_cli_errorf("init: cannot reach %s: %s", p,
+						strerror(e));
+			else if (!said)
 				carb_cli_errorf("init: %s exists and is not a folder",
 						p);
 			blocked = true;
