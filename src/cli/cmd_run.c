@@ -56,15 +56,23 @@ static int open_log(const struct carb_logging_config *lc)
 }
 
 /* SIGTERM and SIGINT arrive as a readable descriptor, so the loop stops
- * between two steps, never inside one. */
+ * between two steps, never inside one.  They are blocked from the start
+ * of `run`: a stop that comes while the config, the plugin or the
+ * catalog are still being opened waits for the loop instead of killing
+ * the process. */
+static int block_stops(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	return sigprocmask(SIG_BLOCK, set, NULL);
+}
+
 static int stop_fd(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+	if (block_stops(&set) < 0)
 		return -1;
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
@@ -172,6 +180,7 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 	static const char *const known[] = { "--help", "--once", "--dry-run",
 					     NULL };
 	struct carb_run_options ro = { .once = false };
+	sigset_t stops;
 	struct carb_config *cfg = NULL;
 	struct carb_catalog *cat = NULL;
 	int c, rc;
@@ -193,6 +202,10 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 	if (optind < argc) {
 		carb_cli_errorf("run: unexpected argument \"%s\"", argv[optind]);
 		return CARB_EXIT_USAGE;
+	}
+	if (block_stops(&stops) < 0) {
+		carb_cli_errorf("run: cannot take signals: %m");
+		return CARB_EXIT_FAIL;
 	}
 	if (carb_cli_load_config(cli, &cfg) != 0)
 		return CARB_EXIT_USAGE;
