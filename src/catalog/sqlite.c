@@ -313,6 +313,11 @@ static int sqlite_reset(struct carb_driver_stmt *s, struct carb_error *err)
 	return 0;
 }
 
+static void sqlite_clear_bindings(struct carb_driver_stmt *s)
+{
+	sqlite3_clear_bindings(s->st);
+}
+
 static void sqlite_finalize(struct carb_driver_stmt *s)
 {
 	if (s == NULL)
@@ -349,5 +354,6 @@ const struct carb_driver carb_catalog_sqlite_driver = {
 	.column_text = sqlite_column_text,
 	.column_blob = sqlite_column_blob,
 	.reset = sqlite_reset,
+	.clear_bindings = sqlite_clear_bindings,
 	.finalize = sqlite_finalize,
 };
