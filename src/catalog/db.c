@@ -11,16 +11,38 @@
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
 #define PASSWORD_MAX 4096
 
+/* Prepared statements are kept per connection, keyed by their SQL text:
+ * the pipeline runs the same few dozen statements for every file, and
+ * preparing costs more than running them (SQLite parses and plans; the
+ * servers add a round trip to prepare and one to deallocate).  A
+ * statement finalized by its caller is reset, its bindings cleared, and
+ * kept idle for the next prepare of the same text.  Texts beyond
+ * STMT_CACHE_TEXTS (one-off queries with filters) are not kept. */
+#define STMT_CACHE_TEXTS 256
+#define STMT_CACHE_IDLE 4   /* idle statements per text (nesting) */
+
+struct stmt_slot {
+	struct carb_driver_stmt *idle[STMT_CACHE_IDLE];
+	size_t n;
+};
+
 struct carb_catalog {
 	const struct carb_driver *drv;
 	struct carb_driver_conn *conn;
 	char *url;      /* redacted */
 	bool in_tx;
+	struct carb_map *cache;  /* SQL text -> struct stmt_slot */
+	/* Bumped when the idle statements are dropped (DDL may change what
+	 * a statement means): a statement prepared before then is not
+	 * kept when its caller finalizes it. */
+	uint64_t cache_epoch;
 };
 
 struct carb_stmt {
 	struct carb_catalog *cat;
 	struct carb_driver_stmt *ds;
+	struct stmt_slot *slot;  /* where it goes back to; NULL: nowhere */
+	uint64_t epoch;
 };
 
 /* Turns err's message into "prefix: message". */
@@ -103,6 +125,7 @@ int carb_catalog_open(const struct carb_catalog_options *opts,
 	cat = carb_xcalloc(1, sizeof(*cat));
 	cat->drv = carb_catalog_driver(url.kind);
 	cat->url = redacted;
+	cat->cache = carb_map_new();
 	copts.url = &url;
 	copts.redacted_url = redacted;
 	copts.busy_timeout_ms = opts->busy_timeout_ms > 0
@@ -110,6 +133,7 @@ int carb_catalog_open(const struct carb_catalog_options *opts,
 	copts.create = opts->create;
 	if (cat->drv->connect(&copts, &cat->conn, err) < 0) {
 		prefix = carb_xasprintf("cannot open catalog \"%s\"", redacted);
+		carb_map_free(&cat->cache);
 		free(cat);
 		goto fail;
 	}
@@ -124,6 +148,26 @@ fail:
 	return -1;
 }
 
+/* Finalizes every idle statement; with release, frees the slots too. */
+static void cache_drop(struct carb_catalog *cat, bool release)
+{
+	struct carb_map_iter it;
+	const char *sql;
+	size_t len;
+	void *v;
+
+	carb_map_iter_init(&it, cat->cache);
+	while (carb_map_iter_next(&it, &sql, &len, &v)) {
+		struct stmt_slot *slot = v;
+
+		while (slot->n > 0)
+			cat->drv->finalize(slot->idle[--slot->n]);
+		if (release)
+			free(slot);
+	}
+	cat->cache_epoch++;
+}
+
 void carb_catalog_close(struct carb_catalog **catp)
 {
 	struct carb_catalog *cat = catp ? *catp : NULL;
@@ -132,6 +176,8 @@ void carb_catalog_close(struct carb_catalog **catp)
 		return;
 	if (cat->in_tx)
 		cat->drv->rollback(cat->conn, NULL);
+	cache_drop(cat, true);
+	carb_map_free(&cat->cache);
 	cat->drv->close(cat->conn);
 	free(cat->url);
 	free(cat);
@@ -163,9 +209,13 @@ enum carb_db_errclass carb_catalog_last_error_class(const struct carb_catalog *c
 	return cat->drv->last_error(cat->conn);
 }
 
+/* exec runs migrations and DDL, which may change what a kept statement
+ * means (PostgreSQL refuses a cached plan whose result type changed):
+ * the idle statements go. */
 int carb_catalog_exec(struct carb_catalog *cat, const char *sql,
 		      struct carb_error *err)
 {
+	cache_drop(cat, false);
 	return cat->drv->exec(cat->conn, sql, err);
 }
 
@@ -245,14 +295,27 @@ int carb_catalog_migration_lock(struct carb_catalog *cat, bool lock,
 int carb_stmt_prepare(struct carb_catalog *cat, const char *sql,
 		      struct carb_stmt **out, struct carb_error *err)
 {
+	size_t len = strlen(sql);
+	struct stmt_slot *slot = carb_map_get(cat->cache, sql, len);
 	struct carb_driver_stmt *ds;
 
 	*out = NULL;
-	if (cat->drv->prepare(cat->conn, sql, &ds, err) < 0)
-		return -1;
+	if (slot != NULL && slot->n > 0) {
+		ds = slot->idle[--slot->n];
+	} else {
+		if (cat->drv->prepare(cat->conn, sql, &ds, err) < 0)
+			return -1;
+		if (slot == NULL &&
+		    carb_map_count(cat->cache) < STMT_CACHE_TEXTS) {
+			slot = carb_xcalloc(1, sizeof(*slot));
+			carb_map_put(cat->cache, sql, len, slot);
+		}
+	}
 	*out = carb_xmalloc(sizeof(**out));
 	(*out)->cat = cat;
 	(*out)->ds = ds;
+	(*out)->slot = slot;
+	(*out)->epoch = cat->cache_epoch;
 	return 0;
 }
 
@@ -370,7 +433,16 @@ void carb_stmt_finalize(struct carb_stmt **stp)
 
 	if (st == NULL)
 		return;
-	st->cat->drv->finalize(st->ds);
+	if (st->slot != NULL && st->epoch == st->cat->cache_epoch &&
+	    st->slot->n < STMT_CACHE_IDLE) {
+		/* Reset now: an SQLite statement left mid-result would keep
+		 * its read transaction open. */
+		st->cat->drv->reset(st->ds, NULL);
+		st->cat->drv->clear_bindings(st->ds);
+		st->slot->idle[st->slot->n++] = st->ds;
+	} else {
+		st->cat->drv->finalize(st->ds);
+	}
 	free(st);
 	*stp = NULL;
 }

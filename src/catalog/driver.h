@@ -73,6 +73,9 @@ struct carb_driver {
 	const void *(*column_blob)(struct carb_driver_stmt *st, int col,
 				   size_t *len);
 	int (*reset)(struct carb_driver_stmt *st, struct carb_error *err);
+	/* Forgets every binding: each parameter is NULL again, as after
+	 * prepare.  Only on a reset statement. */
+	void (*clear_bindings)(struct carb_driver_stmt *st);
 	void (*finalize)(struct carb_driver_stmt *st);
 };
 

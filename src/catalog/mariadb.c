@@ -589,6 +589,16 @@ static int my_reset(struct carb_driver_stmt *s, struct carb_error *err)
 	return 0;
 }
 
+static void my_clear_bindings(struct carb_driver_stmt *s)
+{
+	for (unsigned i = 0; i < s->nparams; i++) {
+		free(s->params[i].buf);
+		s->params[i].buf = NULL;
+		memset(&s->pbind[i], 0, sizeof(s->pbind[i]));
+		s->pbind[i].buffer_type = MYSQL_TYPE_NULL;
+	}
+}
+
 static void my_finalize(struct carb_driver_stmt *s)
 {
 	if (s == NULL)
@@ -636,5 +646,6 @@ const struct carb_driver carb_catalog_mariadb_driver = {
 	.column_text = my_column_text,
 	.column_blob = my_column_blob,
 	.reset = my_reset,
+	.clear_bindings = my_clear_bindings,
 	.finalize = my_finalize,
 };

@@ -436,6 +436,16 @@ static int pg_reset(struct carb_driver_stmt *s, struct carb_error *err)
 	return 0;
 }
 
+static void pg_clear_bindings(struct carb_driver_stmt *s)
+{
+	for (int i = 0; i < s->nparams; i++) {
+		free(s->values[i]);
+		s->values[i] = NULL;
+		s->lengths[i] = 0;
+		s->formats[i] = 0;
+	}
+}
+
 static void pg_finalize(struct carb_driver_stmt *s)
 {
 	char sql[64];
@@ -494,5 +504,6 @@ const struct carb_driver carb_catalog_pg_driver = {
 	.column_text = pg_column_text,
 	.column_blob = pg_column_blob,
 	.reset = pg_reset,
+	.clear_bindings = pg_clear_bindings,
 	.finalize = pg_finalize,
 };

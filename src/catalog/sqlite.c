@@ -2,6 +2,7 @@
  * single host.  Exports carb_catalog_sqlite_driver and nothing else. */
 #include <errno.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -75,11 +76,31 @@ static int check_path(const char *path, bool create, struct carb_error *err)
  * transition from the disk.  It spares one fsync per transaction, which
  * otherwise caps throughput on slow disks.
  * foreign_keys: SQLite leaves them off for old schemas' sake; the
- * catalog's meaning must be the same as on the servers. */
+ * catalog's meaning must be the same as on the servers.
+ * temp_store=MEMORY: inside a transaction, every INSERT or UPDATE that
+ * may fail on a constraint keeps a statement journal (the pages it
+ * touched, to undo just that statement).  An UPDATE of a component
+ * touches a dozen index pages, more than the 64 KiB SQLite keeps in
+ * memory before it spills the journal to a temporary file: that was a
+ * file written (and its pages freed) for almost every status change.
+ * Memory-only temporary storage keeps it in memory, as it is for a few
+ * pages at a time. */
 static const char *const session_sql =
 	"PRAGMA foreign_keys = ON;"
 	"PRAGMA journal_mode = WAL;"
-	"PRAGMA synchronous = NORMAL;";
+	"PRAGMA synchronous = NORMAL;"
+	"PRAGMA temp_store = MEMORY;";
+
+/* SQLite counts every allocation under a global mutex for
+ * sqlite3_memory_used(), which nothing here reads; that was a lock and
+ * an unlock per malloc.  Only possible before SQLite initializes: when
+ * the host process got there first, the call fails harmlessly. */
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+
+static void global_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 
 /* Switching a new file to WAL needs it to itself, and SQLite answers
  * SQLITE_BUSY at once instead of calling the busy handler, e.g. while
@@ -112,6 +133,7 @@ static int sqlite_connect(const struct carb_driver_connect_options *opts,
 	*out = NULL;
 	if (check_path(path, opts->create, err) < 0)
 		return -1;
+	pthread_once(&global_once, global_setup);
 	c = carb_xcalloc(1, sizeof(*c));
 	rc = sqlite3_open_v2(path, &c->db, flags, NULL);
 	if (rc != SQLITE_OK) {
@@ -313,6 +335,11 @@ static int sqlite_reset(struct carb_driver_stmt *s, struct carb_error *err)
 	return 0;
 }
 
+static void sqlite_clear_bindings(struct carb_driver_stmt *s)
+{
+	sqlite3_clear_bindings(s->st);
+}
+
 static void sqlite_finalize(struct carb_driver_stmt *s)
 {
 	if (s == NULL)
@@ -349,5 +376,6 @@ const struct carb_driver carb_catalog_sqlite_driver = {
 	.column_text = sqlite_column_text,
 	.column_blob = sqlite_column_blob,
 	.reset = sqlite_reset,
+	.clear_bindings = sqlite_clear_bindings,
 	.finalize = sqlite_finalize,
 };

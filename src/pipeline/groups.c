@@ -142,8 +142,6 @@ struct members {
 	const char *from;         /* status the members leave */
 	const char *to;
 	const char *reason;
-	struct carb_config_strings present;  /* extensions passed */
-	bool collect_only;
 };
 
 static int member_row(void *ctx, const struct carb_component_row *r,
@@ -158,13 +156,6 @@ static int member_row(void *ctx, const struct carb_component_row *r,
 	(void)err;
 	if (strcmp(r->status, m->from) != 0)
 		return 0;
-	if (m->collect_only) {
-		m->present.items = carb_xrealloc(m->present.items,
-			(m->present.count + 1) * sizeof(char *));
-		m->present.items[m->present.count++] =
-			carb_xstrndup(r->extension, r->ext_len);
-		return 0;
-	}
 	if (carb_intake_change(m->in, r->id, &ch)) {
 		struct carb_watch_rt *w = carb_intake_watch(m->in, r->watch);
 
@@ -179,7 +170,7 @@ void carb_groups_move_members(struct carb_intake *in, int64_t gid,
 			      const char *from, const char *to,
 			      const char *reason)
 {
-	struct members m = { in, from, to, reason, { 0, NULL }, false };
+	struct members m = { in, from, to, reason };
 	struct carb_error err;
 
 	carb_error_clear(&err);
@@ -187,13 +178,58 @@ void carb_groups_move_members(struct carb_intake *in, int64_t gid,
 		carb_intake_fail(in, &err);
 }
 
-static void free_strings(struct carb_config_strings *s)
+/* The WAITING members of a group, read once and used both to judge the
+ * group (their extensions) and to move them when it is decided: nothing
+ * else changes them in between, since this thread owns every status. */
+struct waiting {
+	struct carb_config_strings present;  /* extensions passed */
+	struct waiting_member {
+		int64_t id;
+		char *watch;
+		char *rel;
+		size_t rel_len;
+	} *m;
+	size_t n;
+};
+
+static void waiting_add(struct waiting *wt, int64_t id, const char *watch,
+			const char *rel, size_t rel_len, const char *ext,
+			size_t ext_len)
 {
-	for (size_t i = 0; i < s->count; i++)
-		free(s->items[i]);
-	free(s->items);
-	s->items = NULL;
-	s->count = 0;
+	struct waiting_member *m;
+
+	wt->present.items = carb_xrealloc(wt->present.items,
+		(wt->present.count + 1) * sizeof(char *));
+	wt->present.items[wt->present.count++] = carb_xstrndup(ext, ext_len);
+	wt->m = carb_xrealloc(wt->m, (wt->n + 1) * sizeof(*wt->m));
+	m = &wt->m[wt->n++];
+	m->id = id;
+	m->watch = carb_xstrdup(watch);
+	m->rel = carb_xstrndup(rel, rel_len);
+	m->rel_len = rel_len;
+}
+
+static int waiting_row(void *ctx, const struct carb_component_row *r,
+		       struct carb_error *err)
+{
+	(void)err;
+	if (strcmp(r->status, "WAITING") == 0)
+		waiting_add(ctx, r->id, r->watch, r->rel_path, r->rel_len,
+			    r->extension, r->ext_len);
+	return 0;
+}
+
+static void waiting_release(struct waiting *wt)
+{
+	for (size_t i = 0; i < wt->present.count; i++)
+		free(wt->present.items[i]);
+	free(wt->present.items);
+	for (size_t i = 0; i < wt->n; i++) {
+		free(wt->m[i].watch);
+		free(wt->m[i].rel);
+	}
+	free(wt->m);
+	memset(wt, 0, sizeof(*wt));
 }
 
 static bool has(const struct carb_config_strings *s, const char *x)
@@ -220,11 +256,14 @@ static char *missing_of(const struct carb_intake *in,
 	return carb_buf_detach(&b);
 }
 
-/* Moves group gid and its WAITING members to status to. */
-static void decide(struct carb_intake *in, int64_t gid, const char *to,
-		   bool complete, const char *missing)
+/* Moves group gid and its WAITING members wt to status to. */
+static void decide(struct carb_intake *in, int64_t gid,
+		   const struct waiting *wt, const char *to, bool complete,
+		   const char *missing)
 {
-	struct members m = { in, "WAITING", to, NULL, { 0, NULL }, false };
+	struct carb_component_change ch = {
+		.old_status = "WAITING", .new_status = to, .late = -1,
+	};
 	struct carb_error err;
 	char *reason = NULL;
 	bool changed = false;
@@ -240,31 +279,33 @@ static void decide(struct carb_intake *in, int64_t gid, const char *to,
 	if (!changed)
 		return;
 	if (strcmp(to, "TIMED_OUT") == 0)
-		m.reason = reason = carb_xasprintf("group timed out; missing %s",
-						   missing ? missing : "nothing");
-	if (carb_group_members_each(in->cat, gid, member_row, &m, &err) < 0)
-		carb_intake_fail(in, &err);
+		ch.reason = reason = carb_xasprintf("group timed out; missing %s",
+						    missing ? missing : "nothing");
+	for (size_t i = 0; i < wt->n && !in->failed; i++) {
+		const struct waiting_member *m = &wt->m[i];
+		struct carb_watch_rt *w;
+
+		if (!carb_intake_change(in, m->id, &ch))
+			continue;
+		w = carb_intake_watch(in, m->watch);
+		if (w != NULL)
+			carb_known_status(w, m->rel, m->rel_len, m->id, to);
+	}
 	free(reason);
 	if (strcmp(to, "READY") == 0 && !in->failed)
 		carb_stage_group(in, gid);
 }
 
-static void evaluate(struct carb_intake *in, int64_t gid)
+/* Decides group gid when its WAITING members wt have every required
+ * extension. */
+static void evaluate(struct carb_intake *in, int64_t gid,
+		     const struct waiting *wt)
 {
-	struct members m = { in, "WAITING", NULL, NULL, { 0, NULL }, true };
-	struct carb_error err;
-	char *missing;
+	char *missing = missing_of(in, &wt->present);
 
-	carb_error_clear(&err);
-	if (carb_group_members_each(in->cat, gid, member_row, &m, &err) < 0) {
-		carb_intake_fail(in, &err);
-		return;
-	}
-	missing = missing_of(in, &m.present);
 	if (missing == NULL || *missing == '\0')
-		decide(in, gid, "READY", true, NULL);
+		decide(in, gid, wt, "READY", true, NULL);
 	free(missing);
-	free_strings(&m.present);
 }
 
 static bool follows_archive(const char *group_status)
@@ -289,7 +330,8 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 	int64_t deadline = 0;
 	struct carb_group_row g;
 	struct carb_error err;
-	bool found = false;
+	struct waiting wt = { { 0, NULL }, NULL, 0 };
+	bool found = false, inserted = false;
 	char *reason = NULL;
 
 	carb_error_clear(&err);
@@ -309,6 +351,7 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 				      found ? g.generation + 1 : 1, timeout_us,
 				      &g.id, &deadline, &err) < 0)
 			goto failed;
+		inserted = true;
 		if (deadline > 0 && (in->next_deadline_us == 0 ||
 				     deadline < in->next_deadline_us))
 			in->next_deadline_us = deadline;
@@ -316,16 +359,32 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 	ch.file_id = g.id;
 	if (carb_intake_change(in, job->id, &ch)) {
 		snprintf(k->status, sizeof(k->status), "%s", ch.new_status);
-		if (strcmp(ch.new_status, "WAITING") == 0)
-			evaluate(in, g.id);
-		else if (ch.late == 1 && strcmp(ch.new_status, "READY") == 0)
+		if (strcmp(ch.new_status, "WAITING") == 0 && inserted) {
+			/* A group made just now has this member alone. */
+			size_t blen, stem;
+			const char *base = carb_name_base(job->rel,
+							  job->rel_len, &blen);
+
+			carb_name_split(base, blen, &stem);
+			waiting_add(&wt, job->id, w->cfg->name, job->rel,
+				    job->rel_len, base + stem, blen - stem);
+			evaluate(in, g.id, &wt);
+		} else if (strcmp(ch.new_status, "WAITING") == 0) {
+			if (carb_group_members_each(in->cat, g.id, waiting_row,
+						    &wt, &err) < 0)
+				goto failed;
+			evaluate(in, g.id, &wt);
+		} else if (ch.late == 1 && strcmp(ch.new_status, "READY") == 0)
 			carb_stage_late(in, g.id);
 	}
+	waiting_release(&wt);
 	free(reason);
 	free(key);
 	return;
 failed:
 	carb_intake_fail(in, &err);
+	waiting_release(&wt);
+	free(reason);
 	free(key);
 }
 
@@ -398,22 +457,22 @@ static void tick_watch(struct carb_intake *in, struct carb_watch_rt *w)
 		return;
 	}
 	for (size_t i = 0; i < n && !in->failed; i++) {
-		struct members m = { in, "WAITING", NULL, NULL, { 0, NULL },
-				     true };
+		struct waiting wt = { { 0, NULL }, NULL, 0 };
 		char *missing;
 
-		if (carb_group_members_each(in->cat, ids[i], member_row, &m,
+		if (carb_group_members_each(in->cat, ids[i], waiting_row, &wt,
 					    &err) < 0) {
 			carb_intake_fail(in, &err);
+			waiting_release(&wt);
 			break;
 		}
-		missing = missing_of(in, &m.present);
+		missing = missing_of(in, &wt.present);
 		if (cr->on_timeout == CARB_TIMEOUT_PROCESS)
-			decide(in, ids[i], "READY", false, missing);
+			decide(in, ids[i], &wt, "READY", false, missing);
 		else
-			decide(in, ids[i], "TIMED_OUT", false, missing);
+			decide(in, ids[i], &wt, "TIMED_OUT", false, missing);
 		free(missing);
-		free_strings(&m.present);
+		waiting_release(&wt);
 	}
 	free(ids);
 }

@@ -33,6 +33,7 @@ struct stage {
 	char vars[5][16];         /* yyyy mm dd hh, rendered once */
 	char *dir;                /* {dir}: the group's folder in the watch */
 	char *group;              /* {group}: the group key's base name */
+	size_t planned;           /* members made ARCHIVING */
 };
 
 static int collect(void *ctx, const struct carb_component_row *r,
@@ -331,6 +332,7 @@ static void plan(struct stage *s, struct carb_dest_rt *d, const char *dir,
 	free(path);
 	if (!changed)
 		return;
+	s->planned++;
 	member_status(s, m, "ARCHIVING");
 	p = carb_xcalloc(1, sizeof(*p));
 	p->watch = s->w->index;
@@ -472,7 +474,10 @@ static void stage_group(struct carb_intake *in, int64_t gid,
 		if (dest == NULL)
 			dest = carb_rules_route(in->rules, &f, &rule);
 		route(&s, dest, "READY");
-		carb_stage_settle_group(in, gid);
+		/* A member on its way keeps the group ARCHIVING, as route
+		 * made it: only without one can its status be another. */
+		if (s.planned == 0)
+			carb_stage_settle_group(in, gid);
 	}
 	free(mf);
 	release(&s);
