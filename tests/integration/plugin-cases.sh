@@ -152,7 +152,12 @@ extract = "count"'
 # Extraction, selection and routing by the plugin's functions, rules on
 # its columns, templates with its values.
 plugin_case_pipeline() {
-	p_project flow probe.so '[metadata]
+	# a.txt may join group a before or after it is complete: the .dat
+	# the extractor reads is required, so it is there either way
+	p_project flow probe.so '[completeness]
+required = [".dat"]
+
+[metadata]
 extract = "count"
 
 [selection]
