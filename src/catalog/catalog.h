@@ -189,6 +189,10 @@ int carb_stmt_bind_null(struct carb_stmt *st, int idx, struct carb_error *err);
 int carb_stmt_step(struct carb_stmt *st, struct carb_error *err);
 /* Rows inserted, updated or deleted by the statement's last run. */
 int64_t carb_stmt_changes(const struct carb_stmt *st);
+/* Whether an INSERT must say RETURNING to learn its row's id; when not,
+ * carb_stmt_insert_id gives the id the statement's last run inserted. */
+bool carb_catalog_needs_returning(const struct carb_catalog *cat);
+int64_t carb_stmt_insert_id(const struct carb_stmt *st);
 
 /* Column getters read the current row.  Pointers stay valid until the
  * next step, reset or finalize.  A NULL reads as 0, 0.0, NULL. */
@@ -378,6 +382,11 @@ int carb_stmt_preparef(struct carb_catalog *cat, struct carb_stmt **out,
 int carb_catalog_execf(struct carb_catalog *cat, int64_t *changes,
 		       struct carb_error *err, const char *sql,
 		       const char *spec, ...);
+/* Same for an INSERT of one row whose id goes to *id; sql has no
+ * RETURNING clause (one is added where the backend needs it). */
+int carb_catalog_insertf(struct carb_catalog *cat, int64_t *id,
+			 struct carb_error *err, const char *sql,
+			 const char *spec, ...);
 
 /* ---- plugin columns and crash marks (plugin_columns.c) ---------------- */
 
@@ -521,6 +530,11 @@ int carb_group_insert(struct carb_catalog *cat, const char *watch,
 		      const char *key, size_t key_len, int64_t generation,
 		      int64_t timeout_us, int64_t *id, int64_t *deadline_at,
 		      struct carb_error *err);
+/* A new group complete from its first member: READY, completed now. */
+int carb_group_insert_ready(struct carb_catalog *cat, const char *watch,
+			    const char *key, size_t key_len,
+			    int64_t generation, int64_t *id,
+			    struct carb_error *err);
 /* old_status -> new_status; complete and missing (NULL: none) recorded;
  * a decided group gets its completed_at. */
 int carb_group_set(struct carb_catalog *cat, int64_t id,

@@ -378,6 +378,16 @@ int64_t carb_stmt_changes(const struct carb_stmt *st)
 	return st->cat->drv->changes(st->ds);
 }
 
+bool carb_catalog_needs_returning(const struct carb_catalog *cat)
+{
+	return cat->drv->insert_id == NULL;
+}
+
+int64_t carb_stmt_insert_id(const struct carb_stmt *st)
+{
+	return st->cat->drv->insert_id(st->ds);
+}
+
 int carb_stmt_column_count(const struct carb_stmt *st)
 {
 	return st->cat->drv->column_count(st->ds);

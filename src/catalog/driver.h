@@ -63,6 +63,9 @@ struct carb_driver {
 	/* CARB_STEP_ROW, CARB_STEP_DONE or -1. */
 	int (*step)(struct carb_driver_stmt *st, struct carb_error *err);
 	int64_t (*changes)(const struct carb_driver_stmt *st);
+	/* The id the statement's last run inserted; NULL where an INSERT
+	 * must say RETURNING to learn it. */
+	int64_t (*insert_id)(const struct carb_driver_stmt *st);
 	int (*column_count)(const struct carb_driver_stmt *st);
 	bool (*column_is_null)(struct carb_driver_stmt *st, int col);
 	int64_t (*column_int64)(struct carb_driver_stmt *st, int col);

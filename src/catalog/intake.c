@@ -100,41 +100,21 @@ int carb_group_members_each(struct carb_catalog *cat, int64_t file_id,
 	return carb_component_rows(st, cb, ctx, err);
 }
 
-/* INSERT ... RETURNING works on all three: SQLite 3.35, PostgreSQL,
- * MariaDB 10.5. */
-static int insert_returning(struct carb_stmt *st, int64_t *id,
-			    struct carb_error *err)
-{
-	int rc = carb_stmt_step(st, err);
-
-	if (rc == CARB_STEP_ROW)
-		*id = carb_stmt_column_int64(st, 0);
-	else if (rc == CARB_STEP_DONE)
-		rc = carb_error_set(err, "INSERT returned no id");
-	while (rc == CARB_STEP_ROW)
-		rc = carb_stmt_step(st, err);
-	carb_stmt_finalize(&st);
-	return rc < 0 ? -1 : 0;
-}
-
 int carb_component_insert(struct carb_catalog *cat,
 			  const struct carb_component_new *c, int64_t *id,
 			  struct carb_error *err)
 {
 	int64_t now = carb_now_us();
-	struct carb_stmt *st;
 
-	if (carb_stmt_preparef(cat, &st, err,
+	return carb_catalog_insertf(cat, id, err,
 			"INSERT INTO components (watch, rel_path, stem,"
 			" extension, generation, size, mtime, device, inode,"
 			" status, discovered_at, settled_at, updated_at)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)"
-			" RETURNING id", "tbbbiiiiiiii", c->watch, c->rel_path,
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)",
+			"tbbbiiiiiiii", c->watch, c->rel_path,
 			c->rel_len, c->stem, c->stem_len, c->extension,
 			c->ext_len, c->generation, c->size, c->mtime_us,
-			c->device, c->inode, now, now, now) < 0)
-		return -1;
-	return insert_returning(st, id, err);
+			c->device, c->inode, now, now, now);
 }
 
 int carb_component_refresh(struct carb_catalog *cat, int64_t id,
@@ -235,24 +215,34 @@ int carb_group_insert(struct carb_catalog *cat, const char *watch,
 		      struct carb_error *err)
 {
 	int64_t now = carb_now_us();
-	struct carb_stmt *st;
-	int rc;
 
 	*deadline_at = timeout_us > 0 ? now + timeout_us : 0;
 	if (*deadline_at > 0)
-		rc = carb_stmt_preparef(cat, &st, err,
+		return carb_catalog_insertf(cat, id, err,
 			"INSERT INTO files (watch, group_key, generation,"
 			" status, created_at, deadline_at, updated_at)"
-			" VALUES (?, ?, ?, 'WAITING', ?, ?, ?) RETURNING id",
+			" VALUES (?, ?, ?, 'WAITING', ?, ?, ?)",
 			"tbiiii", watch, key, key_len, generation, now,
 			*deadline_at, now);
-	else
-		rc = carb_stmt_preparef(cat, &st, err,
+	return carb_catalog_insertf(cat, id, err,
 			"INSERT INTO files (watch, group_key, generation,"
 			" status, created_at, updated_at)"
-			" VALUES (?, ?, ?, 'WAITING', ?, ?) RETURNING id",
+			" VALUES (?, ?, ?, 'WAITING', ?, ?)",
 			"tbiii", watch, key, key_len, generation, now, now);
-	return rc < 0 ? -1 : insert_returning(st, id, err);
+}
+
+int carb_group_insert_ready(struct carb_catalog *cat, const char *watch,
+			    const char *key, size_t key_len,
+			    int64_t generation, int64_t *id,
+			    struct carb_error *err)
+{
+	int64_t now = carb_now_us();
+
+	return carb_catalog_insertf(cat, id, err,
+			"INSERT INTO files (watch, group_key, generation,"
+			" status, complete, created_at, completed_at, updated_at)"
+			" VALUES (?, ?, ?, 'READY', 1, ?, ?, ?)",
+			"tbiiii", watch, key, key_len, generation, now, now, now);
 }
 
 int carb_group_set(struct carb_catalog *cat, int64_t id,

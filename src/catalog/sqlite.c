@@ -21,6 +21,7 @@ struct carb_driver_stmt {
 	struct carb_driver_conn *conn;
 	sqlite3_stmt *st;
 	int64_t changes;
+	int64_t insert_id;
 };
 
 static enum carb_db_errclass classify(int rc)
@@ -275,6 +276,7 @@ static int sqlite_step(struct carb_driver_stmt *s, struct carb_error *err)
 		/* sqlite3_changes is the connection's: only ours if we wrote. */
 		s->changes = sqlite3_stmt_readonly(s->st)
 			? 0 : sqlite3_changes(s->conn->db);
+		s->insert_id = sqlite3_last_insert_rowid(s->conn->db);
 		return CARB_STEP_DONE;
 	}
 	return fail(s->conn, rc, err);
@@ -283,6 +285,11 @@ static int sqlite_step(struct carb_driver_stmt *s, struct carb_error *err)
 static int64_t sqlite_changes(const struct carb_driver_stmt *s)
 {
 	return s->changes;
+}
+
+static int64_t sqlite_insert_id(const struct carb_driver_stmt *s)
+{
+	return s->insert_id;
 }
 
 static int sqlite_column_count(const struct carb_driver_stmt *s)
@@ -369,6 +376,7 @@ const struct carb_driver carb_catalog_sqlite_driver = {
 	.bind_null = sqlite_bind_null,
 	.step = sqlite_step,
 	.changes = sqlite_changes,
+	.insert_id = sqlite_insert_id,
 	.column_count = sqlite_column_count,
 	.column_is_null = sqlite_column_is_null,
 	.column_int64 = sqlite_column_int64,
