@@ -24,6 +24,8 @@ struct carb_place {
 	bool done;                /* outcome decided */
 	int dst_fd;               /* the final folder (O_RDONLY|O_DIRECTORY) */
 	int src_dir_fd;           /* the delivered file's folder */
+	bool dst_borrowed;        /* the fds above belong to the item */
+	bool src_dir_borrowed;    /* before, which shares the folder */
 	struct stat dst_st;       /* of dst_fd and src_dir_fd, taken once: */
 	struct stat src_dir_st;   /* a batch compares folders pairwise */
 	const char *src_base;     /* into it->src_rel */

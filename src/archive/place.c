@@ -98,17 +98,47 @@ static int find_slot(struct carb_archive_batch *b, struct carb_place *p)
 /* Opens the delivered file's folder and looks at the file, without
  * following a symlink anywhere.  A file that is gone is not an error
  * yet: its copy may already be in the archive. */
-static int open_source(struct carb_place *p, bool *gone)
+static size_t dir_len(const char *rel)
 {
-	const char *rel = p->it->src_rel, *slash = strrchr(rel, '/');
-	char *dir = carb_xstrndup(rel, slash ? (size_t)(slash - rel) : 0);
+	const char *slash = strrchr(rel, '/');
 
-	p->src_base = slash ? slash + 1 : rel;
-	p->src_dir_fd = carb_open_beneath(p->it->src_root, dir,
-					  O_RDONLY | O_DIRECTORY);
-	free(dir);
-	if (p->src_dir_fd >= 0)
-		fstat(p->src_dir_fd, &p->src_dir_st);
+	return slash ? (size_t)(slash - rel) : 0;
+}
+
+/* Whether prev's delivered file is in the same folder as p's. */
+static bool same_source_dir(const struct carb_place *prev,
+			    const struct carb_place *p)
+{
+	size_t n = dir_len(p->it->src_rel);
+
+	return prev != NULL && prev->src_dir_fd >= 0 &&
+	       prev->it->src_root == p->it->src_root &&
+	       dir_len(prev->it->src_rel) == n &&
+	       memcmp(prev->it->src_rel, p->it->src_rel, n) == 0;
+}
+
+/* prev: the batch's item before, whose folder is borrowed when it is
+ * the same (a batch is mostly one folder). */
+static int open_source(struct carb_place *p, const struct carb_place *prev,
+		       bool *gone)
+{
+	const char *rel = p->it->src_rel;
+	size_t n = dir_len(rel);
+
+	p->src_base = n > 0 ? rel + n + 1 : rel;
+	if (same_source_dir(prev, p)) {
+		p->src_dir_fd = prev->src_dir_fd;
+		p->src_dir_st = prev->src_dir_st;
+		p->src_dir_borrowed = true;
+	} else {
+		char *dir = carb_xstrndup(rel, n);
+
+		p->src_dir_fd = carb_open_beneath(p->it->src_root, dir,
+						  O_RDONLY | O_DIRECTORY);
+		free(dir);
+		if (p->src_dir_fd >= 0)
+			fstat(p->src_dir_fd, &p->src_dir_st);
+	}
 	*gone = false;
 	if (p->src_dir_fd < 0 ||
 	    fstatat(p->src_dir_fd, p->src_base, &p->src_st,
@@ -267,16 +297,33 @@ static void adopt_existing(struct carb_archive_batch *b, struct carb_place *p)
 	}
 }
 
-static void prepare(struct carb_archive_batch *b, struct carb_place *p)
+/* The final folder, borrowed from prev when it is the same. */
+static int open_dest(struct carb_archive_batch *b, struct carb_place *p,
+		     const struct carb_place *prev, struct carb_error *err)
+{
+	if (prev != NULL && prev->dst_fd >= 0 &&
+	    strcmp(prev->it->dir, p->it->dir) == 0) {
+		p->dst_fd = prev->dst_fd;
+		p->dst_st = prev->dst_st;
+		p->dst_borrowed = true;
+		return p->dst_fd;
+	}
+	p->dst_fd = carb_archive_open_dir(b->base_fd, p->it->dir, !b->dry_run,
+					  err);
+	if (p->dst_fd >= 0)
+		fstat(p->dst_fd, &p->dst_st);
+	return p->dst_fd;
+}
+
+static void prepare(struct carb_archive_batch *b, struct carb_place *p,
+		    const struct carb_place *prev)
 {
 	struct carb_error err;
 	bool gone;
 	int slot;
 
 	carb_error_clear(&err);
-	p->dst_fd = carb_archive_open_dir(b->base_fd, p->it->dir, !b->dry_run,
-					  &err);
-	if (p->dst_fd < 0) {
+	if (open_dest(b, p, prev, &err) < 0) {
 		int e = errno;
 
 		if (b->dry_run && e == ENOENT) {
@@ -290,8 +337,7 @@ static void prepare(struct carb_archive_batch *b, struct carb_place *p)
 				   : CARB_PLACE_RETRY, "%s", err.msg);
 		return;
 	}
-	fstat(p->dst_fd, &p->dst_st);
-	if (open_source(p, &gone) < 0)
+	if (open_source(p, prev, &gone) < 0)
 		return;
 	slot = find_slot(b, p);
 	if (slot < 0)
@@ -458,9 +504,9 @@ static void release(struct carb_place *p)
 		close(p->tmp_fd);
 	if (p->src_fd >= 0)
 		close(p->src_fd);
-	if (p->src_dir_fd >= 0)
+	if (p->src_dir_fd >= 0 && !p->src_dir_borrowed)
 		close(p->src_dir_fd);
-	if (p->dst_fd >= 0)
+	if (p->dst_fd >= 0 && !p->dst_borrowed)
 		close(p->dst_fd);
 }
 
@@ -485,7 +531,7 @@ void carb_archive_run(struct carb_archive_batch *b)
 		};
 		b->items[i].outcome = CARB_PLACED;
 		b->items[i].reason[0] = '\0';
-		prepare(b, &ps[i]);
+		prepare(b, &ps[i], i > 0 ? &ps[i - 1] : NULL);
 	}
 	if (!b->dry_run) {
 		flush(b, ps);
@@ -498,7 +544,8 @@ void carb_archive_run(struct carb_archive_batch *b)
 			drop_source(&ps[i]);
 		sync_dirs(b, ps, true);
 	}
-	for (size_t i = 0; i < b->n; i++)
+	/* Backwards: an item's folders may be borrowed by those after it. */
+	for (size_t i = b->n; i-- > 0;)
 		release(&ps[i]);
 	free(ps);
 }
