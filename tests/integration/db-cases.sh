@@ -71,16 +71,18 @@ db_case_lifecycle() {
 	t_expect_out "applied core 0002_intake" "$DB_DIALECT: db init applies 0002_intake"
 	t_expect_out "applied core 0003_archive" "$DB_DIALECT: db init applies 0003_archive"
 	t_expect_out "applied core 0004_plugins" "$DB_DIALECT: db init applies 0004_plugins"
+	t_expect_out "applied core 0005_components_rebuilt" "$DB_DIALECT: db init applies 0005_components_rebuilt"
 
 	sum1=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0001_core.sql" | cut -d' ' -f1)
 	sum2=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0002_intake.sql" | cut -d' ' -f1)
 	sum3=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0003_archive.sql" | cut -d' ' -f1)
 	sum4=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0004_plugins.sql" | cut -d' ' -f1)
+	sum5=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0005_components_rebuilt.sql" | cut -d' ' -f1)
 	t_run db_query life "SELECT branch, version, name, checksum FROM schema_migrations ORDER BY version"
-	db_expect_rows "$(printf 'core|1|core|%s\ncore|2|intake|%s\ncore|3|archive|%s\ncore|4|plugins|%s' "$sum1" "$sum2" "$sum3" "$sum4")" \
-		"$DB_DIALECT: schema_migrations records 0001 to 0004 with the files' SHA-256"
+	db_expect_rows "$(printf 'core|1|core|%s\ncore|2|intake|%s\ncore|3|archive|%s\ncore|4|plugins|%s\ncore|5|components_rebuilt|%s' "$sum1" "$sum2" "$sum3" "$sum4" "$sum5")" \
+		"$DB_DIALECT: schema_migrations records 0001 to 0005 with the files' SHA-256"
 	t_run db_query life "SELECT COUNT(*) FROM schema_migrations WHERE applied_at > 1600000000000000"
-	db_expect_rows "4" "$DB_DIALECT: applied_at is in microseconds"
+	db_expect_rows "5" "$DB_DIALECT: applied_at is in microseconds"
 	t_run db_query life "SELECT COUNT(*) FROM components"
 	db_expect_rows "0" "$DB_DIALECT: the core tables exist"
 	t_run db_query life "SELECT COUNT(*) FROM components WHERE late = 0"
@@ -112,7 +114,7 @@ db_case_lifecycle() {
 	t_expect_status 0 "$DB_DIALECT: db status"
 	t_expect_out "dialect:  $DB_DIALECT" "$DB_DIALECT: db status names the dialect"
 	t_expect_out "url:      $DB_URL" "$DB_DIALECT: db status shows the URL"
-	t_expect_out "branch core: version 4 (4 applied, 0 pending)" "$DB_DIALECT: db status shows the core version"
+	t_expect_out "branch core: version 5 (5 applied, 0 pending)" "$DB_DIALECT: db status shows the core version"
 	t_expect_out "pending: none" "$DB_DIALECT: db status: nothing pending"
 	t_expect_out "changed: none" "$DB_DIALECT: db status: nothing changed"
 	t_expect_out "  total             0" "$DB_DIALECT: db status counts no component"
@@ -167,23 +169,23 @@ db_case_pending_and_failing() {
 	export CARBONATION_DATADIR
 	"$CARB" -c "$CFG" db init >/dev/null 2>&1
 	printf 'CREATE TABLE extra_one (x INTEGER);\nCREATE TABLE extra_two (y INTEGER);\n' \
-		>"$MIG/0005_extra.sql"
+		>"$MIG/0006_extra.sql"
 	t_run "$CARB" -c "$CFG" db status
 	t_expect_status 0 "$DB_DIALECT: db status with a pending migration"
-	t_expect_out "  core 0005_extra ($MIG/0005_extra.sql)" "$DB_DIALECT: db status lists the pending migration"
-	t_expect_out "branch core: version 4 (4 applied, 1 pending)" "$DB_DIALECT: db status counts it pending"
+	t_expect_out "  core 0006_extra ($MIG/0006_extra.sql)" "$DB_DIALECT: db status lists the pending migration"
+	t_expect_out "branch core: version 5 (5 applied, 1 pending)" "$DB_DIALECT: db status counts it pending"
 	t_run "$CARB" -c "$CFG" db upgrade
 	t_expect_status 0 "$DB_DIALECT: db upgrade applies a multi-statement migration"
-	t_expect_out "applied core 0005_extra" "$DB_DIALECT: db upgrade says what it applied"
+	t_expect_out "applied core 0006_extra" "$DB_DIALECT: db upgrade says what it applied"
 	t_run db_query grow "SELECT COUNT(*) FROM extra_two"
 	db_expect_rows "0" "$DB_DIALECT: every statement of the file ran"
 
-	printf 'CREATE TABLE before_bad (x INTEGER);\nCREATE TABLE bad (;\n' >"$MIG/0006_bad.sql"
+	printf 'CREATE TABLE before_bad (x INTEGER);\nCREATE TABLE bad (;\n' >"$MIG/0007_bad.sql"
 	t_run "$CARB" -c "$CFG" db upgrade
 	t_expect_status 1 "$DB_DIALECT: a failing migration exits 1"
-	t_expect_err "migration \"$MIG/0006_bad.sql\" failed" "$DB_DIALECT: the failing migration is named"
+	t_expect_err "migration \"$MIG/0007_bad.sql\" failed" "$DB_DIALECT: the failing migration is named"
 	t_run db_query grow "SELECT MAX(version) FROM schema_migrations"
-	db_expect_rows "5" "$DB_DIALECT: the failed migration is not recorded"
+	db_expect_rows "6" "$DB_DIALECT: the failed migration is not recorded"
 	t_run db_query grow "SELECT COUNT(*) FROM before_bad"
 	if [ "$DB_DIALECT" = mariadb ]; then
 		t_expect_status 0 "$DB_DIALECT: DDL before the failure stays (no transactional DDL)"
@@ -200,6 +202,42 @@ db_case_pending_and_failing() {
 
 # Two runners at once: one applies, the other waits and finds nothing
 # left to do; neither fails.
+# A catalog made before 0005 keeps every row through it, and its status
+# check still refuses what it refused.
+db_case_upgrade_0005() {
+	db_setup up5
+	db_copy_migrations
+	CARBONATION_DATADIR=$T/data
+	export CARBONATION_DATADIR
+	mv "$MIG/0005_components_rebuilt.sql" "$T/0005"
+	"$CARB" -c "$CFG" db init >/dev/null 2>&1
+	t_run db_query up5 "INSERT INTO files (id, watch, group_key, generation, status, created_at, updated_at)
+		VALUES (7, 'in', $(db_blob 61), 1, 'ARCHIVED', 1, 2)"
+	t_run db_query up5 "INSERT INTO components (id, watch, rel_path, stem, extension, status, file_id, late, archive_version, discovered_at, updated_at)
+		VALUES (41, 'in', $(db_blob 612e646174), $(db_blob 61), $(db_blob 2e646174), 'ARCHIVED', 7, 1, 2, 3, 4)"
+	t_expect_status 0 "$DB_DIALECT: a component written before 0005"
+	mv "$T/0005" "$MIG/0005_components_rebuilt.sql"
+	t_run "$CARB" -c "$CFG" db upgrade
+	t_expect_status 0 "$DB_DIALECT: db upgrade applies 0005 to a catalog with rows"
+	t_expect_out "applied core 0005_components_rebuilt" "$DB_DIALECT: db upgrade names 0005"
+	t_run db_query up5 "SELECT id, watch, status, file_id, late, archive_version, discovered_at, updated_at FROM components"
+	db_expect_rows "41|in|ARCHIVED|7|1|2|3|4" "$DB_DIALECT: 0005 keeps the component, its id and its columns"
+	t_run db_query up5 "INSERT INTO components (watch, rel_path, stem, extension, status, discovered_at, updated_at)
+		VALUES ('in', $(db_blob 62), $(db_blob 62), $(db_blob ""), 'BOGUS', 1, 1)"
+	if [ "$t_status" -ne 0 ]; then t_pass "$DB_DIALECT: after 0005 an unknown status is still refused"
+	else t_fail "$DB_DIALECT: after 0005 an unknown status is still refused"; fi
+	t_run db_query up5 "INSERT INTO components (watch, rel_path, stem, extension, status, discovered_at, updated_at)
+		VALUES ('in', $(db_blob 62), $(db_blob 62), $(db_blob ""), 'WITHDRAWN', 1, 1)"
+	t_expect_status 0 "$DB_DIALECT: after 0005 every known status is still accepted"
+	t_run db_query up5 "INSERT INTO components (watch, rel_path, stem, extension, discovered_at, updated_at)
+		VALUES ('in', $(db_blob 612e646174), $(db_blob 61), $(db_blob ""), 1, 1)"
+	if [ "$t_status" -ne 0 ]; then t_pass "$DB_DIALECT: after 0005 (watch, rel_path, generation) is still unique"
+	else t_fail "$DB_DIALECT: after 0005 (watch, rel_path, generation) is still unique"; fi
+	t_run db_query up5 "SELECT COUNT(*) FROM components WHERE watch = 'in' AND status = 'ARCHIVED' AND file_id = 7"
+	db_expect_rows "1" "$DB_DIALECT: after 0005 the rows are found by status"
+	unset CARBONATION_DATADIR
+}
+
 db_case_concurrent() {
 	db_setup race
 	"$CARB" -c "$CFG" db init >"$T/race1.out" 2>&1 &
@@ -217,7 +255,8 @@ db_case_concurrent() {
 		sed 's/^/  | /' "$T/race1.out" "$T/race2.out"
 	fi
 	t_run db_query race "SELECT COUNT(*) FROM schema_migrations"
-	db_expect_rows "4" "$DB_DIALECT: ... and record each migration once"
+	db_expect_rows "$(ls "$top_srcdir/migrations/$DB_DIALECT/core" | grep -c '\.sql$')" \
+		"$DB_DIALECT: ... and record each migration once"
 }
 
 db_case_usage() {
@@ -246,5 +285,6 @@ db_run_common_cases() {
 	db_case_counts
 	db_case_changed
 	db_case_pending_and_failing
+	db_case_upgrade_0005
 	db_case_concurrent
 }
