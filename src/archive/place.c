@@ -201,6 +201,9 @@ static int start_copy(struct carb_place *p)
 	if (fchmod(p->tmp_fd, st.st_mode & 07777) < 0 ||
 	    futimens(p->tmp_fd, times) < 0)
 		return carb_place_errno(p, errno, "cannot keep mode and mtime");
+	/* Read: a batch holds one descriptor per copy, not two. */
+	close(p->src_fd);
+	p->src_fd = -1;
 	return 0;
 }
 

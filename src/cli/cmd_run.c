@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -148,6 +149,20 @@ static int serve(struct carb_config *cfg, struct carb_catalog **cat,
 	return rc;
 }
 
+/* An archive batch holds a descriptor or more per file, and systemd
+ * starts services with a soft limit of 1024: the soft limit goes up to
+ * the hard one (the service polls, it never selects).  Where it cannot,
+ * the batches are sized to what the limit allows. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int run(struct carb_config *cfg, struct carb_catalog **cat,
 	       const struct carb_run_options *opts)
 {
@@ -162,6 +177,7 @@ static int run(struct carb_config *cfg, struct carb_catalog **cat,
 		close(sfd);
 		return CARB_EXIT_FAIL;
 	}
+	raise_fd_limit();
 	rc = serve(cfg, cat, opts, sfd);
 	if (log_fd != 2)
 		close(log_fd);

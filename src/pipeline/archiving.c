@@ -9,17 +9,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "pipeline/intake_internal.h"
 
-/* A batch shares its flushes; bigger amortises them better, smaller
- * lets files reach ARCHIVED sooner. */
-#define BATCH_FILES 256
+/* A batch shares its flushes (a filesystem sync, a folder fsync each);
+ * bigger amortises them better, smaller lets files reach ARCHIVED
+ * sooner.  A destination has one batch at the workers while its next
+ * files gather, and a second as soon as BATCH_PARALLEL wait. */
+#define BATCH_FILES 1024
+#define BATCH_PARALLEL 256
 #define BATCH_BYTES (256 << 20)
+/* Descriptors an item may hold until its batch ends (its copy, its
+ * folder, its delivered file's folder), and those kept for the rest. */
+#define BATCH_FDS_PER_ITEM 3
+#define FDS_RESERVED 128
 /* How often the catalog is asked for retries that others (`carbonation
  * retry`, `reconcile --fix`) made due. */
 #define RETRY_POLL_MS 5000
+
+/* Files per batch that the descriptor limit allows with every worker
+ * holding a full batch. */
+static size_t batch_files(const struct carb_intake *in)
+{
+	size_t workers = (size_t)carb_config_service(in->cfg)->workers;
+	struct rlimit rl;
+	size_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return BATCH_FILES;
+	room = rl.rlim_cur > FDS_RESERVED + in->nwatches
+		? (size_t)rl.rlim_cur - FDS_RESERVED - in->nwatches : 0;
+	room /= BATCH_FDS_PER_ITEM * (workers ? workers : 1);
+	return room < 1 ? 1 : room > BATCH_FILES ? BATCH_FILES : room;
+}
 
 int carb_archiving_open(struct carb_intake *in, struct carb_error *err)
 {
@@ -29,6 +53,7 @@ int carb_archiving_open(struct carb_intake *in, struct carb_error *err)
 	if (in->base_fd < 0)
 		return carb_error_set(err, "archive.base_path %s: %s",
 				      ac->base_path, strerror(errno));
+	in->batch_files = batch_files(in);
 	in->ndests = carb_config_destination_count(in->cfg);
 	in->dests = carb_xcalloc(in->ndests, sizeof(*in->dests));
 	for (size_t i = 0; i < in->ndests; i++)
@@ -154,8 +179,8 @@ void carb_archiving_submit(struct carb_intake *in)
 		 * flushed, its next files gather into the next batch, unless
 		 * there are enough for a full one already. */
 		while (d->head != NULL && in->batches < max &&
-		       (d->batches == 0 || d->queued >= BATCH_FILES)) {
-			size_t n = BATCH_FILES;
+		       (d->batches == 0 || d->queued >= BATCH_PARALLEL)) {
+			size_t n = in->batch_files;
 
 			if (d->paused) {
 				if (now < d->next_probe_ms)

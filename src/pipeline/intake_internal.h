@@ -96,6 +96,7 @@ struct carb_intake {
 	struct carb_dest_rt *dests;
 	size_t ndests;
 	size_t batches;            /* archive batches at the workers */
+	size_t batch_files;        /* most files in one, for the fd limit */
 	int64_t next_retry_ms;     /* next look for due retries */
 	size_t run_failures;       /* files that failed in this run */
 	/* rules reloads */

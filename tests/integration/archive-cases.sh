@@ -1051,6 +1051,50 @@ min_size = "10KiB"'
 
 # --- all of it --------------------------------------------------------------
 
+# --- 12: descriptors ---------------------------------------------------------------
+
+# A copy holds a descriptor until its batch is flushed: batches are sized
+# to the limit, and the service lifts its soft limit to the hard one.
+archive_case_fd_limit() {
+	a_project fdlim 'destination = "{watch}"'
+	P=$T/fdlim
+	i=1
+	while [ "$i" -le 300 ]; do
+		printf 'file %d under a small descriptor limit\n' "$i" >"$P/in/f$i.dat"
+		i=$((i + 1))
+	done
+	echo "# run --once under ulimit -n 256" >>"$T/fdlim.log"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	t_run timeout 300 sh -c 'ulimit -n 256 && exec "$0" -c "$1" run --once' \
+		"$CARB" "$P/config.toml"
+	cat "$T/err" >>"$T/fdlim.log"
+	t_expect_status 0 "$DB_DIALECT: run --once under a hard limit of 256 descriptors exits 0"
+	t_expect_no "Too many open files" "$DB_DIALECT: ... no copy runs out of descriptors"
+	expect_rows fdlim "SELECT COUNT(*) FROM components WHERE status = 'ARCHIVED'" 300 \
+		"$DB_DIALECT: ... and all 300 files are ARCHIVED"
+	a_eq "... each one in the archive" "$(find "$P/archive" -type f | wc -l)" 300
+
+	# ulimit -S and -H are not POSIX, but dash and bash both have them.
+	# shellcheck disable=SC3045
+	soft=$(ulimit -S -n)
+	# shellcheck disable=SC3045
+	hard=$(ulimit -H -n)
+	if [ "$hard" != unlimited ] && [ "$hard" -le 64 ]; then
+		echo "# hard descriptor limit $hard: lifting the soft one is not tested"
+		return 0
+	fi
+	# shellcheck disable=SC3045
+	ulimit -S -n 64
+	svc_start fdlim
+	# shellcheck disable=SC3045
+	ulimit -S -n "$soft"
+	svc_ready fdlim || return 0
+	a_eq "the service lifts its soft descriptor limit (64) to the hard one" \
+		"$(awk '/^Max open files/ { print ($4 == $5) ? "lifted" : $4 " of " $5 }' \
+			"/proc/$(svc_pid fdlim)/limits")" lifted
+	svc_stop fdlim
+}
+
 archive_run_cases() {
 	t_cleanup a_mount_cleanup
 	t_cleanup svc_cleanup
@@ -1074,4 +1118,5 @@ archive_run_cases() {
 	archive_case_dry
 	archive_case_lock
 	archive_case_route
+	archive_case_fd_limit
 }
