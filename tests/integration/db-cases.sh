@@ -255,7 +255,7 @@ db_case_concurrent() {
 		sed 's/^/  | /' "$T/race1.out" "$T/race2.out"
 	fi
 	t_run db_query race "SELECT COUNT(*) FROM schema_migrations"
-	db_expect_rows "$(ls "$top_srcdir/migrations/$DB_DIALECT/core" | grep -c '\.sql$')" \
+	db_expect_rows "$(find "$top_srcdir/migrations/$DB_DIALECT/core" -name '*.sql' | wc -l | tr -d ' ')" \
 		"$DB_DIALECT: ... and record each migration once"
 }
 
