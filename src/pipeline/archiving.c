@@ -140,6 +140,8 @@ static struct carb_job *take_batch(struct carb_intake *in, size_t di,
 	struct carb_archive_batch *b = carb_xcalloc(1, sizeof(*b));
 	int64_t bytes = 0;
 
+	if (max > d->queued)
+		max = d->queued > 0 ? d->queued : 1;
 	job->batch = b;
 	job->dest = di;
 	job->pend = carb_xcalloc(max, sizeof(*job->pend));
