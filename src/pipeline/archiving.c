@@ -18,7 +18,7 @@
  * bigger amortises them better, smaller lets files reach ARCHIVED
  * sooner.  A destination has one batch at the workers while its next
  * files gather, and a second as soon as BATCH_PARALLEL wait. */
-#define BATCH_FILES 1024
+#define BATCH_FILES 2048
 #define BATCH_PARALLEL 256
 #define BATCH_BYTES (256 << 20)
 /* Descriptors an item may hold until its batch ends (its copy, its
