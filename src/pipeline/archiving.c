@@ -17,10 +17,12 @@
 /* A batch shares its flushes (a filesystem sync, a folder fsync each);
  * bigger amortises them better, smaller lets files reach ARCHIVED
  * sooner.  A destination has one batch at the workers while its next
- * files gather, and a second as soon as BATCH_PARALLEL wait. */
+ * files gather, and a second as soon as BATCH_PARALLEL files (or
+ * BATCH_PARALLEL_BYTES) wait. */
 #define BATCH_FILES 2048
 #define BATCH_PARALLEL 256
 #define BATCH_BYTES (256 << 20)
+#define BATCH_PARALLEL_BYTES (64 << 20)
 /* Descriptors an item may hold until its batch ends (its copy, its
  * folder, its delivered file's folder), and those kept for the rest. */
 #define BATCH_FDS_PER_ITEM 3
@@ -108,6 +110,7 @@ void carb_archiving_queue(struct carb_intake *in, struct carb_dest_rt *d,
 		d->head = p;
 	d->tail = p;
 	d->queued++;
+	d->queued_bytes += p->item.size;
 }
 
 static void push_front(struct carb_dest_rt *d, struct carb_pending *p)
@@ -117,6 +120,7 @@ static void push_front(struct carb_dest_rt *d, struct carb_pending *p)
 	if (d->tail == NULL)
 		d->tail = p;
 	d->queued++;
+	d->queued_bytes += p->item.size;
 }
 
 bool carb_archiving_busy(const struct carb_intake *in)
@@ -160,6 +164,7 @@ static struct carb_job *take_batch(struct carb_intake *in, size_t di,
 		if (d->head == NULL)
 			d->tail = NULL;
 		d->queued--;
+		d->queued_bytes -= p->item.size;
 		bytes += p->item.size;
 		job->pend[b->n] = *p;
 		b->items[b->n++] = p->item;
@@ -181,7 +186,8 @@ void carb_archiving_submit(struct carb_intake *in)
 		 * flushed, its next files gather into the next batch, unless
 		 * there are enough for a full one already. */
 		while (d->head != NULL && in->batches < max &&
-		       (d->batches == 0 || d->queued >= BATCH_PARALLEL)) {
+		       (d->batches == 0 || d->queued >= BATCH_PARALLEL ||
+			d->queued_bytes >= BATCH_PARALLEL_BYTES)) {
 			size_t n = in->batch_files;
 
 			if (d->paused) {

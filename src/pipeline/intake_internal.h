@@ -64,6 +64,7 @@ struct carb_dest_rt {
 	const struct carb_destination_config *cfg;
 	struct carb_pending *head, *tail;
 	size_t queued;
+	int64_t queued_bytes;
 	size_t batches;           /* at the workers */
 	bool paused;
 	int64_t next_probe_ms;
