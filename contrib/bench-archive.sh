@@ -13,6 +13,15 @@
 #                   (default $TMPDIR or /tmp); needs about 3 times the
 #                   large case's size free (6 GiB by default)
 #
+# Figures that repeat come from a filesystem made for the run, e.g. as
+# root:  truncate -s 4G /var/tmp/bench.img && mkfs.ext4 -q /var/tmp/bench.img &&
+#        mkdir -p /mnt/bench && mount -o loop /var/tmp/bench.img /mnt/bench
+# then --dir /mnt/bench (the small case fits in 4 GiB; the large needs
+# 7 GiB).  On a long-used filesystem the cost of creating a file moves
+# with what was deleted there in the last minutes (ext4 without a
+# journal skips recently freed inodes one by one), and both carbonation
+# and cp -a pay it, each differently.
+#
 # It builds nothing: it runs CARBONATION, else $CARB, else ./carbonation
 # (the top of a build tree).  Use a release build for figures, e.g.
 #   git clone . /tmp/carbrel && cd /tmp/carbrel &&

@@ -174,6 +174,19 @@ static struct carb_job *take_batch(struct carb_intake *in, size_t di,
 	return job;
 }
 
+/* Files for d's next batch when free batch slots are open: enough files
+ * for several are shared out, so that the end of a burst is copied by
+ * every worker instead of queueing behind one big batch. */
+static size_t batch_size(const struct carb_intake *in,
+			 const struct carb_dest_rt *d, size_t free_slots)
+{
+	size_t n = d->queued;
+
+	if (free_slots > 1 && n >= 2 * BATCH_PARALLEL)
+		n = (n + free_slots - 1) / free_slots;
+	return n < in->batch_files ? n : in->batch_files;
+}
+
 void carb_archiving_submit(struct carb_intake *in)
 {
 	size_t max = (size_t)carb_config_service(in->cfg)->workers;
@@ -188,7 +201,7 @@ void carb_archiving_submit(struct carb_intake *in)
 		while (d->head != NULL && in->batches < max &&
 		       (d->batches == 0 || d->queued >= BATCH_PARALLEL ||
 			d->queued_bytes >= BATCH_PARALLEL_BYTES)) {
-			size_t n = in->batch_files;
+			size_t n = batch_size(in, d, max - in->batches);
 
 			if (d->paused) {
 				if (now < d->next_probe_ms)
