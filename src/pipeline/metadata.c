@@ -105,14 +105,32 @@ struct carb_meta_work *carb_metadata_new(struct carb_intake *in, int64_t gid,
 	return mw;
 }
 
+/* Whether name a sorts before b, bytewise, a prefix first. */
+static bool name_before(const char *a, size_t alen, const char *b,
+			size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	return c < 0 || (c == 0 && alen < blen);
+}
+
+/* Kept in the order of their names, as plugin.h promises plugins (the
+ * catalog gives them in the order they were recorded). */
 void carb_metadata_member(struct carb_meta_work *mw, const char *rel,
 			  size_t rel_len, const char *ext, size_t ext_len,
 			  int64_t size, const char *hash)
 {
 	struct carb_plugin_member *m;
+	size_t at = mw->n;
 
+	while (at > 0 && name_before(rel, rel_len, mw->members[at - 1].rel_path,
+				     mw->members[at - 1].rel_len))
+		at--;
 	mw->members = carb_xrealloc(mw->members, (mw->n + 1) * sizeof(*m));
-	m = &mw->members[mw->n++];
+	memmove(&mw->members[at + 1], &mw->members[at],
+		(mw->n - at) * sizeof(*m));
+	mw->n++;
+	m = &mw->members[at];
 	m->rel_path = carb_xstrndup(rel, rel_len);
 	m->rel_len = rel_len;
 	m->extension = carb_xstrndup(ext, ext_len);

@@ -93,7 +93,6 @@ columns = { category = ["obs", "sea_ice"] }'
 	model=model_20240101T000000_20240102T000000
 	junk=junk_20240101T000000_20240101T000001
 	printf 'observations\n' >"$in/$obs.dat"
-	printf '<obs/>\n' >"$in/$obs.xml"
 	printf 'ice\n' >"$in/$ice.tar.gz"
 	printf 'a model run\n' >"$in/$model.nc"
 	printf 'junk\n' >"$in/$junk.dat"
@@ -101,7 +100,7 @@ columns = { category = ["obs", "sea_ice"] }'
 	a_once fcols
 	t_expect_status 0 "$DB_DIALECT: filename: run --once exits 0"
 
-	a_eq "filename: the columns come from the first member name that matches (.dat before .xml)" \
+	a_eq "filename: the columns come from the member's name" \
 		"$(f_cols fcols "$obs")" "obs|1709251199000000|1709251200000000|dat|ARCHIVED"
 	a_eq "filename: a category holding \"_\", an extension holding \".\", a stop across a new year" \
 		"$(f_cols fcols "$ice.tar")" "sea_ice|1704063600000000|1704067200000000|tar.gz|ARCHIVED"
@@ -115,7 +114,10 @@ columns = { category = ["obs", "sea_ice"] }'
 
 	a_same "filename: routed into the {category} template: obs/$obs.dat" \
 		"$in/$obs.dat" "$P/archive/obs/$obs.dat"
-	a_same "... with the rest of its group" "$in/$obs.xml" "$P/archive/obs/$obs.xml"
+	printf '<obs/>\n' >"$in/$obs.xml"
+	a_once fcols
+	t_expect_status 0 "$DB_DIALECT: filename: run --once with a late member exits 0"
+	a_same "... and a late member follows its group" "$in/$obs.xml" "$P/archive/obs/$obs.xml"
 	a_same "... and sea_ice/$ice.tar.gz" "$in/$ice.tar.gz" "$P/archive/sea_ice/$ice.tar.gz"
 	a_ok "filename: the rejected group is not archived" \
 		test -z "$(find "$P/archive" -name "$junk*")"
@@ -127,6 +129,30 @@ columns = { category = ["obs", "sea_ice"] }'
 	a_once fcols
 	t_expect_status 0 "$DB_DIALECT: filename: run --once again exits 0"
 	a_eq "filename: ... and the archive is as it was" "$(a_list "$P/archive")" "$before"
+}
+
+# Members reach the plugin in the order of their names, whichever was
+# recorded first: the .dat of a group that needs both is read first.
+filename_case_member_order() {
+	f_project ford "pattern = \"$F_PATTERN\"
+columns = { category = \"text\", start = \"timestamp\", stop = \"timestamp\", ext = \"text\" }" '' '[integrity]
+min_size = 1
+
+[completeness]
+required = [".dat", ".xml"]
+
+[metadata]
+extract = "filename"'
+	P=$T/ford
+	for stem in obs_20240229T235959_20240301T000000 sea_20240101T000000_20240101T000001 \
+		ice_20240101T000000_20240101T000002 map_20240101T000000_20240101T000003; do
+		printf '<x/>\n' >"$P/in/$stem.xml"
+		printf 'data\n' >"$P/in/$stem.dat"
+	done
+	a_once ford
+	t_expect_status 0 "$DB_DIALECT: filename: run --once on groups of a .dat and an .xml exits 0"
+	expect_rows ford "SELECT ext, COUNT(*) FROM files GROUP BY ext" "dat|4" \
+		"$DB_DIALECT: filename: the columns come from the first member name that matches (.dat before .xml), in every group"
 }
 
 # --- 2: names that match nothing, names that try to leave base_path ------------
@@ -277,6 +303,7 @@ filename_run_cases() {
 	export LC_ALL
 	filename_case_config
 	filename_case_columns
+	filename_case_member_order
 	filename_case_escape
 	filename_case_types
 }
