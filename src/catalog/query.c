@@ -108,8 +108,9 @@ int carb_catalog_insertf(struct carb_catalog *cat, int64_t *id,
 	rc = carb_stmt_step(st, err);
 	if (rc == CARB_STEP_ROW)
 		*id = carb_stmt_column_int64(st, 0);
-	else if (rc == CARB_STEP_DONE && returning)
-		rc = carb_error_set(err, "INSERT returned no id");
+	else if (rc == CARB_STEP_DONE &&
+		 (returning || carb_stmt_changes(st) != 1))
+		rc = carb_error_set(err, "INSERT wrote no row");
 	else if (rc == CARB_STEP_DONE)
 		*id = carb_stmt_insert_id(st);
 	while (rc == CARB_STEP_ROW)

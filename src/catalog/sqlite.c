@@ -89,8 +89,8 @@ static int check_path(const char *path, bool create, struct carb_error *err)
  * wal_autocheckpoint=8000: the commit that fills the WAL past this many
  * pages copies it into the database and fsyncs, in the service's main
  * thread.  SQLite's 1000 pages meant a checkpoint every few hundred
- * files, rewriting the same hot index pages each time; 8000 pages (32
- * MiB of WAL at most between checkpoints) does it an eighth as often. */
+ * files, rewriting the same hot index pages each time; 8000 pages
+ * (about 32 MiB of WAL between checkpoints) does it an eighth as often. */
 static const char *const session_sql =
 	"PRAGMA foreign_keys = ON;"
 	"PRAGMA journal_mode = WAL;"
