@@ -127,9 +127,14 @@ static int lock_watch(struct carb_intake *in, struct carb_watch_rt *w,
 	const char *dir = carb_config_service(in->cfg)->state_dir;
 	long holder = 0;
 
-	w->lock_fd = carb_watch_lock(dir, w->cfg->name, &holder, err);
+	w->lock_fd = carb_watch_lock(dir, w->cfg->name, in->opts.dry_run,
+				     &holder, err);
 	if (w->lock_fd >= 0)
 		return 0;
+	if (w->lock_fd == CARB_WATCH_LOCK_NONE) {
+		w->lock_fd = -1;
+		return 0;
+	}
 	if (w->lock_fd == -1)
 		return -1;
 	if (in->opts.once) {

@@ -270,9 +270,12 @@ bool carb_archiving_busy(const struct carb_intake *in);
 
 /* locks.c: one lock file per watch, so two runs never handle one watch. */
 /* Returns the descriptor holding the lock, -2 when another process holds
- * it (*holder: its pid, 0 when unknown), -1 with err on a failure. */
-int carb_watch_lock(const char *state_dir, const char *watch, long *holder,
-		    struct carb_error *err);
+ * it (*holder: its pid, 0 when unknown), -1 with err on a failure.  A dry
+ * run writes nothing: it neither makes the lock file nor puts its pid in
+ * it, and returns CARB_WATCH_LOCK_NONE when there is no file to lock. */
+#define CARB_WATCH_LOCK_NONE (-3)
+int carb_watch_lock(const char *state_dir, const char *watch, bool dry_run,
+		    long *holder, struct carb_error *err);
 
 /* rules_reload.c: rules.toml changes applied while running. */
 int carb_rules_reload_open(struct carb_intake *in, struct carb_error *err);

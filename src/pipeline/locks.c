@@ -23,15 +23,21 @@ static long read_holder(int fd)
 	return strtol(buf, NULL, 10);
 }
 
-int carb_watch_lock(const char *state_dir, const char *watch, long *holder,
-		    struct carb_error *err)
+int carb_watch_lock(const char *state_dir, const char *watch, bool dry_run,
+		    long *holder, struct carb_error *err)
 {
 	char *path = carb_xasprintf("%s/watch-%s.lock", state_dir, watch);
 	char pid[32];
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = dry_run ? open(path, O_RDONLY | O_CLOEXEC)
+			 : open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	int n;
 
 	*holder = 0;
+	if (fd < 0 && dry_run && errno == ENOENT) {
+		/* No lock file: nobody holds it, and a dry run makes none. */
+		free(path);
+		return CARB_WATCH_LOCK_NONE;
+	}
 	if (fd < 0) {
 		carb_error_set(err, "cannot open lock file %s: %s", path,
 			       strerror(errno));
@@ -49,6 +55,8 @@ int carb_watch_lock(const char *state_dir, const char *watch, long *holder,
 		return carb_error_set(err, "cannot lock watch \"%s\": %s",
 				      watch, strerror(e));
 	}
+	if (dry_run)
+		return fd;  /* held, its content left as it is */
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) < 0) {
 		/* The pid is only for messages; the lock is what counts. */

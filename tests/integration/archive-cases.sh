@@ -876,7 +876,8 @@ glob = ["mv-*"]'
 	printf 'would be moved\n' >"$P/in/mv-1.dat"
 	printf 'would be rejected\n' >"$P/in/x.bak"
 	dump() {
-		(cd "$P" && find archive in -printf '%p %s %T@ %i %m\n' | sort) >"$T/dry-disk-$1"
+		# The watch's lock file too: its pid is the real run's.
+		(cd "$P" && find archive in ./*.lock -printf '%p %s %T@ %i %m\n' | sort) >"$T/dry-disk-$1"
 		{
 			rows dry "SELECT * FROM components ORDER BY id"
 			rows dry "SELECT * FROM files ORDER BY id"
@@ -894,10 +895,10 @@ glob = ["mv-*"]'
 	dump after
 	for w in disk cat; do
 		if cmp -s "$T/dry-$w-before" "$T/dry-$w-after"; then
-			t_pass "$DB_DIALECT: ... and leaves the $w exactly as it was (find archive in / components and files)"
+			t_pass "$DB_DIALECT: ... and leaves the $w exactly as it was (find archive in *.lock / components and files)"
 		else
 			rm -f "$T/out" "$T/err"
-			t_fail "$DB_DIALECT: ... and leaves the $w exactly as it was (find archive in / components and files)"
+			t_fail "$DB_DIALECT: ... and leaves the $w exactly as it was (find archive in *.lock / components and files)"
 			diff "$T/dry-$w-before" "$T/dry-$w-after" | head -n 20 | sed 's/^/  | /'
 		fi
 	done
@@ -909,6 +910,13 @@ glob = ["mv-*"]'
 	expect_rows dry "$(csql in x.bak status)" NOT_SELECTED "$DB_DIALECT: ... (x.bak NOT_SELECTED)"
 	expect_rows dry "$(csql in d1.dat "generation, status")" "1|ARCHIVED
 2|DUPLICATE" "$DB_DIALECT: ... (d1.dat delivered again: DUPLICATE)"
+
+	a_project dry0 'destination = "{watch}"'
+	printf 'a dry run first\n' >"$T/dry0/in/a.dat"
+	a_once dry0 config.toml --dry-run
+	t_expect_status 0 "$DB_DIALECT: run --dry-run before any run exits 0"
+	t_expect_err "would be archived to in/a.dat" "$DB_DIALECT: ... says where the file would go"
+	a_eq "... and makes no lock file" "$(cd "$T/dry0" && find . -name '*.lock')" ""
 }
 
 # --- 10: run --once beside a service; a second service ---------------------------
