@@ -144,13 +144,13 @@ static int check_column(const struct carb_plugin_rt *p, const char *rule,
 			const struct carb_rule_column *c, const char *file,
 			struct carb_diags *diags)
 {
-	int i = p ? carb_plugin_column_index(p, c->name, strlen(c->name)) : -1;
 	const struct carb_plugin_column *col;
 	struct carb_buf b;
-	int rc = 0;
+	int rc = 0, i;
 
 	if (p == NULL)
 		return 0;  /* reported by the rules' own check */
+	i = carb_plugin_column_index(p, c->name, strlen(c->name));
 	if (i < 0) {
 		carb_buf_init(&b);
 		column_names(p, &b);

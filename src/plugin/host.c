@@ -342,11 +342,13 @@ static int set_timestamp(struct carb_plugin_call *c, const char *col, int64_t us
 static int set_null(struct carb_plugin_call *c, const char *col)
 {
 	int i = col ? carb_plugin_column_index(c->p, col, strlen(col)) : -1;
-	struct carb_plugin_value *v;
+	/* NULL fits every type: the column's own, asked for so that slot()
+	 * reports an unknown column or a grouper the same way as a setter. */
+	struct carb_plugin_value *v =
+		slot(c, col, i >= 0 ? c->p->columns[i].type : CARB_PLUGIN_TEXT);
 
-	if (i < 0 || c->kind == CARB_PLUGIN_GROUPER)
-		return slot(c, col, CARB_PLUGIN_TEXT) ? 0 : -1;
-	v = slot(c, col, c->p->columns[i].type);
+	if (v == NULL)
+		return -1;
 	v->is_null = 1;
 	return 0;
 }
