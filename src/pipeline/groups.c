@@ -387,19 +387,11 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 	ch.file_id = g.id;
 	if (carb_intake_change(in, job->id, &ch)) {
 		snprintf(k->status, sizeof(k->status), "%s", ch.new_status);
+		/* A group made just now that its member does not complete
+		 * alone (completes_alone said so) simply waits. */
 		if (ready) {
 			carb_stage_group(in, g.id);
-		} else if (strcmp(ch.new_status, "WAITING") == 0 && inserted) {
-			/* A group made just now has this member alone. */
-			size_t blen, stem;
-			const char *base = carb_name_base(job->rel,
-							  job->rel_len, &blen);
-
-			carb_name_split(base, blen, &stem);
-			waiting_add(&wt, job->id, w->cfg->name, job->rel,
-				    job->rel_len, base + stem, blen - stem);
-			evaluate(in, g.id, &wt);
-		} else if (strcmp(ch.new_status, "WAITING") == 0) {
+		} else if (strcmp(ch.new_status, "WAITING") == 0 && !inserted) {
 			if (carb_group_members_each(in->cat, g.id, waiting_row,
 						    &wt, &err) < 0)
 				goto failed;
