@@ -10,8 +10,11 @@
  *
  * What every placement guarantees (DESIGN.md invariants 1, 2, 5):
  *  - a final archive name only ever holds a whole, verified file: copies
- *    are written to CARB_TMP_PREFIX names in the final folder, flushed,
- *    verified, then renamed without replacing (RENAME_NOREPLACE);
+ *    are written without a name (O_TMPFILE) in the final folder, or at a
+ *    CARB_TMP_PREFIX name where the filesystem has no O_TMPFILE or the
+ *    name is to be overwritten; flushed, verified, then given the final
+ *    name by linkat or rename, neither replacing (RENAME_NOREPLACE)
+ *    unless on_conflict = "overwrite";
  *  - a source is unlinked (move across filesystems) only after its copy
  *    and the copy's folder are durable;
  *  - nothing is created outside base_path: folders are opened with

@@ -22,6 +22,9 @@ struct carb_place {
 	bool unlink_source;       /* a move done as copy + unlink */
 	bool overwrite;           /* on_conflict = "overwrite" hit a file */
 	bool done;                /* outcome decided */
+	bool optimistic;          /* final_rel is version 1, not looked at:
+				   * the name is found taken only when the
+				   * new file is given it */
 	int dst_fd;               /* the final folder (O_RDONLY|O_DIRECTORY) */
 	int src_dir_fd;           /* the delivered file's folder */
 	bool dst_borrowed;        /* the fds above belong to the item */
@@ -32,7 +35,8 @@ struct carb_place {
 	int src_fd;               /* copy: the delivered file */
 	struct stat src_st;
 	char tmp[96];             /* temporary name, "" when none */
-	int tmp_fd;
+	int tmp_fd;               /* the copy, at tmp or nameless */
+	bool anon;                /* tmp_fd is an O_TMPFILE not yet linked */
 };
 
 /* folders.c: opening (and making) folders below base_path. */

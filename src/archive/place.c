@@ -2,12 +2,21 @@
  * steps, and the batch shares the expensive ones:
  *
  *   prepare   open the folders, find the final name (or find the file
- *             already there), write the file at a temporary name beside it
+ *             already there), write a copy without a name (O_TMPFILE) or
+ *             at a temporary name beside the final one; link a hard link
+ *             or a symlink straight at its final name
  *   flush     one filesystem sync for every copy of the batch
  *   verify    size, and SHA-256 re-read from disk when asked
- *   rename    temporary name -> final name, never replacing unless told
+ *   name      the copy gets its final name: linkat for a nameless copy,
+ *             a rename from the temporary name; neither ever replaces
+ *             unless on_conflict = "overwrite" says so
  *   sync      one fsync per folder that gained or lost a name
  *   drop      a move done by copying unlinks its source, only now
+ *
+ * The final name is looked at before the copy only when it matters then
+ * (a move, a dry run, "overwrite", a source gone); otherwise version 1 is
+ * assumed free and a name found taken when linking is resolved then, as
+ * find_slot would have: a folder of many files spares a lookup per file.
  *
  * A failure of one file sets its outcome and leaves the others going. */
 #include <errno.h>
@@ -173,6 +182,45 @@ static void tmp_name(struct carb_place *p)
 		 (long long)p->it->id, (long)getpid(), n);
 }
 
+/* Whether an open file can be given a name: linkat reaches it through
+ * /proc (AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH).  Workers racing
+ * here all store the same answer. */
+static bool can_link_open_files(void)
+{
+	static int known = -1;
+	int ok = __atomic_load_n(&known, __ATOMIC_RELAXED);
+
+	if (ok < 0) {
+		ok = access("/proc/self/fd", X_OK) == 0;
+		__atomic_store_n(&known, ok, __ATOMIC_RELAXED);
+	}
+	return ok;
+}
+
+/* The copy's file.  Nameless where the filesystem offers O_TMPFILE: a
+ * crash leaves nothing behind, and the final name costs one link instead
+ * of a create and a rename.  At a CARB_TMP_PREFIX name elsewhere, and
+ * when the final name is to be replaced, which a link cannot do.  Read
+ * and write: verification reads the copy back. */
+static int open_copy(struct carb_place *p)
+{
+	if (!p->overwrite && can_link_open_files()) {
+		p->tmp_fd = openat(p->dst_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+				   0600);
+		p->anon = p->tmp_fd >= 0;
+		if (p->anon)
+			return 0;
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return -1;
+	}
+	tmp_name(p);
+	p->tmp_fd = openat(p->dst_fd, p->tmp, O_RDWR | O_CREAT | O_EXCL |
+			   O_CLOEXEC, 0600);
+	if (p->tmp_fd < 0)
+		p->tmp[0] = '\0';
+	return p->tmp_fd;
+}
+
 static int start_copy(struct carb_place *p)
 {
 	struct timespec times[2];
@@ -186,14 +234,8 @@ static int start_copy(struct carb_place *p)
 	if (st.st_ino != p->src_st.st_ino || st.st_dev != p->src_st.st_dev)
 		return carb_place_outcome(p, CARB_PLACE_RETRY,
 			"%s was replaced while being archived", p->it->src_rel);
-	tmp_name(p);
-	/* Read and write: verification reads the copy back. */
-	p->tmp_fd = openat(p->dst_fd, p->tmp, O_RDWR | O_CREAT | O_EXCL |
-			   O_CLOEXEC, 0600);
-	if (p->tmp_fd < 0) {
-		p->tmp[0] = '\0';
+	if (open_copy(p) < 0)
 		return carb_place_errno(p, errno, "cannot create a temporary file");
-	}
 	if (carb_archive_copy_data(p->src_fd, p->tmp_fd, p->it->size) < 0)
 		return carb_place_errno(p, errno, "copy");
 	times[0] = st.st_atim;
@@ -254,31 +296,6 @@ static int start_rename(struct carb_archive_batch *b, struct carb_place *p)
 	return start_copy(p);
 }
 
-static int start_link(struct carb_archive_batch *b, struct carb_place *p)
-{
-	tmp_name(p);
-	if (linkat(p->src_dir_fd, p->src_base, p->dst_fd, p->tmp, 0) == 0)
-		return 0;
-	p->tmp[0] = '\0';
-	if (errno != EXDEV)
-		return carb_place_errno(p, errno, "hard link");
-	if (!b->hardlink_fallback)
-		return carb_place_outcome(p, CARB_PLACE_FAIL,
-			"the archive is on another filesystem than %s;"
-			" hard links cannot cross (set hardlink_fallback = true"
-			" to copy instead)", p->it->src_rel);
-	return start_copy(p);
-}
-
-static int start_symlink(struct carb_place *p)
-{
-	tmp_name(p);
-	if (symlinkat(p->it->src_abs, p->dst_fd, p->tmp) == 0)
-		return 0;
-	p->tmp[0] = '\0';
-	return carb_place_errno(p, errno, "symlink");
-}
-
 /* A move that died between its copy and its unlink: the delivered file
  * still there is dropped only when it is the very content archived (a
  * new delivery under the same name is left alone). */
@@ -302,6 +319,96 @@ static void adopt_existing(struct carb_archive_batch *b, struct carb_place *p)
 		fsync(fd);
 		close(fd);
 	}
+}
+
+/* Makes name, never replacing it; 0 or -1 with errno. */
+typedef int (*carb_namer)(struct carb_place *p, const char *name);
+
+static int link_copy(struct carb_place *p, const char *name)
+{
+	char proc[48];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->tmp_fd);
+	return linkat(AT_FDCWD, proc, p->dst_fd, name, AT_SYMLINK_FOLLOW);
+}
+
+static int link_source(struct carb_place *p, const char *name)
+{
+	return linkat(p->src_dir_fd, p->src_base, p->dst_fd, name, 0);
+}
+
+static int make_symlink(struct carb_place *p, const char *name)
+{
+	return symlinkat(p->it->src_abs, p->dst_fd, name);
+}
+
+/* Gives the new file its final name.  A name taken though assumed free
+ * (optimistic) is looked at now: the same content there makes the item
+ * PLACED_ALREADY, a different one moves it to the next free version, or
+ * on_conflict = "fail" fails it.  Returns 0 when the item needs nothing
+ * more, -1 with errno when making the name failed. */
+static int give_name(struct carb_archive_batch *b, struct carb_place *p,
+		     carb_namer make)
+{
+	if (make(p, final_name(p)) == 0)
+		return 0;
+	if (errno != EEXIST || !p->optimistic)
+		return -1;
+	p->optimistic = false;
+	switch (find_slot(b, p)) {
+	case 0:
+		return make(p, final_name(p));
+	case 1:
+		adopt_existing(b, p);
+		return 0;
+	default:
+		return 0;  /* find_slot decided the outcome */
+	}
+}
+
+/* Makes the new name straight at the final one, or at a temporary name
+ * when the final one is to be replaced (name_final renames it then). */
+static int make_name(struct carb_archive_batch *b, struct carb_place *p,
+		     carb_namer make)
+{
+	if (!p->overwrite)
+		return give_name(b, p, make);
+	tmp_name(p);
+	if (make(p, p->tmp) == 0)
+		return 0;
+	p->tmp[0] = '\0';
+	return -1;
+}
+
+/* An error giving a name; EEXIST means a name found free was taken. */
+static int name_errno(struct carb_place *p, int e, const char *what)
+{
+	if (e == EEXIST)
+		return carb_place_outcome(p, CARB_PLACE_RETRY,
+					  "archive name %s was taken meanwhile",
+					  p->it->final_rel);
+	return carb_place_errno(p, e, what);
+}
+
+static int start_link(struct carb_archive_batch *b, struct carb_place *p)
+{
+	if (make_name(b, p, link_source) == 0)
+		return 0;
+	if (errno != EXDEV)
+		return name_errno(p, errno, "hard link");
+	if (!b->hardlink_fallback)
+		return carb_place_outcome(p, CARB_PLACE_FAIL,
+			"the archive is on another filesystem than %s;"
+			" hard links cannot cross (set hardlink_fallback = true"
+			" to copy instead)", p->it->src_rel);
+	return start_copy(p);
+}
+
+static int start_symlink(struct carb_archive_batch *b, struct carb_place *p)
+{
+	if (make_name(b, p, make_symlink) == 0)
+		return 0;
+	return name_errno(p, errno, "symlink");
 }
 
 /* The final folder, borrowed from prev when it is the same. */
@@ -346,7 +453,14 @@ static void prepare(struct carb_archive_batch *b, struct carb_place *p,
 	}
 	if (open_source(p, prev, &gone) < 0)
 		return;
-	slot = find_slot(b, p);
+	p->optimistic = !gone && !b->dry_run && p->how != CARB_HOW_RENAME &&
+			b->on_conflict != CARB_CONFLICT_OVERWRITE;
+	if (p->optimistic) {
+		set_final(p, 1);
+		slot = 0;
+	} else {
+		slot = find_slot(b, p);
+	}
 	if (slot < 0)
 		return;
 	if (slot == 1) {
@@ -367,7 +481,7 @@ static void prepare(struct carb_archive_batch *b, struct carb_place *p,
 	case CARB_HOW_COPY: start_copy(p); break;
 	case CARB_HOW_RENAME: start_rename(b, p); break;
 	case CARB_HOW_LINK: start_link(b, p); break;
-	case CARB_HOW_SYMLINK: start_symlink(p); break;
+	case CARB_HOW_SYMLINK: start_symlink(b, p); break;
 	}
 }
 
@@ -438,19 +552,21 @@ static void verify(struct carb_archive_batch *b, struct carb_place *p)
 			hex, p->it->hash);
 }
 
-static void rename_final(struct carb_place *p)
+static void name_final(struct carb_archive_batch *b, struct carb_place *p)
 {
-	unsigned flags = p->overwrite ? 0 : RENAME_NOREPLACE;
-
-	if (p->done || p->tmp[0] == '\0')
+	if (p->done)
 		return;
-	if (renameat2(p->dst_fd, p->tmp, p->dst_fd, final_name(p), flags) < 0) {
-		if (errno == EEXIST)
-			carb_place_outcome(p, CARB_PLACE_RETRY,
-				"archive name %s was taken meanwhile",
-				p->it->final_rel);
-		else
-			carb_place_errno(p, errno, "rename into place");
+	if (p->anon) {
+		if (give_name(b, p, link_copy) < 0)
+			name_errno(p, errno, "link into place");
+		p->anon = false;
+		return;
+	}
+	if (p->tmp[0] == '\0')
+		return;
+	if (renameat2(p->dst_fd, p->tmp, p->dst_fd, final_name(p),
+		      p->overwrite ? 0 : RENAME_NOREPLACE) < 0) {
+		name_errno(p, errno, "rename into place");
 		return;
 	}
 	p->tmp[0] = '\0';
@@ -545,7 +661,7 @@ void carb_archive_run(struct carb_archive_batch *b)
 		for (size_t i = 0; i < b->n; i++)
 			verify(b, &ps[i]);
 		for (size_t i = 0; i < b->n; i++)
-			rename_final(&ps[i]);
+			name_final(b, &ps[i]);
 		sync_dirs(b, ps, false);
 		for (size_t i = 0; i < b->n; i++)
 			drop_source(&ps[i]);

@@ -401,7 +401,15 @@ on_conflict = "fail"
 
 [archive.destinations.over]
 destination = "over"
-on_conflict = "overwrite"' '' '[integrity]
+on_conflict = "overwrite"
+
+[archive.destinations.hl]
+destination = "hl"
+mode = "hardlink"
+
+[archive.destinations.sym]
+destination = "sym"
+mode = "symlink"' '' '[integrity]
 min_size = 1
 
 [[routing.rule]]
@@ -409,13 +417,22 @@ destination = "fail"
 glob = ["f-*"]
 
 [[routing.rule]]
+destination = "hl"
+glob = ["h-*"]
+
+[[routing.rule]]
+destination = "sym"
+glob = ["s-*"]
+
+[[routing.rule]]
 destination = "over"
 glob = ["o-*"]'
 	P=$T/conf
 	a=$P/archive
 	r=$T/ref/conf
-	mkdir -p "$a/ver" "$a/fail" "$a/over" "$r"
-	for n in ver/v.dat ver/w.dat ver/w.v2.dat ver/noext fail/f-a.dat over/o-a.dat; do
+	mkdir -p "$a/ver" "$a/fail" "$a/over" "$a/hl" "$a/sym" "$r"
+	for n in ver/v.dat ver/w.dat ver/w.v2.dat ver/noext fail/f-a.dat over/o-a.dat \
+		hl/h-a.dat sym/s-a.dat; do
 		printf 'already in the archive: %s\n' "$n" >"$a/$n"
 	done
 	printf 'delivered v\n' >"$P/in/v.dat"
@@ -423,6 +440,8 @@ glob = ["o-*"]'
 	printf 'delivered noext\n' >"$P/in/noext"
 	printf 'delivered f-a\n' >"$P/in/f-a.dat"
 	printf 'delivered o-a\n' >"$P/in/o-a.dat"
+	printf 'delivered h-a\n' >"$P/in/h-a.dat"
+	printf 'delivered s-a\n' >"$P/in/s-a.dat"
 	printf 'the same on both sides\n' >"$P/in/same.dat"
 	cp "$P/in/same.dat" "$a/ver/same.dat"
 	touch -d '2019-09-09 09:09:09' "$a/ver/same.dat"
@@ -454,6 +473,14 @@ glob = ["o-*"]'
 	a_expect_placed conf o-a.dat over/o-a.dat 1 "on_conflict = \"overwrite\": ARCHIVED at the name"
 	a_same "... which now holds the delivered content" "$P/in/o-a.dat" "$a/over/o-a.dat"
 	a_eq "... with no second name" "$(a_list "$a/over")" "./o-a.dat"
+
+	a_expect_placed conf h-a.dat hl/h-a.v2.dat 2 "hardlink, a different file at the name: linked as STEM.v2.EXT"
+	a_eq "... the same inode as the delivered file" \
+		"$(stat -c '%d %i' "$a/hl/h-a.v2.dat" 2>&1)" "$(stat -c '%d %i' "$P/in/h-a.dat")"
+	a_same "... and the file that was there is untouched" "$r/hl/h-a.dat" "$a/hl/h-a.dat"
+	a_expect_placed conf s-a.dat sym/s-a.v2.dat 2 "symlink, a different file at the name: linked as STEM.v2.EXT"
+	a_eq "... pointing at the delivered file" "$(readlink "$a/sym/s-a.v2.dat")" "$(realpath "$P/in")/s-a.dat"
+	a_same "... and the file that was there is untouched" "$r/sym/s-a.dat" "$a/sym/s-a.dat"
 	a_eq "no temporary copy left" "$(a_tmp_left "$a")" ""
 }
 
