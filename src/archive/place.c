@@ -324,12 +324,28 @@ static void adopt_existing(struct carb_archive_batch *b, struct carb_place *p)
 /* Makes name, never replacing it; 0 or -1 with errno. */
 typedef int (*carb_namer)(struct carb_place *p, const char *name);
 
+/* linkat(AT_EMPTY_PATH) spares the walk through /proc; a kernel before
+ * 6.10 allows it only with CAP_DAC_READ_SEARCH and says ENOENT without.
+ * Which one works is learnt once; workers racing here learn the same. */
 static int link_copy(struct carb_place *p, const char *name)
 {
-	char proc[48];
+	static int by_proc = -1;
+	int proc = __atomic_load_n(&by_proc, __ATOMIC_RELAXED);
+	char path[48];
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->tmp_fd);
-	return linkat(AT_FDCWD, proc, p->dst_fd, name, AT_SYMLINK_FOLLOW);
+	if (proc != 1) {
+		if (linkat(p->tmp_fd, "", p->dst_fd, name, AT_EMPTY_PATH) == 0) {
+			__atomic_store_n(&by_proc, 0, __ATOMIC_RELAXED);
+			return 0;
+		}
+		if (proc == 0 || (errno != ENOENT && errno != EPERM))
+			return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p->tmp_fd);
+	if (linkat(AT_FDCWD, path, p->dst_fd, name, AT_SYMLINK_FOLLOW) < 0)
+		return -1;
+	__atomic_store_n(&by_proc, 1, __ATOMIC_RELAXED);
+	return 0;
 }
 
 static int link_source(struct carb_place *p, const char *name)

@@ -67,23 +67,37 @@ int carb_group_route(struct carb_catalog *cat, int64_t id,
 	return 0;
 }
 
-int carb_group_member_counts(struct carb_catalog *cat, int64_t id,
-			     struct carb_status_count **out, size_t *n,
-			     struct carb_error *err)
+int carb_group_tally(struct carb_catalog *cat, int64_t id,
+		     char status[24], bool *found,
+		     struct carb_status_count **out, size_t *n,
+		     struct carb_error *err)
 {
 	struct carb_stmt *st;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
+	*found = false;
+	status[0] = '\0';
+	/* A group without members still gives one row, its member status
+	 * NULL. */
 	if (carb_stmt_preparef(cat, &st, err,
-			"SELECT status, COUNT(*) FROM components"
-			" WHERE file_id = ? GROUP BY status", "i", id) < 0)
+			"SELECT f.status, c.status, COUNT(c.id) FROM files f"
+			" LEFT JOIN components c ON c.file_id = f.id"
+			" WHERE f.id = ? GROUP BY f.status, c.status", "i",
+			id) < 0)
 		return -1;
 	while ((rc = carb_stmt_step(st, err)) == CARB_STEP_ROW) {
+		const char *group = carb_stmt_column_text(st, 0);
+		const char *member = carb_stmt_column_text(st, 1);
+
+		*found = true;
+		snprintf(status, 24, "%s", group ? group : "");
+		if (member == NULL)
+			continue;
 		*out = carb_xrealloc(*out, (*n + 1) * sizeof(**out));
-		(*out)[*n].status = carb_xstrdup(carb_stmt_column_text(st, 0));
-		(*out)[*n].count = carb_stmt_column_int64(st, 1);
+		(*out)[*n].status = carb_xstrdup(member);
+		(*out)[*n].count = carb_stmt_column_int64(st, 2);
 		(*n)++;
 	}
 	carb_stmt_finalize(&st);

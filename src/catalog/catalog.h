@@ -530,10 +530,13 @@ int carb_group_insert(struct carb_catalog *cat, const char *watch,
 		      const char *key, size_t key_len, int64_t generation,
 		      int64_t timeout_us, int64_t *id, int64_t *deadline_at,
 		      struct carb_error *err);
-/* A new group complete from its first member: READY, completed now. */
+/* A new group complete from its first member: READY, completed now.
+ * *g receives it as carb_group_get would read it back (the caller
+ * releases it with carb_group_info_release, also after an error). */
+struct carb_group_info;
 int carb_group_insert_ready(struct carb_catalog *cat, const char *watch,
 			    const char *key, size_t key_len,
-			    int64_t generation, int64_t *id,
+			    int64_t generation, struct carb_group_info *g,
 			    struct carb_error *err);
 /* old_status -> new_status; complete and missing (NULL: none) recorded;
  * a decided group gets its completed_at. */
@@ -576,11 +579,13 @@ int carb_group_route(struct carb_catalog *cat, int64_t id,
 		     const char *old_status, const char *new_status,
 		     const char *destination, const char *reason,
 		     bool *changed, struct carb_error *err);
-/* How many members of group id have each status; *out as
+/* The status of group id (*found false when there is none) and how many
+ * of its members have each status, in one query; *out as
  * carb_catalog_count_components (only the statuses present). */
-int carb_group_member_counts(struct carb_catalog *cat, int64_t id,
-			     struct carb_status_count **out, size_t *n,
-			     struct carb_error *err);
+int carb_group_tally(struct carb_catalog *cat, int64_t id,
+		     char status[24], bool *found,
+		     struct carb_status_count **out, size_t *n,
+		     struct carb_error *err);
 
 /* old_status -> ARCHIVING, with the destination and the planned path
  * (relative to archive.base_path).  Committed before any file moves. */

@@ -233,16 +233,26 @@ int carb_group_insert(struct carb_catalog *cat, const char *watch,
 
 int carb_group_insert_ready(struct carb_catalog *cat, const char *watch,
 			    const char *key, size_t key_len,
-			    int64_t generation, int64_t *id,
+			    int64_t generation, struct carb_group_info *g,
 			    struct carb_error *err)
 {
 	int64_t now = carb_now_us();
 
-	return carb_catalog_insertf(cat, id, err,
+	memset(g, 0, sizeof(*g));
+	if (carb_catalog_insertf(cat, &g->id, err,
 			"INSERT INTO files (watch, group_key, generation,"
 			" status, complete, created_at, completed_at, updated_at)"
 			" VALUES (?, ?, ?, 'READY', 1, ?, ?, ?)",
-			"tbiiii", watch, key, key_len, generation, now, now, now);
+			"tbiiii", watch, key, key_len, generation, now, now,
+			now) < 0)
+		return -1;
+	g->watch = carb_xstrdup(watch);
+	g->key = carb_xstrndup(key, key_len);
+	g->key_len = key_len;
+	g->complete = true;
+	g->completed_at = now;
+	snprintf(g->status, sizeof(g->status), "READY");
+	return 0;
 }
 
 int carb_group_set(struct carb_catalog *cat, int64_t id,

@@ -350,6 +350,7 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 	int64_t timeout_us = in->rules->completeness.timeout_ms * 1000;
 	int64_t deadline = 0;
 	struct carb_group_row g;
+	struct carb_group_info born = { 0 };
 	struct carb_error err;
 	struct waiting wt = { { 0, NULL }, NULL, 0 };
 	bool found = false, inserted = false, ready = false;
@@ -372,13 +373,15 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 
 		ready = completes_alone(in, job);
 		if (ready ? carb_group_insert_ready(in->cat, w->cfg->name, key,
-						    klen, gen, &g.id, &err) < 0
+						    klen, gen, &born, &err) < 0
 			  : carb_group_insert(in->cat, w->cfg->name, key, klen,
 					      gen, timeout_us, &g.id,
 					      &deadline, &err) < 0)
 			goto failed;
-		if (ready)
+		if (ready) {
 			ch.new_status = "READY";
+			g.id = born.id;
+		}
 		inserted = true;
 		if (deadline > 0 && (in->next_deadline_us == 0 ||
 				     deadline < in->next_deadline_us))
@@ -390,7 +393,13 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 		/* A group made just now that its member does not complete
 		 * alone (completes_alone said so) simply waits. */
 		if (ready) {
-			carb_stage_group(in, g.id);
+			struct carb_stage_member m = {
+				.id = job->id, .rel = job->rel,
+				.rel_len = job->rel_len, .size = k->size,
+				.generation = k->generation, .hash = job->hash,
+			};
+
+			carb_stage_born(in, &born, &m);
 		} else if (strcmp(ch.new_status, "WAITING") == 0 && !inserted) {
 			if (carb_group_members_each(in->cat, g.id, waiting_row,
 						    &wt, &err) < 0)
@@ -399,12 +408,14 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 		} else if (ch.late == 1 && strcmp(ch.new_status, "READY") == 0)
 			carb_stage_late(in, g.id);
 	}
+	carb_group_info_release(&born);
 	waiting_release(&wt);
 	free(reason);
 	free(key);
 	return;
 failed:
 	carb_intake_fail(in, &err);
+	carb_group_info_release(&born);
 	waiting_release(&wt);
 	free(reason);
 	free(key);

@@ -190,6 +190,18 @@ void carb_known_status(struct carb_watch_rt *w, const char *rel, size_t len,
 /* stage.c: steps 5 and 6 for a READY group: selection, routing, the
  * duplicate check and the planned path; planned components are queued. */
 void carb_stage_group(struct carb_intake *in, int64_t gid);
+/* A group born READY with its one member, both just written: staged as
+ * carb_stage_group would, without reading them back.  Takes g (zeroed). */
+struct carb_stage_member {
+	int64_t id;
+	const char *rel;
+	size_t rel_len;
+	int64_t size;
+	int64_t generation;
+	const char *hash;         /* NULL: no content hash recorded */
+};
+void carb_stage_born(struct carb_intake *in, struct carb_group_info *g,
+		     const struct carb_stage_member *m);
 /* A member that joined group gid after it was routed (READY, late):
  * archived to the group's destination, without selecting again. */
 void carb_stage_late(struct carb_intake *in, int64_t gid);

@@ -18,6 +18,7 @@ struct member {
 	size_t ext_len;
 	int64_t size;
 	int64_t attempts;
+	int64_t generation;
 	char *hash;
 };
 
@@ -54,6 +55,7 @@ static int collect(void *ctx, const struct carb_component_row *r,
 	m->ext_len = r->ext_len;
 	m->size = r->size;
 	m->attempts = r->attempts;
+	m->generation = r->generation;
 	m->hash = r->content_hash ? carb_xstrdup(r->content_hash) : NULL;
 	return 0;
 }
@@ -288,7 +290,8 @@ static bool duplicate(struct stage *s, const struct member *m)
 	bool changed = false;
 
 	carb_error_clear(&err);
-	if (m->hash == NULL)
+	/* Generation 1 is the path's first delivery: nothing before it. */
+	if (m->hash == NULL || m->generation <= 1)
 		return false;
 	if (carb_component_find_archived(s->in->cat, s->g.watch, m->rel,
 					 m->rel_len, m->hash, &other, &path,
@@ -435,14 +438,41 @@ static bool selected(struct stage *s, const struct carb_group_facts *f)
 	return false;
 }
 
+/* Steps 5 and 6 for the READY group s holds with its READY members. */
+static void stage_loaded(struct stage *s, bool suspect)
+{
+	struct carb_member_facts *mf;
+	struct carb_group_facts f;
+	const char *rule = NULL, *dest = NULL;
+
+	if (s->mw == NULL && carb_metadata_wanted(s->in)) {
+		to_plugin(s, suspect);
+		return;
+	}
+	if (s->mw != NULL && plugin_failed(s))
+		return;
+	set_vars(s);
+	mf = carb_xcalloc(s->n ? s->n : 1, sizeof(*mf));
+	facts_of(s, &f, mf);
+	if (selected(s, &f)) {
+		if (s->mw != NULL)
+			dest = carb_meta_outcome(s->mw)->destination;
+		if (dest == NULL)
+			dest = carb_rules_route(s->in->rules, &f, &rule);
+		route(s, dest, "READY");
+		/* A member on its way keeps the group ARCHIVING, as route
+		 * made it: only without one can its status be another. */
+		if (s->planned == 0)
+			carb_stage_settle_group(s->in, s->g.id);
+	}
+	free(mf);
+}
+
 static void stage_group(struct carb_intake *in, int64_t gid,
 			const struct carb_meta_work *mw, bool suspect)
 {
 	struct stage s = { .in = in, .mw = mw };
-	struct carb_member_facts *mf;
-	struct carb_group_facts f;
 	struct carb_error err;
-	const char *rule = NULL, *dest = NULL;
 	bool found = false;
 
 	carb_error_clear(&err);
@@ -453,39 +483,42 @@ static void stage_group(struct carb_intake *in, int64_t gid,
 	    carb_group_members_each(in->cat, gid, collect, &s, &err) < 0) {
 		if (err.msg[0] != '\0')
 			fail_catalog(&s, &err);
-		release(&s);
-		return;
+	} else {
+		stage_loaded(&s, suspect);
 	}
-	if (mw == NULL && carb_metadata_wanted(in)) {
-		to_plugin(&s, suspect);
-		release(&s);
-		return;
-	}
-	if (mw != NULL && plugin_failed(&s)) {
-		release(&s);
-		return;
-	}
-	set_vars(&s);
-	mf = carb_xcalloc(s.n ? s.n : 1, sizeof(*mf));
-	facts_of(&s, &f, mf);
-	if (selected(&s, &f)) {
-		if (mw != NULL)
-			dest = carb_meta_outcome(mw)->destination;
-		if (dest == NULL)
-			dest = carb_rules_route(in->rules, &f, &rule);
-		route(&s, dest, "READY");
-		/* A member on its way keeps the group ARCHIVING, as route
-		 * made it: only without one can its status be another. */
-		if (s.planned == 0)
-			carb_stage_settle_group(in, gid);
-	}
-	free(mf);
 	release(&s);
 }
 
 void carb_stage_group(struct carb_intake *in, int64_t gid)
 {
 	stage_group(in, gid, NULL, false);
+}
+
+void carb_stage_born(struct carb_intake *in, struct carb_group_info *g,
+		     const struct carb_stage_member *born)
+{
+	struct stage s = { .in = in, .g = *g };
+	struct member *m;
+	size_t blen, stem;
+	const char *base = carb_name_base(born->rel, born->rel_len, &blen);
+
+	memset(g, 0, sizeof(*g));  /* s owns it now */
+	carb_name_split(base, blen, &stem);
+	s.w = carb_intake_watch(in, s.g.watch);
+	if (s.w != NULL) {
+		s.m = m = carb_xcalloc(1, sizeof(*m));
+		s.n = 1;
+		m->id = born->id;
+		m->rel = carb_xstrndup(born->rel, born->rel_len);
+		m->rel_len = born->rel_len;
+		m->ext = carb_xstrndup(base + stem, blen - stem);
+		m->ext_len = blen - stem;
+		m->size = born->size;
+		m->generation = born->generation;
+		m->hash = born->hash ? carb_xstrdup(born->hash) : NULL;
+		stage_loaded(&s, false);
+	}
+	release(&s);
 }
 
 void carb_stage_suspect(struct carb_intake *in, int64_t gid)
@@ -574,35 +607,31 @@ static const char *group_status(const struct carb_status_count *c, size_t n,
 
 void carb_stage_settle_group(struct carb_intake *in, int64_t gid)
 {
-	struct carb_group_info g;
 	struct carb_status_count *c = NULL;
 	struct carb_error err;
 	const char *to;
-	char *reason = NULL;
+	char *reason = NULL, status[24];
 	int64_t failed;
 	size_t n = 0;
 	bool found = false;
 
 	carb_error_clear(&err);
-	if (in->failed || !carb_intake_tx(in) ||
-	    carb_group_get(in->cat, gid, &g, &found, &err) < 0 ||
-	    (found && carb_group_member_counts(in->cat, gid, &c, &n, &err) < 0)) {
-		if (err.msg[0] != '\0')
-			carb_intake_fail(in, &err);
-		carb_group_info_release(&g);
+	if (in->failed || !carb_intake_tx(in))
+		return;
+	if (carb_group_tally(in->cat, gid, status, &found, &c, &n, &err) < 0) {
+		carb_intake_fail(in, &err);
 		return;
 	}
 	to = found ? group_status(c, n, &failed) : NULL;
-	if (to != NULL && strcmp(to, g.status) != 0) {
+	if (to != NULL && strcmp(to, status) != 0) {
 		if (failed > 0)
 			reason = carb_xasprintf("%lld file%s FAILED",
 						(long long)failed,
 						failed == 1 ? "" : "s");
-		if (carb_group_route(in->cat, gid, g.status, to, NULL, reason,
+		if (carb_group_route(in->cat, gid, status, to, NULL, reason,
 				     NULL, &err) < 0)
 			carb_intake_fail(in, &err);
 	}
 	free(reason);
 	carb_status_counts_free(&c, n);
-	carb_group_info_release(&g);
 }
