@@ -26,7 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "archive/archive_internal.h"
 
@@ -190,15 +193,17 @@ static void tmp_name(struct carb_place *p)
 
 /* Whether an open file can surely be given a name: by linkat through
  * /proc, which every kernel allows (link_copy tries AT_EMPTY_PATH first,
- * allowed only to some).  Workers racing here all store the same
- * answer. */
+ * allowed only to some).  A chroot or container may have no procfs
+ * there.  Workers racing here all store the same answer. */
 static bool can_link_open_files(void)
 {
 	static int known = -1;
 	int ok = __atomic_load_n(&known, __ATOMIC_RELAXED);
+	struct statfs sf;
 
 	if (ok < 0) {
-		ok = access("/proc/self/fd", X_OK) == 0;
+		ok = statfs("/proc/self/fd", &sf) == 0 &&
+		     sf.f_type == PROC_SUPER_MAGIC;
 		__atomic_store_n(&known, ok, __ATOMIC_RELAXED);
 	}
 	return ok;

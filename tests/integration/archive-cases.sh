@@ -389,6 +389,34 @@ default = "other"'
 	a_eq "... nothing is written there" "$(a_list "$T/xdst/archive/other")" ""
 }
 
+# Without procfs at /proc/self/fd (a chroot or a container that lacks
+# it), a nameless copy could not be linked on every kernel: copies then
+# take a CARB_TMP_PREFIX name and are renamed into place, as on a
+# filesystem without O_TMPFILE (NFS).  The service runs in a mount
+# namespace where its /proc/PID/fd is an empty tmpfs (the rest of /proc
+# stays: the sanitizers read their options there).
+archive_case_no_proc() {
+	if [ "$MOUNT_OK" -ne 1 ] || ! command -v unshare >/dev/null 2>&1; then
+		echo "# skipped: copies without /proc: ${MOUNT_SKIP:-unshare is not installed}"
+		return 0
+	fi
+	a_project noproc 'destination = "np"'
+	P=$T/noproc
+	printf 'copied without /proc\n' >"$P/in/n1.dat"
+	printf 'and a second one\n' >"$P/in/n2.dat"
+	echo "# run --once without /proc/self/fd" >>"$T/noproc.log"
+	# shellcheck disable=SC2016 # $$ and $@ are the inner shell's
+	t_run timeout 300 unshare --mount --propagation private sh -c \
+		'mount -t tmpfs -o size=64k,mode=0 none "/proc/$$/fd" && exec "$@"' \
+		sh "$CARB" -c "$P/config.toml" run --once
+	cat "$T/err" >>"$T/noproc.log"
+	t_expect_status 0 "$DB_DIALECT: copies without /proc/self/fd: run --once exits 0"
+	a_expect_placed noproc n1.dat np/n1.dat 1 "copy without /proc/self/fd (a temporary name, renamed): ARCHIVED"
+	a_same "... with its content" "$P/in/n1.dat" "$P/archive/np/n1.dat"
+	a_expect_placed noproc n2.dat np/n2.dat 1 "... the second file too"
+	a_eq "... no temporary copy left" "$(a_tmp_left "$P/archive")" ""
+}
+
 # --- 3: conflicts -------------------------------------------------------------
 
 archive_case_conflicts() {
@@ -1142,6 +1170,7 @@ archive_run_cases() {
 		echo "# tmpfs mounts work here: the cross-filesystem and full-destination cases run"
 	fi
 	archive_case_modes
+	archive_case_no_proc
 	archive_case_xfs
 	archive_case_conflicts
 	archive_case_duplicates
