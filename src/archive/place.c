@@ -581,24 +581,26 @@ static void verify(struct carb_archive_batch *b, struct carb_place *p)
 			hex, p->it->hash);
 }
 
+/* A copy at its temporary name; the name is dropped once renamed. */
+static int rename_copy(struct carb_place *p, const char *name)
+{
+	if (renameat2(p->dst_fd, p->tmp, p->dst_fd, name,
+		      p->overwrite ? 0 : RENAME_NOREPLACE) < 0)
+		return -1;
+	p->tmp[0] = '\0';
+	return 0;
+}
+
 static void name_final(struct carb_archive_batch *b, struct carb_place *p)
 {
-	if (p->done)
+	bool anon = p->anon;
+
+	if (p->done || (!anon && p->tmp[0] == '\0'))
 		return;
-	if (p->anon) {
-		if (give_name(b, p, link_copy) < 0)
-			name_errno(p, errno, "link into place");
-		p->anon = false;
-		return;
-	}
-	if (p->tmp[0] == '\0')
-		return;
-	if (renameat2(p->dst_fd, p->tmp, p->dst_fd, final_name(p),
-		      p->overwrite ? 0 : RENAME_NOREPLACE) < 0) {
-		name_errno(p, errno, "rename into place");
-		return;
-	}
-	p->tmp[0] = '\0';
+	p->anon = false;
+	if (give_name(b, p, anon ? link_copy : rename_copy) < 0)
+		name_errno(p, errno, anon ? "link into place"
+					  : "rename into place");
 }
 
 /* fsyncs each distinct folder once; a failure fails the items using it.

@@ -404,6 +404,8 @@ archive_case_no_proc() {
 	P=$T/noproc
 	printf 'copied without /proc\n' >"$P/in/n1.dat"
 	printf 'and a second one\n' >"$P/in/n2.dat"
+	mkdir -p "$P/archive/np"
+	printf 'a different n2 already in the archive\n' >"$P/archive/np/n2.dat"
 	echo "# run --once without /proc/self/fd" >>"$T/noproc.log"
 	# shellcheck disable=SC2016 # $$ and $@ are the inner shell's
 	t_run timeout 300 unshare --mount --propagation private sh -c \
@@ -413,7 +415,8 @@ archive_case_no_proc() {
 	t_expect_status 0 "$DB_DIALECT: copies without /proc/self/fd: run --once exits 0"
 	a_expect_placed noproc n1.dat np/n1.dat 1 "copy without /proc/self/fd (a temporary name, renamed): ARCHIVED"
 	a_same "... with its content" "$P/in/n1.dat" "$P/archive/np/n1.dat"
-	a_expect_placed noproc n2.dat np/n2.dat 1 "... the second file too"
+	a_expect_placed noproc n2.dat np/n2.v2.dat 2 "... one whose name is taken: STEM.v2.EXT, as on_conflict = \"version\" says"
+	a_same "... with its content" "$P/in/n2.dat" "$P/archive/np/n2.v2.dat"
 	a_eq "... no temporary copy left" "$(a_tmp_left "$P/archive")" ""
 }
 
