@@ -187,9 +187,13 @@ run() {
 import os, sys, time
 stage, watch = sys.argv[1], sys.argv[2]
 names = sorted(os.listdir(stage))
+# Relative to open folders: the delivery should cost the machine as
+# little as it can, since the service shares its CPUs.
+sfd = os.open(stage, os.O_RDONLY | os.O_DIRECTORY)
+wfd = os.open(watch, os.O_RDONLY | os.O_DIRECTORY)
 first = time.time()
 for name in names:
-    os.rename(os.path.join(stage, name), os.path.join(watch, name))
+    os.rename(name, name, src_dir_fd=sfd, dst_dir_fd=wfd)
 last = time.time()
 print(int(first * 1e6), int(last * 1e6))
 EOF
