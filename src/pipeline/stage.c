@@ -498,24 +498,21 @@ void carb_stage_born(struct carb_intake *in, struct carb_group_info *g,
 		     const struct carb_stage_member *born)
 {
 	struct stage s = { .in = in, .g = *g };
-	struct member *m;
 	size_t blen, stem;
 	const char *base = carb_name_base(born->rel, born->rel_len, &blen);
+	struct carb_component_row row = {
+		.id = born->id, .rel_path = born->rel, .rel_len = born->rel_len,
+		.generation = born->generation, .size = born->size,
+		.status = "READY", .content_hash = born->hash,
+	};
 
 	memset(g, 0, sizeof(*g));  /* s owns it now */
 	carb_name_split(base, blen, &stem);
+	row.extension = base + stem;
+	row.ext_len = blen - stem;
 	s.w = carb_intake_watch(in, s.g.watch);
 	if (s.w != NULL) {
-		s.m = m = carb_xcalloc(1, sizeof(*m));
-		s.n = 1;
-		m->id = born->id;
-		m->rel = carb_xstrndup(born->rel, born->rel_len);
-		m->rel_len = born->rel_len;
-		m->ext = carb_xstrndup(base + stem, blen - stem);
-		m->ext_len = blen - stem;
-		m->size = born->size;
-		m->generation = born->generation;
-		m->hash = born->hash ? carb_xstrdup(born->hash) : NULL;
+		collect(&s, &row, NULL);
 		stage_loaded(&s, false);
 	}
 	release(&s);
