@@ -32,7 +32,9 @@
 #
 # Odd kills come 0.1 to 2 s after a start (starting, recovering); even
 # ones up to 0.5 s after the first file archived since the start, when
-# batches are in full flow however fast the machine is.
+# batches are in full flow however fast the machine is, and then at the
+# first moment the service, stopped with SIGSTOP to look, has ARCHIVING
+# rows (see crash_stop_inflight).
 #
 # At the end: each delivered file is archived exactly once with identical
 # content (cmp of each), the archive holds as many files as were
@@ -110,7 +112,8 @@ crash_plan() {
 		# Down for up to 0.5 s, then killed: odd kills 0.1 s (starting
 		# and recovering) to 2 s after the start; even ones up to 0.5 s
 		# after the first file archived since the start, when batches
-		# are in full flow whatever the speed of the machine.
+		# are in full flow whatever the speed of the machine (then at
+		# the first batch in flight: crash_stop_inflight).
 		for (k = 1; k <= kills; k++)
 			if (k % 2)
 				printf "%.2f start %.2f\n", rand() * 0.5,
@@ -267,6 +270,47 @@ crash_await_flow() {
 	done
 }
 
+# crash_stop_inflight PID: stops the service (SIGSTOP) at a moment when
+# the catalog shows ARCHIVING rows, i.e. inside a batch (files being
+# copied, flushed, linked, their rows not yet ARCHIVED), so that the
+# SIGKILL which follows leaves exactly that.  It samples: stop, look, go
+# on for 10 to 40 ms if nothing is in flight; at most about 5 s, and not
+# once everything delivered is archived (returns 1, the service running).
+# Looking while the service runs and killing after would miss: a fast
+# machine drains an arrival in milliseconds, and ten such kills hit no
+# batch on a CI machine.
+crash_stop_inflight() {
+	n=0
+	sql="SELECT COUNT(*) FROM components WHERE status = 'ARCHIVING'"
+	while [ "$n" -lt 150 ] && svc_alive "$1"; do
+		kill -STOP "$1"
+		crash_stopped "$1"
+		if [ "$(rows crash "$sql")" != 0 ]; then
+			return 0
+		fi
+		kill -CONT "$1"
+		n=$((n + 1))
+		if [ $((n % 10)) -eq 0 ] && [ -e "$T/delivered" ] &&
+			[ "$(rows crash "SELECT COUNT(*) FROM components WHERE status <> 'ARCHIVED'")" = 0 ]; then
+			return 1
+		fi
+		sleep "0.0$((1 + n % 4))"
+	done
+	return 1
+}
+
+# crash_stopped PID: until every thread of PID is stopped (state T): the
+# stop is delivered to each thread on its own.
+crash_stopped() {
+	m=0
+	while [ "$m" -lt 100 ] &&
+		sed 's/.*) //' "/proc/$1/task/"*/stat 2>/dev/null |
+		cut -c1 | grep -qv T; do
+		m=$((m + 1))
+		sleep 0.001
+	done
+}
+
 crash_kills() {
 	k=1
 	while [ "$k" -le "$CRASH_KILLS" ]; do
@@ -289,6 +333,10 @@ EOF
 			crash_await_flow "$lines" "$pid"
 		fi
 		sleep "$delay"
+		caught=
+		if [ "$how" = flow ] && crash_stop_inflight "$pid"; then
+			caught=" (stopped with ARCHIVING rows)"
+		fi
 		if svc_alive "$pid"; then
 			kill -KILL "$pid"
 			rc=0
@@ -305,7 +353,7 @@ EOF
 		eval "svc_pid_crash="
 		what="$delay s after the start"
 		if [ "$how" = flow ]; then
-			what="$delay s after its first archived file"
+			what="$delay s after its first archived file$caught"
 		fi
 		echo "# killed (SIGKILL) $what" >>"$T/crash.log"
 		crash_snapshot "$k"
