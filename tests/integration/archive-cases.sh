@@ -420,6 +420,38 @@ archive_case_no_proc() {
 	a_eq "... no temporary copy left" "$(a_tmp_left "$P/archive")" ""
 }
 
+# Nameless copies linked through /proc/self/fd: what a kernel before 6.10
+# makes a service without CAP_DAC_READ_SEARCH do (Debian 12 under its own
+# user), since it refuses linkat(AT_EMPTY_PATH) with ENOENT.  The test
+# machines allow it, so tests/old-kernel-linkat refuses it the same way
+# (a seccomp filter).  A copy whose link failed has no other way to its
+# name, so an ARCHIVED row with the content at its name is the route
+# working; a taken name must still come out as .v2.
+archive_case_old_kernel_link() {
+	helper=$top_builddir/tests/old-kernel-linkat
+	a_project oldlink 'destination = "ol"'
+	P=$T/oldlink
+	printf 'linked through /proc\n' >"$P/in/k1.dat"
+	printf 'and its neighbour\n' >"$P/in/k2.dat"
+	mkdir -p "$P/archive/ol"
+	printf 'a different k2 already in the archive\n' >"$P/archive/ol/k2.dat"
+	echo "# run --once, linkat(AT_EMPTY_PATH) refused" >>"$T/oldlink.log"
+	t_run timeout 300 "$helper" "$CARB" -c "$P/config.toml" run --once
+	cat "$T/err" >>"$T/oldlink.log"
+	if [ "$t_status" -eq 77 ] && grep -q '^old-kernel-linkat:' "$T/err"; then
+		echo "# skipped: copies linked through /proc: $(cat "$T/err")"
+		return 0
+	fi
+	t_expect_status 0 "$DB_DIALECT: linkat(AT_EMPTY_PATH) refused, as before Linux 6.10: run --once exits 0"
+	a_expect_placed oldlink k1.dat ol/k1.dat 1 "a nameless copy linked through /proc/self/fd: ARCHIVED"
+	a_same "... with its content" "$P/in/k1.dat" "$P/archive/ol/k1.dat"
+	a_expect_placed oldlink k2.dat ol/k2.v2.dat 2 "... one whose name is taken: STEM.v2.EXT, as on_conflict = \"version\" says"
+	a_same "... with its content" "$P/in/k2.dat" "$P/archive/ol/k2.v2.dat"
+	a_eq "... the file that held the name untouched" "$(cat "$P/archive/ol/k2.dat")" \
+		"a different k2 already in the archive"
+	a_eq "... no temporary copy left" "$(a_tmp_left "$P/archive")" ""
+}
+
 # --- 3: conflicts -------------------------------------------------------------
 
 archive_case_conflicts() {
@@ -1174,6 +1206,7 @@ archive_run_cases() {
 	fi
 	archive_case_modes
 	archive_case_no_proc
+	archive_case_old_kernel_link
 	archive_case_xfs
 	archive_case_conflicts
 	archive_case_duplicates
