@@ -44,9 +44,11 @@ int carb_archive_open_dir(int base_fd, const char *dir, bool create,
 			  struct carb_error *err);
 
 /* content.c: bytes. */
-/* Copies size bytes; copy_file_range first (a reflink where the
- * filesystem shares blocks), read/write where it cannot.  Returns 0 or
- * -1 with errno. */
+/* Copies size bytes.  From 1 MiB on: a reflink where the filesystem
+ * shares blocks, else the block-aligned part written with O_DIRECT
+ * (around the page cache).  The rest, and smaller files: copy_file_range
+ * (a reflink or a copy inside the kernel), read/write where it cannot.
+ * Returns 0 or -1 with errno (ENODATA: the source shrank). */
 int carb_archive_copy_data(int src_fd, int dst_fd, int64_t size);
 /* SHA-256 of the whole of fd, as lowercase hex into hex[65]. */
 int carb_archive_sha256_fd(int fd, char hex[65]);

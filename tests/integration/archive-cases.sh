@@ -420,6 +420,71 @@ archive_case_no_proc() {
 	a_eq "... no temporary copy left" "$(a_tmp_left "$P/archive")" ""
 }
 
+# Copies of 1 MiB and more: the block-aligned part written with O_DIRECT,
+# the tail buffered.  Content, mode and mtime as for any copy, files
+# with and without a tail, one verified by SHA-256 (read back from the
+# disk); and, where this filesystem takes direct writes and fincore(1)
+# is there, the archived copy left out of the page cache, which is what
+# operators get from it (a large delivery does not evict what the rest of
+# the machine has cached).
+archive_case_large() {
+	a_project large 'destination = "big"
+
+[archive.destinations.sum]
+destination = "sum"
+verify = "sha256"' '' '[integrity]
+min_size = 1
+
+[[routing.rule]]
+destination = "sum"
+glob = ["v-*"]'
+	P=$T/large
+	head -c $((3 * 1048576 + 1234)) /dev/urandom >"$P/in/l-tail.dat"
+	chmod 640 "$P/in/l-tail.dat"
+	touch -d '2020-01-02 03:04:05' "$P/in/l-tail.dat"
+	head -c $((2 * 1048576)) /dev/urandom >"$P/in/l-even.dat"
+	head -c $((5 * 1048576 + 1)) /dev/urandom >"$P/in/v-1.dat"
+	a_once large
+	t_expect_status 0 "$DB_DIALECT: large copies: run --once exits 0"
+	# Before anything here reads the copies into the cache.
+	cache_tail=$(a_cached "$P/archive/big/l-tail.dat")
+	cache_even=$(a_cached "$P/archive/big/l-even.dat")
+	a_expect_placed large l-tail.dat big/l-tail.dat 1 "a 3 MiB copy with a 1234-byte tail: ARCHIVED"
+	a_same "... with its content" "$P/in/l-tail.dat" "$P/archive/big/l-tail.dat"
+	a_eq "... its mode and mtime" "$(stat -c '%a %Y' "$P/archive/big/l-tail.dat" 2>&1)" \
+		"$(stat -c '%a %Y' "$P/in/l-tail.dat")"
+	a_expect_placed large l-even.dat big/l-even.dat 1 "a copy of exactly 2 MiB: ARCHIVED"
+	a_same "... with its content" "$P/in/l-even.dat" "$P/archive/big/l-even.dat"
+	a_expect_placed large v-1.dat sum/v-1.dat 1 "a 5 MiB copy verified by SHA-256: ARCHIVED"
+	a_same "... with its content" "$P/in/v-1.dat" "$P/archive/sum/v-1.dat"
+	a_eq "... no temporary copy left" "$(a_tmp_left "$P/archive")" ""
+
+	if [ "$cache_tail" = none ]; then
+		echo "# skipped: large copies around the page cache: fincore is not installed, or $P/archive takes no direct writes"
+		return 0
+	fi
+	# At most the tail's page; a buffered copy leaves all 3 MiB cached.
+	a_ok "... the 3 MiB copy was not in the page cache ($cache_tail bytes were)" \
+		test "$cache_tail" -le 4096
+	a_ok "... nor the 2 MiB one ($cache_even bytes)" test "$cache_even" -eq 0
+}
+
+# a_cached FILE: the bytes of FILE in the page cache; "none" where
+# fincore(1) is missing or FILE's folder takes no direct writes (then
+# copies are buffered).
+a_cached() {
+	if ! command -v fincore >/dev/null 2>&1 ||
+		! dd if=/dev/zero of="${1%/*}/.direct-probe" bs=4096 count=1 \
+			oflag=direct 2>/dev/null; then
+		rm -f "${1%/*}/.direct-probe"
+		echo none
+		return 0
+	fi
+	rm -f "${1%/*}/.direct-probe"
+	fincore --bytes --noheadings --output RES "$1" 2>/dev/null | tr -d " " ||
+		echo none
+}
+
 # Nameless copies linked through /proc/self/fd: what a kernel before 6.10
 # makes a service without CAP_DAC_READ_SEARCH do (Debian 12 under its own
 # user), since it refuses linkat(AT_EMPTY_PATH) with ENOENT.  The test
@@ -810,7 +875,7 @@ archive_case_full() {
 		return 0
 	fi
 	mkdir -p "$T/full/archive/full"
-	a_mount "$T/full/archive/full" 1m || return 0
+	a_mount "$T/full/archive/full" 4m || return 0
 	a_project full 'destination = "{watch}"
 
 [archive.destinations.full]
@@ -822,11 +887,13 @@ name = "big ones"
 destination = "full"
 glob = ["big-*"]'
 	P=$T/full
-	# 800 KiB of the 1 MiB taken; each file is 300 KiB.
-	dd if=/dev/zero of="$P/archive/full/filler" bs=1024 count=800 2>/dev/null
+	# 3,200 KiB of the 4 MiB taken; each file is 1.2 MiB, past the size
+	# from which copies are written with O_DIRECT (tmpfs takes them since
+	# Linux 6.6), so ENOSPC comes from a direct write.
+	dd if=/dev/zero of="$P/archive/full/filler" bs=1024 count=3200 2>/dev/null
 	mkdir -p "$T/stage/full"
 	for n in 1 2; do
-		head -c 307200 /dev/urandom >"$T/stage/full/big-$n.dat"
+		head -c 1258291 /dev/urandom >"$T/stage/full/big-$n.dat"
 		cp "$T/stage/full/big-$n.dat" "$T/ref/big-$n.dat"
 	done
 	svc_start full
@@ -861,8 +928,8 @@ $(hexof big-2.dat)|ARCHIVED" \
 
 	# run --once does not wait for room: it leaves the file ARCHIVING,
 	# says so, exits 1; the next run takes it up.
-	dd if=/dev/zero of="$P/archive/full/filler" bs=1024 count=300 2>/dev/null
-	head -c 307200 /dev/urandom >"$T/stage/full/big-3.dat"
+	dd if=/dev/zero of="$P/archive/full/filler" bs=1024 count=1200 2>/dev/null
+	head -c 1258291 /dev/urandom >"$T/stage/full/big-3.dat"
 	mv "$T/stage/full/big-3.dat" "$P/in/"
 	a_once full
 	t_expect_status 1 "$DB_DIALECT: run --once with a full destination exits 1"
@@ -1205,6 +1272,7 @@ archive_run_cases() {
 		echo "# tmpfs mounts work here: the cross-filesystem and full-destination cases run"
 	fi
 	archive_case_modes
+	archive_case_large
 	archive_case_no_proc
 	archive_case_old_kernel_link
 	archive_case_xfs
