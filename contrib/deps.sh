@@ -2,14 +2,16 @@
 # Installs carbonation's dependencies from Debian's packages.
 #   contrib/deps.sh          build dependencies
 #   contrib/deps.sh --tests  also what the test suite needs: the PostgreSQL
-#                            and MariaDB servers, the toml-test cases, python3
+#                            and MariaDB servers, the toml-test cases, python3,
+#                            fincore, mkfs.xfs and filefrag (large copies)
 set -eu
 
 build_pkgs="build-essential autoconf automake libtool pkg-config
 	libsqlite3-dev sqlite3 libssl-dev libpq-dev libmariadb-dev
 	libsystemd-dev check"
 test_pkgs="postgresql mariadb-server mariadb-client
-	golang-github-burntsushi-toml-dev python3 shellcheck"
+	golang-github-burntsushi-toml-dev python3 shellcheck
+	util-linux-extra xfsprogs e2fsprogs"
 
 pkgs=$build_pkgs
 if [ "${1:-}" = "--tests" ]; then

@@ -485,6 +485,40 @@ a_cached() {
 		echo none
 }
 
+# Large copies where the filesystem shares blocks (XFS with reflink, a
+# loop-mounted image): cloned, the copy's extents shared with the
+# delivered file, no new blocks.  The copy's size ends off a block
+# boundary, which a clone allows only at the source's end.
+archive_case_reflink() {
+	if [ "$MOUNT_OK" -ne 1 ] || ! command -v mkfs.xfs >/dev/null 2>&1 ||
+		! command -v filefrag >/dev/null 2>&1; then
+		echo "# skipped: reflinked copies: ${MOUNT_SKIP:-mkfs.xfs or filefrag is not installed}"
+		return 0
+	fi
+	mkdir -p "$T/reflink"
+	truncate -s 320m "$T/reflink.img"
+	if ! mkfs.xfs -q -m reflink=1 "$T/reflink.img" 2>"$T/mkfs.err" ||
+		! mount -o loop "$T/reflink.img" "$T/reflink" 2>>"$T/mkfs.err"; then
+		echo "# skipped: reflinked copies: $(head -n 1 "$T/mkfs.err")"
+		return 0
+	fi
+	a_mounts="$T/reflink $a_mounts"
+	a_project reflink 'destination = "r"'
+	P=$T/reflink
+	head -c $((2 * 1048576 + 5)) /dev/urandom >"$P/in/r1.dat"
+	a_once reflink
+	t_expect_status 0 "$DB_DIALECT: large copies on XFS with reflink: run --once exits 0"
+	a_expect_placed reflink r1.dat r/r1.dat 1 "a 2 MiB copy on XFS: ARCHIVED"
+	a_same "... with its content" "$P/in/r1.dat" "$P/archive/r/r1.dat"
+	filefrag -v "$P/archive/r/r1.dat" >"$T/filefrag.out" 2>&1
+	# Every extent, not only the last block (which copy_file_range, too,
+	# clones on XFS).
+	# shellcheck disable=SC2016 # $0 is awk's
+	a_ok "... all its blocks shared with the delivered file (a reflink)" \
+		awk '/^ *[0-9]+:/ { n++; if ($0 !~ /shared/) bad++ }
+		     END { exit !(n > 0 && bad == 0) }' "$T/filefrag.out"
+}
+
 # Nameless copies linked through /proc/self/fd: what a kernel before 6.10
 # makes a service without CAP_DAC_READ_SEARCH do (Debian 12 under its own
 # user), since it refuses linkat(AT_EMPTY_PATH) with ENOENT.  The test
@@ -1273,6 +1307,7 @@ archive_run_cases() {
 	fi
 	archive_case_modes
 	archive_case_large
+	archive_case_reflink
 	archive_case_no_proc
 	archive_case_old_kernel_link
 	archive_case_xfs
