@@ -255,9 +255,12 @@ static int start_copy(struct carb_place *p)
 	if (fchmod(p->tmp_fd, st.st_mode & 07777) < 0 ||
 	    futimens(p->tmp_fd, times) < 0)
 		return carb_place_errno(p, errno, "cannot keep mode and mtime");
-	/* A large copy's writeback starts now, while the batch copies its
-	 * other files, so the batch's filesystem sync finds less to wait
-	 * for.  A failure here is that sync's to report. */
+	/* A large copy is mostly on the device already (direct writes);
+	 * whatever went through the page cache (its last block, or all of
+	 * it where direct writes are refused) starts its writeback now,
+	 * while the batch copies its other files, so the batch's filesystem
+	 * sync finds less to wait for.  A failure here is that sync's to
+	 * report. */
 	if (p->it->size >= EARLY_WRITEBACK_MIN)
 		(void)sync_file_range(p->tmp_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	/* Read: a batch holds one descriptor per copy, not two. */
