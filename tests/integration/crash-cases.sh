@@ -254,6 +254,12 @@ EOF
 
 # --- the kills --------------------------------------------------------------
 
+# Every file is delivered and archived: nothing more will happen.
+crash_drained() {
+	[ -e "$T/delivered" ] &&
+		[ "$(rows crash "SELECT COUNT(*) FROM components WHERE status <> 'ARCHIVED'")" = 0 ]
+}
+
 # crash_await_flow LINES PID: until the service logs its first archived
 # file after line LINES of its log; at most 30 s, and not once everything
 # delivered is archived (nothing will come).
@@ -262,8 +268,7 @@ crash_await_flow() {
 	while [ "$n" -lt 600 ] && svc_alive "$2" &&
 		! tail -n "+$(($1 + 1))" "$T/crash.log" | grep -q 'archived'; do
 		n=$((n + 1))
-		if [ $((n % 20)) -eq 0 ] && [ -e "$T/delivered" ] &&
-			[ "$(rows crash "SELECT COUNT(*) FROM components WHERE status <> 'ARCHIVED'")" = 0 ]; then
+		if [ $((n % 20)) -eq 0 ] && crash_drained; then
 			break
 		fi
 		sleep 0.05
@@ -290,8 +295,7 @@ crash_stop_inflight() {
 		fi
 		kill -CONT "$1"
 		n=$((n + 1))
-		if [ $((n % 10)) -eq 0 ] && [ -e "$T/delivered" ] &&
-			[ "$(rows crash "SELECT COUNT(*) FROM components WHERE status <> 'ARCHIVED'")" = 0 ]; then
+		if [ $((n % 10)) -eq 0 ] && crash_drained; then
 			return 1
 		fi
 		sleep "0.0$((1 + n % 4))"
