@@ -691,15 +691,18 @@ void carb_archive_run(struct carb_archive_batch *b)
 		prepare(b, &ps[i], i > 0 ? &ps[i - 1] : NULL);
 	}
 	if (!b->dry_run) {
+		carb_test_stop("batch-written");
 		flush(b, ps);
 		for (size_t i = 0; i < b->n; i++)
 			verify(b, &ps[i]);
 		for (size_t i = 0; i < b->n; i++)
 			name_final(b, &ps[i]);
 		sync_dirs(b, ps, false);
+		carb_test_stop("batch-named");
 		for (size_t i = 0; i < b->n; i++)
 			drop_source(&ps[i]);
 		sync_dirs(b, ps, true);
+		carb_test_stop("batch-placed");
 	}
 	/* Backwards: an item's folders may be borrowed by those after it. */
 	for (size_t i = b->n; i-- > 0;)

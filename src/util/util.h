@@ -175,4 +175,10 @@ const char *carb_data_dir(void);
  * build tree's plugins/ when running from it, else the installed one. */
 const char *carb_plugin_dir(void);
 
+/* A stop point for tests (see docs/testing.md): when point is one of the
+ * comma-separated names in $CARB_TEST_STOP_AT, the whole process stops
+ * with SIGSTOP there, so a test can kill it at exactly that moment.
+ * Does nothing when the variable is unset. */
+void carb_test_stop(const char *point);
+
 #endif

@@ -30,11 +30,17 @@
 # version or any other name fails).  The log says how many kills left
 # ARCHIVING rows and temporary files, i.e. hit archives in flight.
 #
-# Odd kills come 0.1 to 2 s after a start (starting, recovering); even
-# ones up to 0.5 s after the first file archived since the start, when
-# batches are in full flow however fast the machine is, and then at the
-# first moment the service, stopped with SIGSTOP to look, has ARCHIVING
-# rows (see crash_stop_inflight).
+# Odd kills come 0.1 to 2 s after a start (starting, recovering).  Kills
+# 2, 4 and 6 (while delivery goes on) land inside a batch every time: the
+# service is started with CARB_TEST_STOP_AT naming a stop point of the
+# archive batch (batch-written: copies written, not flushed; batch-named:
+# at their final names, sources still there; batch-placed: move-mode
+# sources gone, the catalog still ARCHIVING), stops itself there with
+# SIGSTOP, and is killed; each is a case.  The other even kills come up to
+# 0.5 s after the first file archived since the start, when batches are in
+# full flow however fast the machine is, and then at the first moment the
+# service, stopped with SIGSTOP to look, has ARCHIVING rows (see
+# crash_stop_inflight); whether those hit a batch is luck, and is logged.
 #
 # At the end: each delivered file is archived exactly once with identical
 # content (cmp of each), the archive holds as many files as were
@@ -93,7 +99,8 @@ crash_check() {
 # the kill delays, one per line, in seconds.
 crash_plan() {
 	awk -v seed="$CRASH_SEED" -v groups="$1" -v kills="$CRASH_KILLS" \
-		-v plan="$T/plan" -v delays="$T/delays" 'BEGIN {
+		-v plan="$T/plan" -v delays="$T/delays" \
+		-v stops="batch-written batch-named batch-placed" 'BEGIN {
 		srand(seed)
 		for (i = 1; i <= groups; i++) {
 			w = (i % 4 == 0) ? "mv" : "cp"
@@ -114,8 +121,13 @@ crash_plan() {
 		# after the first file archived since the start, when batches
 		# are in full flow whatever the speed of the machine (then at
 		# the first batch in flight: crash_stop_inflight).
+		chunks = int((kills * 2 + 2) / 3)
+		split(stops, point, " ")
 		for (k = 1; k <= kills; k++)
-			if (k % 2)
+			if (k % 2 == 0 && k / 2 <= 3 && k <= chunks)
+				printf "%.2f stop %s\n", rand() * 0.5,
+					point[k / 2] >delays
+			else if (k % 2)
 				printf "%.2f start %.2f\n", rand() * 0.5,
 					0.1 + rand() * 1.9 >delays
 			else
@@ -315,6 +327,28 @@ crash_stopped() {
 	done
 }
 
+# crash_await_stop K POINT PID: until the service, started with
+# CARB_TEST_STOP_AT=POINT, has stopped itself there (every thread in state
+# T); at most 60 s.  One case: it stopped, and the catalog shows ARCHIVING
+# rows, a batch in flight.  Deterministic, unlike a kill at a random
+# moment: this is the kill that must land inside a batch.
+crash_await_stop() {
+	m=0
+	while [ "$m" -lt 600 ] && svc_alive "$3" &&
+		[ "$(sed 's/.*) //' "/proc/$3/stat" 2>/dev/null | cut -c1)" != T ]; do
+		m=$((m + 1))
+		sleep 0.1
+	done
+	crash_stopped "$3"
+	n=$(rows crash "SELECT COUNT(*) FROM components WHERE status = 'ARCHIVING'")
+	if [ "${n:-0}" -gt 0 ]; then
+		t_pass "$DB_DIALECT: kill $1: the service stopped at $2 with a batch in flight ($n ARCHIVING)"
+		caught=" with $n ARCHIVING"
+	else
+		i_fail "$DB_DIALECT: kill $1: the service stopped at $2 with a batch in flight (it did not stop there within 60 s, or no row was ARCHIVING)" crash
+	fi
+}
+
 crash_kills() {
 	k=1
 	while [ "$k" -le "$CRASH_KILLS" ]; do
@@ -331,15 +365,25 @@ EOF
 		if [ -f "$T/crash.log" ]; then
 			lines=$(wc -l <"$T/crash.log")
 		fi
-		svc_start crash
-		pid=$(svc_pid crash)
-		if [ "$how" = flow ]; then
-			crash_await_flow "$lines" "$pid"
-		fi
-		sleep "$delay"
 		caught=
-		if [ "$how" = flow ] && crash_stop_inflight "$pid"; then
-			caught=" (stopped with ARCHIVING rows)"
+		if [ "$how" = stop ]; then
+			# The service stops itself inside its first batch.
+			CARB_TEST_STOP_AT=$delay
+			export CARB_TEST_STOP_AT
+			svc_start crash
+			unset CARB_TEST_STOP_AT
+			pid=$(svc_pid crash)
+			crash_await_stop "$k" "$delay" "$pid"
+		else
+			svc_start crash
+			pid=$(svc_pid crash)
+			if [ "$how" = flow ]; then
+				crash_await_flow "$lines" "$pid"
+			fi
+			sleep "$delay"
+			if [ "$how" = flow ] && crash_stop_inflight "$pid"; then
+				caught=" (stopped with ARCHIVING rows)"
+			fi
 		fi
 		if svc_alive "$pid"; then
 			kill -KILL "$pid"
@@ -358,6 +402,8 @@ EOF
 		what="$delay s after the start"
 		if [ "$how" = flow ]; then
 			what="$delay s after its first archived file$caught"
+		elif [ "$how" = stop ]; then
+			what="stopped at $delay$caught"
 		fi
 		echo "# killed (SIGKILL) $what" >>"$T/crash.log"
 		crash_snapshot "$k"

@@ -1,0 +1,44 @@
+/* Stop points for the crash test: a kill at a random moment lands inside
+ * an archive batch only by luck (a batch is over in milliseconds), so a
+ * test that must kill a batch in flight names the point in
+ * CARB_TEST_STOP_AT and the process stops itself there (SIGSTOP), to be
+ * killed by the test.  Unset, as in production, a stop point costs one
+ * comparison. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static const char *points;
+
+static void read_points(void)
+{
+	const char *v = getenv("CARB_TEST_STOP_AT");
+
+	points = v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+static bool listed(const char *list, const char *point)
+{
+	size_t n = strlen(point);
+
+	for (const char *p = list; *p != '\0';) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && memcmp(p, point, n) == 0)
+			return true;
+		p += len;
+		p += *p == ',';
+	}
+	return false;
+}
+
+void carb_test_stop(const char *point)
+{
+	pthread_once(&once, read_points);
+	if (points != NULL && listed(points, point))
+		raise(SIGSTOP);
+}
