@@ -459,6 +459,24 @@ typedef int (*carb_component_cb)(void *ctx, const struct carb_component_row *r,
 int carb_components_each(struct carb_catalog *cat, const char *watch,
 			 const char *status, carb_component_cb cb, void *ctx,
 			 struct carb_error *err);
+/* Where a delivered file got to (`run --input`): the newest generation
+ * of watch's rel_path, then the other members of its group. */
+struct carb_component_outcome {
+	char *rel_path;            /* bytes, NUL-terminated */
+	size_t rel_len;
+	char *status;
+	char *reason;              /* NULL: none */
+	char *archive_path;        /* bytes, NUL-terminated; NULL: none */
+	size_t archive_len;
+};
+/* *out (n rows, 0 when the file has no row) is the caller's, freed with
+ * carb_component_outcomes_free. */
+int carb_component_outcomes(struct carb_catalog *cat, const char *watch,
+			    const char *rel, size_t rel_len,
+			    struct carb_component_outcome **out, size_t *n,
+			    struct carb_error *err);
+void carb_component_outcomes_free(struct carb_component_outcome **out,
+				  size_t n);
 /* Component id through cb (not called when there is none). */
 int carb_component_get(struct carb_catalog *cat, int64_t id,
 		       carb_component_cb cb, void *ctx, struct carb_error *err);

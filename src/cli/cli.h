@@ -100,5 +100,16 @@ int carb_cmd_db_revision(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_reconcile(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_retry(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_run(struct carb_cli *cli, int argc, char **argv);
+/* `run --input`, in cmd_run_input.c.  resolve: the watch (cfg's) and the
+ * path in it (*rel_out, the caller frees) of file, of watch when not
+ * NULL; -1 on success, else the exit status (printed).  report: prints
+ * what became of the file and its group; the exit status (0: all
+ * ARCHIVED). */
+int carb_run_input_resolve(const struct carb_config *cfg, const char *file,
+			   const char *watch, const char **watch_out,
+			   char **rel_out);
+int carb_run_input_report(struct carb_catalog *cat,
+			  const struct carb_config *cfg, const char *watch,
+			  const char *rel);
 
 #endif

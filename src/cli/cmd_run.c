@@ -1,31 +1,30 @@
 /* carbonation run: the service in the foreground, until SIGTERM/SIGINT. */
-#include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "config/config.h"
 #include "pipeline/pipeline.h"
+#include "service/service.h"
 #include "util/util.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: carbonation [-c FILE] run [--once] [--dry-run]\n"
+		"       carbonation [-c FILE] run --input FILE [--watch NAME]\n"
 		"\n"
 		"Watch every [[watch]] folder, record each delivered file in the\n"
 		"catalog once it has settled, check its integrity, group it with\n"
 		"the files of the same stem, select, route and archive it.  Runs\n"
 		"until SIGTERM or SIGINT, lets archives in flight finish, commits\n"
-		"and exits 0.  The catalog must exist and be up to date\n"
+		"and exits 0; SIGHUP reads config.toml and rules.toml again.\n"
+		"The catalog must exist and be up to date\n"
 		"(carbonation db init / db upgrade).\n"
 		"\n"
 		"options:\n"
@@ -36,116 +35,45 @@ static void usage(FILE *out)
 		"  --dry-run    like --once, but only log each decision (status,\n"
 		"               destination path): the catalog and the disk stay\n"
 		"               as they were\n"
+		"  --input FILE one delivered file and the members of its group\n"
+		"               beside it, through the whole path once (work a\n"
+		"               previous run left in flight in its watch too);\n"
+		"               prints what became of each: exit 0 when all are\n"
+		"               ARCHIVED, 1 otherwise\n"
+		"  --watch NAME with --input: the watch FILE is in\n"
 		"  -h, --help   show this help\n");
 }
 
-static int open_log(const struct carb_logging_config *lc)
+/* The service's way back to the catalog after an outage: the same
+ * catalog, at the schema this program writes; quiet (the service logs). */
+static int reconnect(void *ctx, const struct carb_config *cfg,
+		     struct carb_catalog **cat, struct carb_error *err)
 {
-	int fd = 2;
+	const struct carb_plugin_rt *plugin = ctx;
+	struct carb_catalog_options co = { 0 };
+	struct carb_migration_root roots[CARB_CLI_MAX_ROOTS];
+	struct carb_migration_status st = { 0 };
+	size_t nroots, behind = 0;
+	char *dir = NULL;
+	int rc;
 
-	if (lc->file != NULL) {
-		fd = open(lc->file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			  0640);
-		if (fd < 0) {
-			carb_cli_errorf("run: cannot open log file %s: %m",
-					lc->file);
-			return -1;
-		}
-	}
-	carb_log_open(fd, (int)lc->level, lc->format == CARB_LOG_FORMAT_JSON);
-	return fd;
-}
-
-/* SIGTERM and SIGINT arrive as a readable descriptor, so the loop stops
- * between two steps, never inside one.  They are blocked from the start
- * of `run`: a stop that comes while the config, the plugin or the
- * catalog are still being opened waits for the loop instead of killing
- * the process. */
-static int block_stops(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGINT);
-	return sigprocmask(SIG_BLOCK, set, NULL);
-}
-
-static int stop_fd(void)
-{
-	sigset_t set;
-
-	if (block_stops(&set) < 0)
+	co.url = carb_config_database_url(cfg);
+	co.base_dir = carb_config_dir(cfg);
+	co.password_file = carb_config_database_password_file(cfg);
+	co.busy_timeout_ms = carb_config_database_busy_timeout_ms(cfg);
+	if (carb_catalog_open(&co, cat, err) < 0)
 		return -1;
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
-/* Waits up to ms for a stop; true when one came. */
-static bool stopped_within(int sfd, int64_t ms)
-{
-	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-
-	return poll(&pfd, 1, (int)ms) > 0;
-}
-
-/* The catalog refused a write: every transition pauses (the intake is
- * closed, so nothing moves without its row), and the service reconnects
- * with a growing delay.  Everything is in the catalog, so starting the
- * intake again continues where it was.  Returns false on a stop. */
-static bool pause_for_catalog(const struct carb_config *cfg,
-			      const struct carb_run_options *opts,
-			      struct carb_catalog **cat, int sfd,
-			      const char *why)
-{
-	int64_t delay = 1000;
-
-	carb_catalog_close(cat);
-	carb_log(CARB_LOGL_ERROR, "catalog write failed: %s; every transition"
-		 " is paused until the catalog takes writes again", why);
-	for (;;) {
-		if (stopped_within(sfd, delay))
-			return false;
-		if (carb_cli_connect(cfg, false, cat) < 0 &&
-		    carb_cli_require_schema(*cat, opts->plugin, "run") == 0) {
-			carb_log(CARB_LOGL_WARNING, "catalog reachable again;"
-				 " resuming");
-			return true;
-		}
+	nroots = carb_cli_migration_roots(plugin, roots, &dir);
+	rc = carb_migrations_status(*cat, roots, nroots, &st, err);
+	for (size_t i = 0; rc == 0 && i < st.nbranches; i++)
+		behind += st.branches[i].pending + st.branches[i].changed;
+	if (rc == 0 && behind > 0)
+		rc = carb_error_set(err, "the catalog is not up to date (%zu"
+				    " migrations pending or changed)", behind);
+	carb_migration_status_release(&st);
+	free(dir);
+	if (rc < 0)
 		carb_catalog_close(cat);
-		delay = delay < 30000 ? delay * 2 : 60000;
-	}
-}
-
-static int serve(struct carb_config *cfg, struct carb_catalog **cat,
-		 const struct carb_run_options *opts, int sfd)
-{
-	struct carb_intake *in = NULL;
-	struct carb_error err = { 0 };
-	int rc = CARB_EXIT_OK;
-
-	for (;;) {
-		if (carb_intake_open(cfg, *cat, opts, &in, &err) < 0) {
-			carb_log(CARB_LOGL_ERROR, "%s", err.msg);
-			carb_cli_errorf("run: %s", err.msg);
-			return CARB_EXIT_FAIL;
-		}
-		if (carb_intake_run(in, sfd, &err) == 0)
-			break;
-		carb_intake_close(&in);
-		if (opts->once || !pause_for_catalog(cfg, opts, cat, sfd, err.msg)) {
-			if (opts->once) {
-				carb_log(CARB_LOGL_ERROR, "%s", err.msg);
-				carb_cli_errorf("run: %s", err.msg);
-				rc = CARB_EXIT_FAIL;
-			}
-			return rc;
-		}
-	}
-	if (opts->once && carb_intake_failures(in) > 0) {
-		carb_cli_errorf("run: %zu file%s failed in this run (see the log"
-				" and the catalog)", carb_intake_failures(in),
-				carb_intake_failures(in) == 1 ? "" : "s");
-		rc = CARB_EXIT_FAIL;
-	}
-	carb_intake_close(&in);
 	return rc;
 }
 
@@ -166,22 +94,30 @@ static void raise_fd_limit(void)
 static int run(struct carb_config *cfg, struct carb_catalog **cat,
 	       const struct carb_run_options *opts)
 {
-	int sfd = stop_fd(), log_fd, rc;
+	struct carb_service svc = {
+		.cfg = cfg, .cat = *cat, .opts = *opts,
+		.connect = reconnect, .connect_ctx = opts->plugin,
+	};
+	struct carb_error err = { 0 };
+	int rc = CARB_EXIT_OK;
 
-	if (sfd < 0) {
-		carb_cli_errorf("run: cannot take signals: %m");
-		return CARB_EXIT_FAIL;
-	}
-	log_fd = open_log(carb_config_logging(cfg));
-	if (log_fd < 0) {
-		close(sfd);
-		return CARB_EXIT_FAIL;
-	}
 	raise_fd_limit();
-	rc = serve(cfg, cat, opts, sfd);
-	if (log_fd != 2)
-		close(log_fd);
-	close(sfd);
+	if (carb_service_run(&svc, &err) < 0) {
+		carb_cli_errorf("run: %s", err.msg);
+		rc = CARB_EXIT_FAIL;
+	} else if (opts->once && svc.failures > 0) {
+		carb_cli_errorf("run: %zu file%s failed in this run (see the log"
+				" and the catalog)", svc.failures,
+				svc.failures == 1 ? "" : "s");
+		rc = CARB_EXIT_FAIL;
+	}
+	*cat = svc.cat;
+	if (svc.abandoned > 0) {
+		/* A worker is still inside the plugin or a copy: unloading
+		 * or closing under it would crash; the process ends here. */
+		carb_catalog_close(cat);
+		_exit(rc);
+	}
 	return rc;
 }
 
@@ -191,19 +127,22 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "watch", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const known[] = { "--help", "--once", "--dry-run",
-					     NULL };
+					     "--input", "--watch", NULL };
 	struct carb_run_options ro = { .once = false };
-	sigset_t stops;
 	struct carb_config *cfg = NULL;
 	struct carb_catalog *cat = NULL;
+	const char *input = NULL, *watch = NULL;
+	char *rel = NULL;
 	int c, rc;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return CARB_EXIT_OK;
@@ -213,19 +152,45 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 			ro.dry_run |= c == 'n';
 			continue;
 		}
+		if (c == 'i' || c == 'w') {
+			*(c == 'i' ? &input : &watch) = optarg;
+			continue;
+		}
+		if (c == ':') {
+			carb_cli_errorf("run: %s needs a value", argv[optind - 1]);
+			return CARB_EXIT_USAGE;
+		}
 		return carb_cli_unknown_option("run", argv[optind - 1], known);
 	}
 	if (optind < argc) {
 		carb_cli_errorf("run: unexpected argument \"%s\"", argv[optind]);
 		return CARB_EXIT_USAGE;
 	}
-	if (block_stops(&stops) < 0) {
+	if (watch != NULL && input == NULL) {
+		carb_cli_errorf("run: --watch goes with --input FILE");
+		return CARB_EXIT_USAGE;
+	}
+	if (carb_service_block_signals() < 0) {
 		carb_cli_errorf("run: cannot take signals: %m");
 		return CARB_EXIT_FAIL;
 	}
 	if (carb_cli_load_config(cli, &cfg) != 0)
 		return CARB_EXIT_USAGE;
+	if (watch != NULL && (rc = carb_cli_check_watch(cfg, "run", watch)) >= 0) {
+		carb_config_free(&cfg);
+		return rc;
+	}
+	if (input != NULL) {
+		rc = carb_run_input_resolve(cfg, input, watch, &ro.only_watch, &rel);
+		if (rc >= 0) {
+			carb_config_free(&cfg);
+			return rc;
+		}
+		ro.once = true;
+		ro.only_rel = rel;
+	}
 	if (carb_cli_load_plugin(cfg, &ro.plugin) != 0) {
+		free(rel);
 		carb_config_free(&cfg);
 		return CARB_EXIT_USAGE;
 	}
@@ -233,8 +198,14 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 	if (rc < 0) {
 		rc = carb_cli_require_schema(cat, ro.plugin, "run") < 0
 			? CARB_EXIT_FAIL : run(cfg, &cat, &ro);
+		if (input != NULL && rc != CARB_EXIT_USAGE && cat != NULL) {
+			int r = carb_run_input_report(cat, cfg, ro.only_watch, rel);
+
+			rc = rc > r ? rc : r;
+		}
 		carb_catalog_close(&cat);
 	}
+	free(rel);
 	carb_plugin_unload(&ro.plugin);
 	carb_config_free(&cfg);
 	return rc;

@@ -114,11 +114,13 @@ struct carb_service_config {
 	int64_t heartbeat_interval_ms;
 	int64_t reconcile_interval_ms;
 	int64_t shutdown_timeout_ms;
+	int64_t max_job_time_ms;
 	const char *rules;        /* absolute */
 	const char *state_dir;    /* absolute; holds the lock files */
 	struct {
 		struct carb_config_loc table, name, workers, heartbeat_interval,
-			reconcile_interval, shutdown_timeout, rules, state_dir;
+			reconcile_interval, shutdown_timeout, max_job_time,
+			rules, state_dir;
 	} loc;
 };
 
@@ -145,9 +147,10 @@ struct carb_plugins_config {
 	const char *path;         /* absolute; exists */
 	struct carb_config_strings search_path;  /* absolute folders */
 	int64_t max_crashes;
+	int64_t timeout_ms;
 	struct {
 		struct carb_config_loc table, package, path, search_path,
-			max_crashes;
+			max_crashes, timeout;
 	} loc;
 };
 
@@ -359,6 +362,22 @@ int carb_config_load_with_rules(const char *config_path,
 				struct carb_config **out,
 				struct carb_diags *diags);
 void carb_config_free(struct carb_config **cfg);
+
+/* A reload: fresh is config.toml read again.  Each changed key is passed
+ * to cb with its name ("logging.level", `watch "in": include`) and
+ * whether it was applied: the keys a reload applies (logging, retry
+ * settings, watch settle/include/exclude, time limits; `check config
+ * --keys` marks them) take their fresh values in live, which keeps
+ * running; fresh receives the old values and must outlive every use of
+ * them (keep it until the next reload).  Returns how many changes wait
+ * for a restart. */
+typedef void (*carb_config_change_cb)(void *ctx, const char *key,
+				      bool applied);
+size_t carb_config_reload(struct carb_config *live, struct carb_config *fresh,
+			  carb_config_change_cb cb, void *ctx);
+/* Exchanges the rules of a and b: a reload puts the fresh rules into the
+ * live snapshot, so an intake opened again later starts with them. */
+void carb_config_swap_rules(struct carb_config *a, struct carb_config *b);
 
 /* Read access.  Every pointer returned lives as long as the snapshot. */
 const char *carb_config_path(const struct carb_config *cfg);     /* absolute */

@@ -52,6 +52,8 @@ struct carb_cfg_key {
 	const char *const *choices;  /* ENUM names, NULL-terminated */
 	carb_cfg_check_fn check;
 	const char *doc;
+	bool live;                   /* a reload (SIGHUP) applies it while
+	                              * running; else it waits for a restart */
 };
 
 struct carb_cfg_section {
@@ -97,6 +99,11 @@ void carb_cfg_release_section(const struct carb_cfg_section *sec, void *obj);
  * kind k describes. */
 void carb_cfg_copy_value(const struct carb_cfg_key *k, void *dst,
 			 const void *src);
+/* Whether key k has the same value in a and b, two structs of its kind. */
+bool carb_cfg_value_equal(const struct carb_cfg_key *k, const void *a,
+			  const void *b);
+/* Exchanges key k's value and position between a and b. */
+void carb_cfg_swap_value(const struct carb_cfg_key *k, void *a, void *b);
 const struct carb_cfg_key *carb_cfg_find_key(
 	const struct carb_cfg_section *sec, const char *name);
 /* "did you mean" for an unknown key among the section's keys; NULL when

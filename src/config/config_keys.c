@@ -93,9 +93,10 @@ static void describe_text(struct carb_buf *out,
 		def.len = 0;
 		type_text(k, &type);
 		default_text(k, &def);
-		carb_buf_addf(out, "  %-20s %s; %s%s\n      %s\n", k->name,
+		carb_buf_addf(out, "  %-20s %s; %s%s\n      %s%s\n", k->name,
 			      type.data, k->required ? "" : "default ",
-			      def.data, k->doc);
+			      def.data, k->doc,
+			      k->live ? " (a reload applies it)" : "");
 	}
 	carb_buf_release(&type);
 	carb_buf_release(&def);
@@ -122,9 +123,10 @@ static void describe_markdown(struct carb_buf *out,
 		def.len = 0;
 		type_text(k, &type);
 		default_text(k, &def);
-		carb_buf_addf(out, "| `%s` | %s | %s%s%s | %s |\n", k->name,
+		carb_buf_addf(out, "| `%s` | %s | %s%s%s | %s%s |\n", k->name,
 			      type.data, literal ? "`" : "", def.data,
-			      literal ? "`" : "", k->doc);
+			      literal ? "`" : "", k->doc,
+			      k->live ? " (a reload applies it)" : "");
 	}
 	carb_buf_release(&type);
 	carb_buf_release(&def);

@@ -602,6 +602,60 @@ void carb_cfg_release_section(const struct carb_cfg_section *sec, void *obj)
 	}
 }
 
+static bool strings_equal(const struct carb_config_strings *a,
+			  const struct carb_config_strings *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (size_t i = 0; i < a->count; i++)
+		if (strcmp(a->items[i], b->items[i]) != 0)
+			return false;
+	return true;
+}
+
+bool carb_cfg_value_equal(const struct carb_cfg_key *k, const void *a,
+			  const void *b)
+{
+	const char *sa, *sb;
+
+	switch (k->type) {
+	case CARB_CFG_STRING:
+	case CARB_CFG_PATH:
+	case CARB_CFG_TEMPLATE:
+		sa = field_string(k, a);
+		sb = field_string(k, b);
+		return sa == sb || (sa != NULL && sb != NULL && strcmp(sa, sb) == 0);
+	case CARB_CFG_STRINGS:
+	case CARB_CFG_PATHS:
+		return strings_equal(
+			(const struct carb_config_strings *)((const char *)a + k->off),
+			(const struct carb_config_strings *)((const char *)b + k->off));
+	case CARB_CFG_TABLE:
+	case CARB_CFG_TABLES:
+		return true;  /* compared by their callers */
+	default:
+		return memcmp((const char *)a + k->off, (const char *)b + k->off,
+			      value_size(k->type)) == 0;
+	}
+}
+
+static void swap_bytes(void *a, void *b, size_t n)
+{
+	unsigned char t[sizeof(struct carb_config_strings) > sizeof(struct carb_config_loc)
+			? sizeof(struct carb_config_strings) : sizeof(struct carb_config_loc)];
+
+	memcpy(t, a, n);
+	memcpy(a, b, n);
+	memcpy(b, t, n);
+}
+
+void carb_cfg_swap_value(const struct carb_cfg_key *k, void *a, void *b)
+{
+	swap_bytes((char *)a + k->off, (char *)b + k->off, value_size(k->type));
+	swap_bytes((char *)a + k->loc_off, (char *)b + k->loc_off,
+		   sizeof(struct carb_config_loc));
+}
+
 void carb_cfg_copy_value(const struct carb_cfg_key *k, void *dst,
 			 const void *src)
 {

@@ -171,6 +171,7 @@ static struct carb_job *take_batch(struct carb_intake *in, size_t di,
 		memset(&job->pend[b->n - 1].item, 0, sizeof(p->item));
 		free(p);
 	}
+	job->limit_ms = carb_intake_job_limit(in, bytes);
 	return job;
 }
 
@@ -223,13 +224,19 @@ void carb_archiving_submit(struct carb_intake *in)
 static void log_item(struct carb_intake *in, int level,
 		     const struct carb_pending *p,
 		     const struct carb_archive_item *it, const char *what,
-		     const char *detail)
+		     const char *detail, const char *status)
 {
+	struct carb_log_fields f = {
+		.watch = in->watches[p->watch].cfg->name,
+		.component = it->src_rel, .component_len = strlen(it->src_rel),
+		.group = p->file_id, .status = status,
+		.destination = strcmp(status, "ARCHIVED") == 0 ? it->final_rel : NULL,
+	};
 	struct carb_buf b;
 
 	carb_buf_init(&b);
 	carb_buf_add_safe_name(&b, it->src_rel, strlen(it->src_rel));
-	carb_log(level, "%swatch \"%s\": %s: %s %s",
+	carb_logf(level, &f, "%swatch \"%s\": %s: %s %s",
 		 in->opts.dry_run ? "dry run: " : "",
 		 in->watches[p->watch].cfg->name, b.data, what, detail);
 	carb_buf_release(&b);
@@ -263,7 +270,7 @@ static void placed(struct carb_intake *in, struct carb_dest_rt *d,
 	log_item(in, CARB_LOGL_INFO, p, it,
 		 it->outcome == CARB_PLACED_ALREADY ? "already archived at"
 		 : in->opts.dry_run ? "would be archived to" : "archived to",
-		 it->final_rel);
+		 it->final_rel, "ARCHIVED");
 	if (d->paused) {
 		d->paused = false;
 		carb_log(CARB_LOGL_WARNING, "destination \"%s\" has room again;"
@@ -312,7 +319,8 @@ static void failed(struct carb_intake *in, struct carb_pending *p,
 		known(in, p, it, retry ? "RETRY_PENDING" : "FAILED");
 	in->run_failures++;
 	log_item(in, CARB_LOGL_WARNING, p, it,
-		 retry ? "will be retried:" : "FAILED:", it->reason);
+		 retry ? "will be retried:" : "FAILED:", it->reason,
+		 retry ? "RETRY_PENDING" : "FAILED");
 }
 
 /* Out of space: the file goes back to the head of its queue, untouched

@@ -54,6 +54,11 @@ void carb_intake_submit(struct carb_intake *in, struct carb_watch_rt *w,
 	job->is_sidecar = carb_name_is_sidecar(base, blen, w->cfg);
 	if (!job->is_sidecar)
 		add_sidecars(w, job);
+	{
+		const struct carb_known *k = carb_map_get(w->known, rel, len);
+
+		job->limit_ms = carb_intake_job_limit(in, k ? k->size : 0);
+	}
 	carb_workers_submit(in->workers, job);
 }
 
@@ -256,6 +261,24 @@ static char *missing_of(const struct carb_intake *in,
 	return carb_buf_detach(&b);
 }
 
+/* A member's status change the operator may look for: WAITING, and
+ * TIMED_OUT with what was missing. */
+static void log_member(int level, const char *watch, const char *rel,
+		       size_t len, int64_t gid, const char *status,
+		       const char *what)
+{
+	struct carb_log_fields f = {
+		.watch = watch, .component = rel, .component_len = len,
+		.group = gid, .status = status,
+	};
+	struct carb_buf b;
+
+	carb_buf_init(&b);
+	carb_buf_add_safe_name(&b, rel, len);
+	carb_logf(level, &f, "watch \"%s\": %s: %s", watch, b.data, what);
+	carb_buf_release(&b);
+}
+
 /* Moves group gid and its WAITING members wt to status to. */
 static void decide(struct carb_intake *in, int64_t gid,
 		   const struct waiting *wt, const char *to, bool complete,
@@ -290,6 +313,9 @@ static void decide(struct carb_intake *in, int64_t gid,
 		w = carb_intake_watch(in, m->watch);
 		if (w != NULL)
 			carb_known_status(w, m->rel, m->rel_len, m->id, to);
+		if (reason != NULL)
+			log_member(CARB_LOGL_WARNING, m->watch, m->rel,
+				   m->rel_len, gid, to, reason);
 	}
 	free(reason);
 	if (strcmp(to, "READY") == 0 && !in->failed)
@@ -390,6 +416,10 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 	ch.file_id = g.id;
 	if (carb_intake_change(in, job->id, &ch)) {
 		snprintf(k->status, sizeof(k->status), "%s", ch.new_status);
+		if (strcmp(ch.new_status, "WAITING") == 0)
+			log_member(CARB_LOGL_DEBUG, w->cfg->name, job->rel,
+				   job->rel_len, g.id, "WAITING",
+				   "waiting for the rest of its group");
 		/* A group made just now that its member does not complete
 		 * alone (completes_alone said so) simply waits. */
 		if (ready) {

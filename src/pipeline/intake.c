@@ -34,6 +34,27 @@ void carb_intake_fail(struct carb_intake *in, const struct carb_error *err)
 	in->fatal = *err;
 }
 
+int64_t carb_intake_job_limit(const struct carb_intake *in, int64_t bytes)
+{
+	int64_t ceiling = carb_config_service(in->cfg)->max_job_time_ms;
+	int64_t ms = 30000 + bytes / 1048576 * 1000;
+
+	return ms < ceiling ? ms : ceiling;
+}
+
+void carb_intake_busy(struct carb_intake *in)
+{
+	int64_t now;
+
+	if (in->hooks == NULL || in->hooks->busy == NULL)
+		return;
+	now = carb_monotonic_ms();
+	if (now - in->busy_at_ms >= 1000) {
+		in->busy_at_ms = now;
+		in->hooks->busy(in->hooks->ctx, in);
+	}
+}
+
 bool carb_intake_tx(struct carb_intake *in)
 {
 	struct carb_error err;
@@ -158,6 +179,9 @@ static int open_watches(struct carb_intake *in, struct carb_error *err)
 		int rc;
 
 		w->cfg = carb_config_watch(in->cfg, i);
+		if (in->opts.only_watch != NULL &&
+		    strcmp(w->cfg->name, in->opts.only_watch) != 0)
+			continue;
 		w->index = in->nwatches;
 		w->root_fd = -1;
 		rc = lock_watch(in, w, err);
@@ -263,6 +287,7 @@ static bool take_results(struct carb_intake *in, size_t max)
 		carb_job_free(job);
 		if (in->tx_ops >= TX_MAX_OPS)
 			carb_intake_commit(in);
+		carb_intake_busy(in);
 	}
 	in->results = job;
 	return job != NULL;
@@ -363,6 +388,7 @@ static void drain(struct carb_intake *in)
 		      carb_config_service(in->cfg)->shutdown_timeout_ms;
 	struct pollfd pfd = { .fd = in->done_fd, .events = POLLIN };
 
+	in->drain_end_ms = end;
 	/* Integrity results are dropped: their rows stay PENDING and are
 	 * checked again at the next start. */
 	in->stopping = true;
@@ -395,17 +421,30 @@ static void log_leftovers(struct carb_intake *in)
 		}
 }
 
-int carb_intake_run(struct carb_intake *in, int stop_fd,
+/* The owner's bound on the sleep, after each turn. */
+static int owner_turned(struct carb_intake *in, int timeout, bool first_done)
+{
+	int64_t most;
+
+	if (in->hooks == NULL || in->hooks->turned == NULL)
+		return timeout;
+	most = in->hooks->turned(in->hooks->ctx, in, first_done);
+	return most > 0 && most < timeout ? (int)most : timeout;
+}
+
+int carb_intake_run(struct carb_intake *in, const struct carb_loop_hooks *hooks,
 		    struct carb_error *err)
 {
 	struct pollfd fds[4] = {
-		{ .fd = stop_fd, .events = POLLIN },
+		{ .fd = hooks ? hooks->fd : -1, .events = POLLIN },
 		{ .fd = in->done_fd, .events = POLLIN },
 		{ .fd = in->rules_fd, .events = POLLIN },
 		{ .fd = in->ifd, .events = POLLIN },
 	};
 	bool first = true;
 
+	in->hooks = hooks;
+	in->busy_at_ms = carb_monotonic_ms();
 	in->next_reconcile_ms = carb_monotonic_ms();
 	carb_log(CARB_LOGL_INFO, "%s started: %zu watch%s",
 		 in->opts.dry_run ? "dry run" : in->opts.once ? "run --once" : "service",
@@ -416,11 +455,13 @@ int carb_intake_run(struct carb_intake *in, int stop_fd,
 		first = false;
 		if (in->failed || (in->opts.once && once_done(in)))
 			break;
+		timeout = owner_turned(in, timeout, true);
 		if (poll(fds, 4, timeout) < 0 && errno != EINTR) {
 			carb_error_set(err, "poll: %s", strerror(errno));
 			return -1;
 		}
-		if (fds[0].revents & POLLIN)
+		if ((fds[0].revents & POLLIN) && hooks->control != NULL &&
+		    hooks->control(hooks->ctx, in))
 			break;
 		if (fds[2].revents & POLLIN)
 			carb_rules_reload_events(in);
@@ -429,6 +470,7 @@ int carb_intake_run(struct carb_intake *in, int stop_fd,
 	}
 	if (!in->failed)
 		drain(in);
+	in->hooks = NULL;
 	if (in->opts.once)
 		log_leftovers(in);
 	if (in->failed || in->opts.dry_run) {
@@ -469,13 +511,25 @@ static void free_watch(struct carb_watch_rt *w)
 		close(w->lock_fd);
 }
 
-void carb_intake_close(struct carb_intake **inp)
+size_t carb_intake_close(struct carb_intake **inp)
 {
 	struct carb_intake *in = *inp;
+	int64_t wait_ms = carb_config_service(in->cfg)->shutdown_timeout_ms;
+	size_t left;
 
 	if (in == NULL)
-		return;
-	carb_workers_stop(&in->workers);
+		return 0;
+	/* After a drain, what is left of its time, and a second more for
+	 * the integrity checks it does not wait for. */
+	if (in->drain_end_ms > 0) {
+		wait_ms = in->drain_end_ms - carb_monotonic_ms();
+		wait_ms = wait_ms > 1000 ? wait_ms : 1000;
+	}
+	left = carb_workers_stop_within(&in->workers, wait_ms);
+	if (left > 0)
+		carb_log(CARB_LOGL_ERROR, "%zu worker%s still inside a job after"
+			 " service.shutdown_timeout; left behind", left,
+			 left == 1 ? " is" : "s are");
 	carb_metadata_close(in);
 	carb_grouping_close(in);
 	while (in->results != NULL) {
@@ -494,4 +548,5 @@ void carb_intake_close(struct carb_intake **inp)
 	carb_map_free(&in->moved);
 	free(in);
 	*inp = NULL;
+	return left;
 }

@@ -110,6 +110,11 @@ struct carb_intake {
 	size_t meta_inflight;
 	size_t meta_suspects;      /* queued or out */
 	bool meta_suspect_out;
+	/* the loop's owner */
+	const struct carb_loop_hooks *hooks;
+	int64_t busy_at_ms;        /* last hooks->busy call */
+	int64_t hung_gid;          /* the group last marked hung; 0: none */
+	int64_t drain_end_ms;      /* when a stop's drain gives up; 0: none */
 	/* the plugin's grouper (grouping.c) */
 	int grouping_fd;           /* STATE_DIR/plugin-grouping, or -1 */
 	char *grouping_poison;     /* "WATCH:HEXPATH" a start found marked */
@@ -136,12 +141,26 @@ bool carb_intake_tx(struct carb_intake *in);
 int carb_intake_commit(struct carb_intake *in);
 /* Marks the intake failed with err's message unless it already is. */
 void carb_intake_fail(struct carb_intake *in, const struct carb_error *err);
+/* A plugin mark (files.plugin_call) that starts so tells of a call the
+ * watchdog found hung, not of one in flight. */
+#define CARB_PLUGIN_HUNG_MARK "hung: "
+
+/* Long work inside one turn calls this often; it tells the loop's owner
+ * (hooks->busy) about once a second. */
+void carb_intake_busy(struct carb_intake *in);
+/* The time bound of a worker job over bytes of files: [service]
+ * max_job_time, or less for small jobs (30 s plus 1 s a MiB). */
+int64_t carb_intake_job_limit(const struct carb_intake *in, int64_t bytes);
 
 /* watch.c: inotify and walks. */
 int carb_watch_setup(struct carb_intake *in, struct carb_error *err);
 void carb_watch_walk(struct carb_intake *in, struct carb_watch_rt *w);
 void carb_watch_read_events(struct carb_intake *in);
 void carb_watch_release(struct carb_intake *in);
+/* Whether rel is of the one group `run --input` takes (opts.only_rel's
+ * folder and stem); always true without it. */
+bool carb_intake_only_wants(const struct carb_intake *in, const char *rel,
+			    size_t len);
 
 /* settle.c: candidates, recording, renames and departures. */
 enum carb_seen {
@@ -250,6 +269,11 @@ void carb_metadata_apply(struct carb_intake *in, struct carb_job *job);
 void carb_metadata_recover(struct carb_intake *in);
 void carb_metadata_close(struct carb_intake *in);
 void carb_meta_work_free(struct carb_meta_work *mw);
+/* For the watchdog, while a worker runs mw: its group, and the rules key
+ * and name of the function it is in ("metadata.extract NAME"; the whole
+ * call when between functions).  Safe from another thread. */
+int64_t carb_metadata_describe(const struct carb_meta_work *mw, char *what,
+			       size_t size);
 /* The outcome's parts, for stage.c. */
 const struct carb_plugin_outcome *carb_meta_outcome(const struct carb_meta_work *mw);
 /* The rules key of the function that failed (NULL: none) and its name. */
@@ -303,6 +327,9 @@ struct carb_job {
 	struct carb_archive_batch *batch;
 	struct carb_pending *pend;   /* batch: the n items' pipeline data */
 	size_t dest;
+	/* How long it may run before the watchdog takes it for hung
+	 * (carb_intake_job_limit); 0: no bound. */
+	int64_t limit_ms;
 	int64_t id;
 	size_t watch;
 	int root_fd;
@@ -331,6 +358,19 @@ void carb_workers_submit(struct carb_workers *w, struct carb_job *job);
 struct carb_job *carb_workers_take(struct carb_workers *w);
 /* Jobs submitted and not yet taken back. */
 size_t carb_workers_busy(struct carb_workers *w);
+/* The running job that has run longest past its limit_ms at now_ms, or
+ * none: returns whether there is one, and describes it in what (its kind
+ * and subject, how long it has run) through describe, called with the
+ * pool's lock held (the job is still the worker's: read only what does
+ * not change while it runs). */
+bool carb_workers_overdue(struct carb_workers *w, int64_t now_ms,
+			  void (*describe)(const struct carb_job *job,
+					   int64_t ran_ms, void *ctx),
+			  void *ctx);
+/* Stops the threads: each finishes the job it is in; one still inside a
+ * job after wait_ms is left behind (a hung call cannot be taken back;
+ * exiting the process ends it).  Returns how many were left. */
+size_t carb_workers_stop_within(struct carb_workers **w, int64_t wait_ms);
 void carb_workers_stop(struct carb_workers **w);
 void carb_job_free(struct carb_job *job);
 

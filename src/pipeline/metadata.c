@@ -30,6 +30,8 @@ struct carb_meta_work {
 	int dirfd;
 	/* results */
 	struct carb_plugin_outcome out;
+	int current;              /* the call a worker is in (enum kind + 1),
+	                           * 0 between calls; atomic */
 	const char *failed_in;    /* NULL, or the rules key of the function */
 	const char *failed_fn;
 	int verdict;              /* selector: -1 none ran, 0 reject, 1 keep */
@@ -238,6 +240,7 @@ void carb_metadata_submit(struct carb_intake *in)
 	for (; jobs != NULL; jobs = next) {
 		next = jobs->next;
 		jobs->next = NULL;
+		jobs->limit_ms = carb_config_plugins(in->cfg)->timeout_ms;
 		in->meta_inflight++;
 		carb_workers_submit(in->workers, jobs);
 	}
@@ -256,7 +259,9 @@ static bool call_one(struct carb_plugin_rt *p, struct carb_meta_work *mw,
 {
 	if (fname == NULL)
 		return true;
+	__atomic_store_n(&mw->current, (int)k + 1, __ATOMIC_RELAXED);
 	*rc = carb_plugin_call(p, k, fname, g, &mw->out);
+	__atomic_store_n(&mw->current, 0, __ATOMIC_RELAXED);
 	if (*rc == -2) {
 		/* named by rules reloaded since: checked against the plugin,
 		 * so only a race with a reload gets here */
@@ -291,6 +296,21 @@ void carb_metadata_run(struct carb_meta_work *mw)
 			return;
 	}
 	call_one(p, mw, &g, CARB_PLUGIN_ROUTER, mw->route, &rc);
+}
+
+int64_t carb_metadata_describe(const struct carb_meta_work *mw, char *what,
+			       size_t size)
+{
+	int cur = __atomic_load_n(&mw->current, __ATOMIC_RELAXED);
+	enum carb_plugin_kind k = (enum carb_plugin_kind)(cur - 1);
+	const char *fn = k == CARB_PLUGIN_EXTRACTOR ? mw->extract
+			 : k == CARB_PLUGIN_SELECTOR ? mw->select : mw->route;
+
+	if (cur == 0 || fn == NULL)
+		snprintf(what, size, "%s", mw->call);
+	else
+		snprintf(what, size, "%s %s", carb_plugin_kind_key(k), fn);
+	return mw->gid;
 }
 
 /* ---- outcomes --------------------------------------------------------- */

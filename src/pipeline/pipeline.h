@@ -40,6 +40,13 @@ struct carb_run_options {
 	bool dry_run;
 	/* The loaded plugin, or NULL; not owned, outlives the intake. */
 	struct carb_plugin_rt *plugin;
+	/* With once: only watch only_watch is opened, and its walk looks
+	 * only at the folder of only_rel (a path in it) and the names with
+	 * the stem of only_rel's: one file and its group (`run --input`).
+	 * What a previous run left in flight in that watch is finished
+	 * too.  Not owned. */
+	const char *only_watch;
+	const char *only_rel;
 };
 
 /* Takes the lock of every watch, opens them (inotify watches first, walks
@@ -50,18 +57,69 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 		     const struct carb_run_options *opts,
 		     struct carb_intake **out, struct carb_error *err);
 
-/* Runs until stop_fd (e.g. a signalfd) becomes readable, or with once
- * until the work is done; returns 0 then, after committing what was
- * done.  Returns -1 on a failure it cannot continue past (the catalog
- * gone), with err set. */
-int carb_intake_run(struct carb_intake *in, int stop_fd,
+/* What the loop's owner (src/service/) hears of it.  Every callback runs
+ * on the loop's thread, between two steps, so a loop that is stuck (a
+ * catalog call that never returns) stops calling them: that is what the
+ * watchdog relies on.  Any callback may be NULL. */
+struct carb_loop_hooks {
+	void *ctx;
+	/* Polled with the loop's own descriptors; when it is readable,
+	 * control is called, and returns true to stop the loop (then
+	 * in-flight archives drain, as on a stop). */
+	int fd;
+	bool (*control)(void *ctx, struct carb_intake *in);
+	/* After each turn.  first_done: the first walk of every watch is
+	 * over.  Returns the longest the loop may sleep before the next
+	 * call (ms); 0: no bound. */
+	int64_t (*turned)(void *ctx, struct carb_intake *in, bool first_done);
+	/* Inside long work of one turn (the walk of a large folder, a long
+	 * run of results), about once a second: the loop is not stuck. */
+	void (*busy)(void *ctx, struct carb_intake *in);
+};
+
+/* Runs until hooks->control says stop, or with once until the work is
+ * done; returns 0 then, after committing what was done.  Returns -1 on a
+ * failure it cannot continue past (the catalog gone), with err set. */
+int carb_intake_run(struct carb_intake *in, const struct carb_loop_hooks *hooks,
 		    struct carb_error *err);
+
+/* A picture of the intake for the status line and the watchdog.  Counts
+ * are of components, by status, over the watches this run holds. */
+struct carb_intake_stats {
+	size_t watches;
+	size_t watches_lost;        /* folder gone or unreadable */
+	size_t settling;            /* seen, not yet recorded */
+	size_t pending;             /* PENDING and READY */
+	size_t waiting;             /* WAITING for group members */
+	size_t archiving;           /* ARCHIVING: queued or in a batch */
+	size_t retrying;            /* RETRY_PENDING */
+	size_t failed;              /* FAILED and INTEGRITY_FAILED */
+	size_t archived;            /* ARCHIVED */
+	const char *paused;         /* a paused destination's name, or NULL */
+};
+void carb_intake_stats(struct carb_intake *in, struct carb_intake_stats *st);
+/* Whether a worker has been inside one job past its bound ([service]
+ * max_job_time, [plugins] timeout): then what says which job and for how
+ * long.  A plugin call found so is marked hung in the catalog, so that
+ * the next start counts it as a crash of its group with that reason. */
+bool carb_intake_overdue(struct carb_intake *in, char *what, size_t size);
+/* New rules, applied as a rules.toml change is: NOT_SELECTED groups are
+ * judged again.  keep (owned by the intake from now on) is the snapshot
+ * rules live in, or that holds what a reload replaced; it is freed at the
+ * next change. */
+void carb_intake_use_rules(struct carb_intake *in,
+			   const struct carb_rules *rules,
+			   struct carb_config *keep);
 /* Files whose integrity check or archive attempt failed in this run. */
 size_t carb_intake_failures(const struct carb_intake *in);
 /* Watches this run holds (with once, others may be skipped). */
 size_t carb_intake_watch_count(const struct carb_intake *in);
 
-void carb_intake_close(struct carb_intake **in);
+/* Frees the intake.  Workers get [service] shutdown_timeout to leave the
+ * job they are in; returns how many did not (stuck in a call that cannot
+ * be taken back: the caller must not unload the plugin, and should
+ * exit). */
+size_t carb_intake_close(struct carb_intake **in);
 
 /* ---- reconciliation: the catalog against the disk -------------------- */
 

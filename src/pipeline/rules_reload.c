@@ -117,7 +117,6 @@ void carb_rules_reload_tick(struct carb_intake *in)
 {
 	struct carb_config *fresh = NULL;
 	struct carb_diags d;
-	size_t n;
 
 	if (in->reload_at_ms == 0 || carb_monotonic_ms() < in->reload_at_ms)
 		return;
@@ -142,9 +141,18 @@ void carb_rules_reload_tick(struct carb_intake *in)
 		return;
 	}
 	carb_diags_release(&d);
-	in->rules = carb_config_rules(fresh);
+	carb_intake_use_rules(in, carb_config_rules(fresh), fresh);
+}
+
+void carb_intake_use_rules(struct carb_intake *in,
+			   const struct carb_rules *rules,
+			   struct carb_config *keep)
+{
+	size_t n;
+
+	in->rules = rules;
 	carb_config_free(&in->rules_cfg);
-	in->rules_cfg = fresh;
+	in->rules_cfg = keep;
 	n = reselect(in);
 	carb_log(CARB_LOGL_INFO, "rules reloaded from %s; %zu NOT_SELECTED"
 		 " group%s judged again", carb_config_rules_path(in->cfg), n,

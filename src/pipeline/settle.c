@@ -76,6 +76,8 @@ void carb_settle_observe(struct carb_intake *in, struct carb_watch_rt *w,
 	struct carb_known *k;
 	struct stat st;
 
+	if (!carb_intake_only_wants(in, rel, len))
+		return;
 	if (c == NULL) {
 		if (w->root_fd < 0 ||
 		    fstatat(w->root_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)

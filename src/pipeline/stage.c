@@ -178,11 +178,12 @@ static void facts_of(const struct stage *s, struct carb_group_facts *f,
 
 static void log_group(const struct stage *s, int level, const char *what)
 {
+	struct carb_log_fields f = { .watch = s->g.watch, .group = s->g.id };
 	struct carb_buf b;
 
 	carb_buf_init(&b);
 	carb_buf_add_safe_name(&b, s->g.key, s->g.key_len);
-	carb_log(level, "%swatch \"%s\": group %s: %s",
+	carb_logf(level, &f, "%swatch \"%s\": group %s: %s",
 		 s->in->opts.dry_run ? "dry run: " : "", s->g.watch, b.data,
 		 what);
 	carb_buf_release(&b);
@@ -541,7 +542,11 @@ void carb_stage_crashed(struct carb_intake *in, int64_t gid, const char *call)
 	    (found && carb_group_members_each(in->cat, gid, collect, &s, &err) < 0))
 		fail_catalog(&s, &err);
 	if (found && strcmp(s.g.status, "READY") == 0 && !in->failed) {
-		reason = carb_xasprintf("plugin crashed in %s", call);
+		size_t hl = strlen(CARB_PLUGIN_HUNG_MARK);
+
+		reason = strncmp(call, CARB_PLUGIN_HUNG_MARK, hl) == 0
+			? carb_xasprintf("plugin hung in %s", call + hl)
+			: carb_xasprintf("plugin crashed in %s", call);
 		settle_whole(&s, "FAILED", reason);
 		free(reason);
 	}

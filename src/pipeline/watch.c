@@ -193,6 +193,23 @@ struct walk {
 
 static void walk_dir(struct walk *wk, const char *rel, size_t len);
 
+bool carb_intake_only_wants(const struct carb_intake *in, const char *rel,
+			    size_t len)
+{
+	const char *only = in->opts.only_rel, *base, *obase;
+	size_t blen, oblen, stem, ostem;
+
+	if (only == NULL)
+		return true;
+	base = carb_name_base(rel, len, &blen);
+	obase = carb_name_base(only, strlen(only), &oblen);
+	if (base - rel != obase - only || memcmp(rel, only, (size_t)(base - rel)) != 0)
+		return false;  /* another folder */
+	carb_name_split(base, blen, &stem);
+	carb_name_split(obase, oblen, &ostem);
+	return stem == ostem && memcmp(base, obase, stem) == 0;
+}
+
 static void walk_entry(struct walk *wk, int dfd, const char *dir,
 		       size_t dlen, const char *name)
 {
@@ -203,7 +220,7 @@ static void walk_entry(struct walk *wk, int dfd, const char *dir,
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return;  /* gone meanwhile */
 	if (S_ISDIR(st.st_mode)) {
-		if (!wk->w->cfg->recursive)
+		if (!wk->w->cfg->recursive || wk->in->opts.only_rel != NULL)
 			return;
 		rel = join(dir, dlen, name, nlen, &rlen);
 		/* The watch before the walk: nothing falls between. */
@@ -231,6 +248,7 @@ static void walk_dir(struct walk *wk, const char *rel, size_t len)
 		if (!is_dot_or_dotdot(de->d_name))
 			walk_entry(wk, dirfd(d), rel, len, de->d_name);
 	closedir(d);
+	carb_intake_busy(wk->in);
 }
 
 /* What the catalog expects but the walk did not find has left. */
@@ -266,8 +284,18 @@ void carb_watch_walk(struct carb_intake *in, struct carb_watch_rt *w)
 		carb_map_free(&wk.seen);
 		return;
 	}
-	walk_dir(&wk, "", 0);
-	find_departures(&wk);
+	if (in->opts.only_rel != NULL) {
+		/* one folder, one group: the rest of the watch was not looked
+		 * at, so nothing can be said to have left it */
+		const char *only = in->opts.only_rel, *slash = strrchr(only, '/');
+		char *dir = carb_xstrndup(only, slash ? (size_t)(slash - only) : 0);
+
+		walk_dir(&wk, dir, strlen(dir));
+		free(dir);
+	} else {
+		walk_dir(&wk, "", 0);
+		find_departures(&wk);
+	}
 	carb_map_free(&wk.seen);
 }
 

@@ -2,23 +2,31 @@
  * an archive batch only by luck (a batch is over in milliseconds), so a
  * test that must kill a batch in flight names the point in
  * CARB_TEST_STOP_AT and the process stops itself there (SIGSTOP), to be
- * killed by the test.  Unset, as in production, a stop point costs one
- * comparison. */
+ * killed by the test.  CARB_TEST_HANG_AT makes the thread that reaches a
+ * point hang there for good instead, as a copy to a dead network share
+ * would.  Unset, as in production, a stop point costs one comparison. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/util.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static const char *points;
+static const char *points, *hangs;
+
+static const char *env_list(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
 
 static void read_points(void)
 {
-	const char *v = getenv("CARB_TEST_STOP_AT");
-
-	points = v != NULL && v[0] != '\0' ? v : NULL;
+	points = env_list("CARB_TEST_STOP_AT");
+	hangs = env_list("CARB_TEST_HANG_AT");
 }
 
 static bool listed(const char *list, const char *point)
@@ -41,4 +49,9 @@ void carb_test_stop(const char *point)
 	pthread_once(&once, read_points);
 	if (points != NULL && listed(points, point))
 		raise(SIGSTOP);
+	/* A wedged call (a dead NFS server): this thread alone stops for
+	 * good, the rest of the process goes on. */
+	if (hangs != NULL && listed(hangs, point))
+		for (;;)
+			pause();
 }

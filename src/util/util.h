@@ -150,8 +150,44 @@ enum {
 /* fd is where lines go (the log is not the owner); json: one JSON object
  * per line instead of text. */
 void carb_log_open(int fd, int min_level, bool json);
-void carb_log(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* journal: messages go to the systemd journal with their fields
+ * (sd_journal_send), fd only when the journal refuses one.  Only in a
+ * build with libsystemd; returns whether it is on. */
+bool carb_log_journal(bool journal);
+/* [service] name, in every message (text: "[NAME]"; JSON and the
+ * journal: CARB_INSTANCE); copied; NULL: none. */
+void carb_log_instance(const char *name);
+
+/* What a message is about, for structured logs: JSON keys, and journal
+ * fields (journalctl CARB_WATCH=incoming).  Any may be NULL / 0. */
+struct carb_log_fields {
+	const char *watch;        /* CARB_WATCH */
+	const char *component;    /* CARB_COMPONENT: its path in the watch */
+	size_t component_len;     /*   (bytes; shown escaped) */
+	int64_t group;            /* CARB_GROUP: the group's id */
+	const char *status;       /* CARB_STATUS: the status it reached */
+	const char *destination;  /* CARB_DESTINATION: its archive path */
+};
+void carb_log_at(int level, const struct carb_log_fields *f,
+		 const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+#define carb_log(level, ...) \
+	carb_log_at((level), NULL, __FILE__, __LINE__, __VA_ARGS__)
+#define carb_logf(level, fields, ...) \
+	carb_log_at((level), (fields), __FILE__, __LINE__, __VA_ARGS__)
+
+/* Journal transport (log_journal.c; a stub without libsystemd): sends one
+ * message; -1 when it could not. */
+struct carb_log_message {
+	int level;
+	const char *text;
+	const char *instance;     /* may be NULL */
+	const struct carb_log_fields *f;  /* may be NULL */
+	const char *component;    /* f->component escaped, or NULL */
+	const char *file;
+	int line;
+};
+int carb_log_journal_send(const struct carb_log_message *m);
 
 /* Names that start with this are carbonation's own temporary files (an
  * archive copy being written): intake never takes them, and a start
@@ -177,8 +213,9 @@ const char *carb_plugin_dir(void);
 
 /* A stop point for tests (see docs/testing.md): when point is one of the
  * comma-separated names in $CARB_TEST_STOP_AT, the whole process stops
- * with SIGSTOP there, so a test can kill it at exactly that moment.
- * Does nothing when the variable is unset. */
+ * with SIGSTOP there, so a test can kill it at exactly that moment; when
+ * it is one of $CARB_TEST_HANG_AT, the calling thread never returns.
+ * Does nothing when neither variable is set. */
 void carb_test_stop(const char *point);
 
 #endif

@@ -83,6 +83,18 @@ static int crash(const struct carb_plugin_host *h, struct carb_plugin_call *c,
 	return count(h, c, state);
 }
 
+/* Never returns on a group with "hang" in a member's name, as a plugin
+ * stuck on a dead network share would not. */
+static int hang(const struct carb_plugin_host *h, struct carb_plugin_call *c,
+		void *state)
+{
+	for (size_t i = 0; i < h->member_count(c); i++)
+		if (strstr(h->member(c, i)->rel_path, "hang") != NULL)
+			for (;;)
+				pause();
+	return count(h, c, state);
+}
+
 /* Takes 300 ms and records in "line_count" the most calls seen at once. */
 static int slow(const struct carb_plugin_host *h, struct carb_plugin_call *c,
 		void *state)
@@ -223,6 +235,7 @@ static const struct carb_plugin_function extractors[] = {
 	{ "count", count, "label and line count of the .dat file" },
 	{ "crash", crash, "aborts on a group with \"crash\" in a name" },
 	{ "slow", slow, "300 ms; records the most calls at once" },
+	{ "hang", hang, "never returns on a group with \"hang\" in a name" },
 	{ "fail", fail, "always fails" },
 	{ "badtype", badtype, "sets a column with the wrong type" },
 	{ "undeclared", undeclared, "sets a column nobody declared" },

@@ -1,0 +1,130 @@
+/* What the service layer shows of the intake: counts for the status line,
+ * and the watchdog's question, whether a worker is stuck in one job. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/intake_internal.h"
+
+static void count(struct carb_intake_stats *st, const char *status)
+{
+	if (strcmp(status, "PENDING") == 0 || strcmp(status, "READY") == 0)
+		st->pending++;
+	else if (strcmp(status, "WAITING") == 0)
+		st->waiting++;
+	else if (strcmp(status, "ARCHIVING") == 0)
+		st->archiving++;
+	else if (strcmp(status, "RETRY_PENDING") == 0)
+		st->retrying++;
+	else if (strcmp(status, "FAILED") == 0 ||
+		 strcmp(status, "INTEGRITY_FAILED") == 0)
+		st->failed++;
+	else if (strcmp(status, "ARCHIVED") == 0)
+		st->archived++;
+}
+
+void carb_intake_stats(struct carb_intake *in, struct carb_intake_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->watches = in->nwatches;
+	for (size_t i = 0; i < in->nwatches; i++) {
+		struct carb_watch_rt *w = &in->watches[i];
+		struct carb_map_iter it;
+		const char *rel;
+		size_t len;
+		void *v;
+
+		st->watches_lost += w->root_fd < 0;
+		st->settling += carb_map_count(w->cands);
+		carb_map_iter_init(&it, w->known);
+		while (carb_map_iter_next(&it, &rel, &len, &v))
+			count(st, ((const struct carb_known *)v)->status);
+	}
+	for (size_t i = 0; i < in->ndests && st->paused == NULL; i++)
+		if (in->dests[i].paused)
+			st->paused = in->dests[i].cfg->name;
+}
+
+/* What the pool shows of its most overdue job, copied out under its
+ * lock. */
+struct overdue {
+	char what[512];
+	int64_t gid;          /* a plugin call's group; 0: another job */
+	int64_t ran_ms, limit_ms;
+};
+
+static void describe(const struct carb_job *job, int64_t ran_ms, void *ctx)
+{
+	struct overdue *o = ctx;
+	char sub[384];
+
+	o->ran_ms = ran_ms;
+	o->limit_ms = job->limit_ms;
+	if (job->meta != NULL) {
+		o->gid = carb_metadata_describe(job->meta, sub, sizeof(sub));
+		snprintf(o->what, sizeof(o->what), "plugin call %s on group %lld",
+			 sub, (long long)o->gid);
+	} else if (job->batch != NULL) {
+		snprintf(o->what, sizeof(o->what), "archive batch of %zu file%s",
+			 job->batch->n, job->batch->n == 1 ? "" : "s");
+	} else {
+		struct carb_buf b;
+
+		carb_buf_init(&b);
+		carb_buf_add_safe_name(&b, job->rel, job->rel_len);
+		snprintf(o->what, sizeof(o->what), "integrity check of %s",
+			 b.data);
+		carb_buf_release(&b);
+	}
+}
+
+/* The next start reads the mark as one crash of the group, and its
+ * reason says the call hung. */
+static void mark_hung(struct carb_intake *in, const struct overdue *o,
+		      const char *fn)
+{
+	struct carb_error err;
+	char limit[32];
+	char *mark;
+
+	if (o->gid == 0 || o->gid == in->hung_gid || in->failed)
+		return;
+	in->hung_gid = o->gid;
+	mark = carb_xasprintf("%s%s (no return within %s)",
+			      CARB_PLUGIN_HUNG_MARK, fn,
+			      carb_config_format_duration(o->limit_ms, limit,
+							  sizeof(limit)));
+	carb_log(CARB_LOGL_ERROR, "group %lld: plugin call %s has not returned"
+		 " within %s: hung; the watchdog stops, and the next start"
+		 " counts it as a crash of the group", (long long)o->gid, fn,
+		 limit);
+	carb_error_clear(&err);
+	if (carb_intake_tx(in) &&
+	    carb_group_plugin_mark(in->cat, o->gid, mark, &err) < 0)
+		carb_intake_fail(in, &err);
+	else
+		carb_intake_commit(in);
+	free(mark);
+}
+
+bool carb_intake_overdue(struct carb_intake *in, char *what, size_t size)
+{
+	struct overdue o = { .gid = 0 };
+
+	if (in->workers == NULL ||
+	    !carb_workers_overdue(in->workers, carb_monotonic_ms(), describe, &o))
+		return false;
+	snprintf(what, size, "%s has run %lld s (its bound: %lld s)", o.what,
+		 (long long)(o.ran_ms / 1000), (long long)(o.limit_ms / 1000));
+	if (o.gid != 0) {
+		/* "plugin call FN on group N": the function's part */
+		const char *fn = o.what + strlen("plugin call ");
+		char buf[384];
+		const char *end = strstr(fn, " on group ");
+
+		snprintf(buf, sizeof(buf), "%.*s",
+			 (int)(end ? end - fn : (ptrdiff_t)strlen(fn)), fn);
+		mark_hung(in, &o, buf);
+	}
+	return true;
+}

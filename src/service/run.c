@@ -1,0 +1,210 @@
+/* `carbonation run` as a service: the intake's loop with its owner's
+ * hooks (signals, readiness, status, watchdog), and the pause while the
+ * catalog is away, after which the intake opens again and continues from
+ * what the catalog says. */
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "service/service_internal.h"
+
+/* How long a start may take beyond systemd's TimeoutStartSec, asked again
+ * while the first walk goes on. */
+#define EXTEND_USEC (30LL * 1000000)
+
+struct owner {
+	struct carb_service *svc;
+	int sfd;
+	bool ready;             /* READY=1 sent */
+	bool stopped;
+	int64_t extended_ms;
+	struct carb_watchdog wd;
+	struct carb_status_line sl;
+};
+
+static void send_ready(struct owner *o, struct carb_intake *in)
+{
+	char text[512];
+
+	carb_status_line_text(in, NULL, text, sizeof(text));
+	carb_notify_ready(text);
+	o->sl.last_ms = carb_monotonic_ms();
+	memcpy(o->sl.last, text, sizeof(text));
+}
+
+static bool on_signal(void *ctx, struct carb_intake *in)
+{
+	struct owner *o = ctx;
+
+	switch (carb_signals_read(o->sfd)) {
+	case CARB_SIG_STOP:
+		carb_notify_stopping("stopping: archives in flight finish");
+		carb_log(CARB_LOGL_INFO, "stopping: archives in flight finish"
+			 " (up to service.shutdown_timeout), nothing new starts");
+		o->stopped = true;
+		return true;
+	case CARB_SIG_RELOAD:
+		carb_service_reload(o->svc, in);
+		send_ready(o, in);
+		return false;
+	default:
+		return false;
+	}
+}
+
+static int64_t on_turn(void *ctx, struct carb_intake *in, bool first_done)
+{
+	struct owner *o = ctx;
+	char why[512];
+	int64_t next;
+
+	next = carb_watchdog_turned(&o->wd, in, why, sizeof(why));
+	if (first_done && !o->ready) {
+		o->ready = true;
+		send_ready(o, in);
+	} else if (o->ready) {
+		carb_status_line_update(&o->sl, in,
+					why[0] ? "a worker is stuck" : NULL,
+					false);
+	}
+	return next;
+}
+
+/* Long work inside a turn: the first walk of a large tree makes systemd
+ * wait longer, and the loop, working, not stuck, may ping. */
+static void on_busy(void *ctx, struct carb_intake *in)
+{
+	struct owner *o = ctx;
+	int64_t now = carb_monotonic_ms();
+	char why[512];
+
+	if (!o->ready && now - o->extended_ms >= 5000) {
+		carb_notify_extend(EXTEND_USEC);
+		o->extended_ms = now;
+	}
+	(void)carb_watchdog_turned(&o->wd, in, why, sizeof(why));
+}
+
+/* Waits up to ms for a signal; true when it is a stop.  A reload while
+ * paused applies to the config the intake opens with. */
+static bool stop_within(struct owner *o, int64_t ms)
+{
+	struct pollfd pfd = { .fd = o->sfd, .events = POLLIN };
+	int64_t end = carb_monotonic_ms() + ms;
+
+	for (;;) {
+		int64_t left = end - carb_monotonic_ms();
+		char why[8];
+
+		if (left <= 0)
+			return false;
+		left = carb_watchdog_turned(&o->wd, NULL, why, sizeof(why));
+		left = left > 0 && left < end - carb_monotonic_ms()
+			? left : end - carb_monotonic_ms();
+		if (left > 0 && poll(&pfd, 1, (int)left) > 0) {
+			enum carb_signal s = carb_signals_read(o->sfd);
+
+			if (s == CARB_SIG_STOP) {
+				carb_notify_stopping("stopping");
+				return true;
+			}
+			if (s == CARB_SIG_RELOAD) {
+				carb_service_reload(o->svc, NULL);
+				carb_notify_ready("reloaded; paused: the"
+						  " catalog is unreachable");
+			}
+		}
+	}
+}
+
+/* The catalog refused a call: every transition pauses (the intake is
+ * closed, so nothing moves without its row), and the service tries the
+ * catalog every second, so it resumes within about a second of the
+ * server taking connections again, without hammering a server that is
+ * down.  Returns false on a stop. */
+static bool pause_for_catalog(struct owner *o, const char *why)
+{
+	struct carb_service *svc = o->svc;
+	char since[32], status[128];
+	struct carb_error err;
+	time_t now = time(NULL);
+	struct tm tm;
+	int64_t delay = 250;
+
+	carb_catalog_close(&svc->cat);
+	gmtime_r(&now, &tm);
+	strftime(since, sizeof(since), "%H:%M:%SZ", &tm);
+	snprintf(status, sizeof(status), "paused: catalog unreachable since %s",
+		 since);
+	carb_notify_status(status);
+	carb_log(CARB_LOGL_ERROR, "catalog failed: %s; every transition is"
+		 " paused until the catalog answers again", why);
+	for (;;) {
+		if (stop_within(o, delay))
+			return false;
+		carb_error_clear(&err);
+		if (svc->connect(svc->connect_ctx, svc->cfg, &svc->cat, &err) == 0) {
+			carb_log(CARB_LOGL_WARNING, "catalog reachable again;"
+				 " resuming");
+			return true;
+		}
+		delay = delay < 1000 ? delay * 2 : 1000;
+	}
+}
+
+static int serve(struct owner *o, struct carb_error *err)
+{
+	struct carb_service *svc = o->svc;
+	struct carb_loop_hooks hooks = {
+		.ctx = o, .fd = o->sfd, .control = on_signal,
+		.turned = on_turn, .busy = on_busy,
+	};
+	struct carb_intake *in = NULL;
+
+	for (;;) {
+		if (carb_intake_open(svc->cfg, svc->cat, &svc->opts, &in, err) < 0)
+			return -1;
+		if (carb_intake_run(in, &hooks, err) == 0)
+			break;
+		svc->abandoned += carb_intake_close(&in);
+		if (svc->opts.once)
+			return -1;
+		if (svc->abandoned > 0) {
+			/* a restart is the only way out of a stuck call */
+			carb_error_set(err, "workers stuck in a job when the"
+				       " catalog failed; exiting");
+			return -1;
+		}
+		if (!pause_for_catalog(o, err->msg))
+			return 0;
+	}
+	svc->failures = carb_intake_failures(in);
+	svc->abandoned += carb_intake_close(&in);
+	return 0;
+}
+
+int carb_service_run(struct carb_service *svc, struct carb_error *err)
+{
+	struct owner o = { .svc = svc, .ready = svc->opts.once };
+	int rc;
+
+	o.sfd = carb_signals_open();
+	if (o.sfd < 0)
+		return carb_error_set(err, "cannot take signals: %m");
+	if (carb_logfile_open(svc->cfg, err) < 0) {
+		close(o.sfd);
+		return -1;
+	}
+	carb_watchdog_init(&o.wd);
+	if (!svc->opts.once && carb_notify_listening())
+		carb_notify_extend(EXTEND_USEC);
+	o.extended_ms = carb_monotonic_ms();
+	rc = serve(&o, err);
+	if (rc < 0)
+		carb_log(CARB_LOGL_ERROR, "%s", err->msg);
+	carb_logfile_close();
+	close(o.sfd);
+	return rc;
+}
