@@ -846,9 +846,16 @@ intake_restart_main() {
 	expect_rows main "SELECT watch, $(db_hex rel_path), COUNT(*) FROM components GROUP BY watch, rel_path HAVING COUNT(*) > 1" \
 		"in|$(hexof re.dat)|2" \
 		"$DB_DIALECT: ... and no file recorded before has a second row (re.dat was delivered twice)"
-	sleep 1
-	expect_rows main "SELECT COUNT(*) FROM components" "$((before + 2))" \
-		"$DB_DIALECT: ... nor a moment later"
+	# Anchored, not a fixed pause: files delivered now, one to a watch
+	# that inotify follows and one to the polled watch (found by a later
+	# poll than the start's walk), are recorded after the start's walks
+	# of every watch; a walk that records a file twice has done so then.
+	printf 'control after the restart\n' >"$T/main/in/down3.dat"
+	printf 'control after the restart, polled\n' >"$T/main/poll/down4.dat"
+	wait_comp main in down3.dat status ARCHIVED "$DB_DIALECT: a file delivered after the restart is recorded"
+	wait_comp main poll down4.dat status ARCHIVED "$DB_DIALECT: ... and one delivered to the polled watch"
+	expect_rows main "SELECT COUNT(*) FROM components" "$((before + 4))" \
+		"$DB_DIALECT: ... nor later: only those two files were added since"
 }
 
 # --- flood: the inotify queue overflows -------------------------------------
