@@ -235,7 +235,10 @@ extract = \"$fn\""
 }
 
 # Six groups at 300 ms each with four workers: a serial plugin sees one
-# call at a time, a concurrent one several.
+# call at a time, a concurrent one several.  probe_mt.so's calls wait (up
+# to 20 s) until two have run at once, so a loaded machine that hands out
+# the second group late still shows the overlap; a host that never does
+# leaves the peak at 1.
 plugin_case_concurrency() {
 	for so in probe.so probe_mt.so; do
 		name=${so%.so}
