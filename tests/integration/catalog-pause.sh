@@ -39,13 +39,23 @@ echo one >"$T/in/a.dat"
 if wait_for 1 60; then t_pass "a file is archived"; else t_fail "a file is archived"; fi
 
 # Hold the write lock, deliver, and look: nothing may be archived while
-# the catalog cannot say so.
+# the catalog cannot say so.  b.dat is delivered once the lock is held
+# (the locker printed "held"), not after a fixed pause, which a loaded
+# machine can outlast; .bail makes a BEGIN that fails print nothing.
 mkfifo "$T/hold"
-sqlite3 "$T/carbonation.db" <"$T/hold" >/dev/null 2>&1 &
+sqlite3 -bail -cmd '.timeout 10000' "$T/carbonation.db" <"$T/hold" >"$T/hold.out" 2>&1 &
 locker=$!
 exec 3>"$T/hold"
-printf 'BEGIN EXCLUSIVE;\nSELECT 1;\n' >&3
-sleep 1
+printf "BEGIN EXCLUSIVE;\nSELECT 'held';\n" >&3
+i=0
+while ! grep -qx held "$T/hold.out" && kill -0 "$locker" 2>/dev/null && [ "$i" -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if grep -qx held "$T/hold.out"; then t_pass "another process holds the catalog's write lock"; else
+	t_fail "another process holds the catalog's write lock"
+	sed 's/^/  | /' "$T/hold.out"
+fi
 echo two >"$T/in/b.dat"
 i=0
 while ! grep -q 'every transition is paused' "$T/svc.log" && [ "$i" -lt 300 ]; do

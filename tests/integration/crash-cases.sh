@@ -524,7 +524,11 @@ crash_case_recover_once() {
 		printf '\n[archive]\nbase_path = "archive"\ndestination = "{watch}"\n'
 		printf '\n[[watch]]\nname = "in"\npath = "in"\nsettle = "0s"\n'
 	} >"$Q/config.toml"
-	printf '[completeness]\nrequired = [".dat", ".xml"]\ntimeout = "1s"\non_timeout = "process"\n' \
+	# A timeout of 5 s: the group is WAITING that long while the service
+	# runs, for the test to see it and stop the service before the
+	# deadline even on a loaded machine (1 s was a window a slow poll
+	# could miss).
+	printf '[completeness]\nrequired = [".dat", ".xml"]\ntimeout = "5s"\non_timeout = "process"\n' \
 		>"$Q/rules.toml"
 	t_run "$CARB" -c "$Q/config.toml" db init
 	t_expect_status 0 "$DB_DIALECT: again: db init"
@@ -533,8 +537,14 @@ crash_case_recover_once() {
 	wait_rows again "SELECT status FROM components" WAITING \
 		"$DB_DIALECT: again: a.dat waits for its .xml" 30
 	svc_stop again
-	# The deadline passes while the service is down.
-	sleep 1.5
+	# The deadline passes while the service is down: still WAITING now,
+	# and started again only once the catalog's deadline_at has passed.
+	expect_rows again "SELECT status FROM components" WAITING \
+		"$DB_DIALECT: again: ... still WAITING when the service stopped, before its deadline"
+	deadline=$(rows again "SELECT COALESCE(MAX(deadline_at), 0) FROM files")
+	while [ "$(now_us)" -le $((${deadline:-0} + 300000)) ]; do
+		sleep 0.1
+	done
 	svc_start again
 	wait_rows again "SELECT status, attempts FROM components" "ARCHIVED|0" \
 		"$DB_DIALECT: again: the timed-out group is archived at the next start, in one attempt" 30
