@@ -615,6 +615,12 @@ int fn_pattern_compile(const char *text, size_t len,
 	if (len > FN_PATTERN_MAX_TEXT)
 		return fail_at(err, FN_PATTERN_MAX_TEXT, "the pattern is longer "
 			       "than %d bytes", FN_PATTERN_MAX_TEXT);
+	/* Names are matched without their folder: a "/" never matches. */
+	if (memchr(text, '/', len) != NULL)
+		return fail_at(err, (size_t)((const char *)memchr(text, '/', len) - text),
+			       "a file name holds no \"/\" (the pattern is matched"
+			       " against names without their folder), so this"
+			       " pattern can never match");
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -2;

@@ -68,6 +68,11 @@ void carb_cfg_check_watch_name(struct carb_cfg_ctx *ctx, const char *label,
 {
 	const char *name = field_str(field);
 
+	if (strlen(name) > CARB_CFG_WATCH_NAME_MAX) {
+		carb_cfg_error_at(ctx, v, "%s: \"%.20s...\" is %zu characters long; at most %d fit the lock file name (watch-NAME.lock)",
+				  label, name, strlen(name), CARB_CFG_WATCH_NAME_MAX);
+		return;
+	}
 	if (*name != '\0' &&
 	    strspn(name, CARB_CFG_NAME_CHARS) == strlen(name) &&
 	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
@@ -89,15 +94,78 @@ void carb_cfg_check_file_name(struct carb_cfg_ctx *ctx, const char *label,
 				  label, name);
 }
 
+/* Where glob g has a bracket expression that is never closed (fnmatch
+ * would take the "[" literally, so "[abc" silently matches nothing the
+ * author meant); NULL when every one is.  A "]" right after "[", "[!" or
+ * "[^" is a member, as in fnmatch(3). */
+static const char *unclosed_bracket(const char *g)
+{
+	for (const char *p = g; *p != '\0'; p++) {
+		const char *q;
+
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (*p != '[')
+			continue;
+		q = p + 1;
+		if (*q == '!' || *q == '^')
+			q++;
+		if (*q == ']')
+			q++;
+		q = strchr(q, ']');
+		if (q == NULL)
+			return p;
+		p = q;
+	}
+	return NULL;
+}
+
 void carb_cfg_check_globs(struct carb_cfg_ctx *ctx, const char *label,
 			  const void *field, const struct carb_toml_value *v)
 {
 	const struct carb_config_strings *l = field;
 
-	for (size_t i = 0; i < l->count; i++)
+	for (size_t i = 0; i < l->count; i++) {
+		const char *bad = unclosed_bracket(l->items[i]);
+
 		if (l->items[i][0] == '\0')
 			carb_cfg_error_at(ctx, carb_toml_array_get(v, i),
 					  "%s[%zu]: empty pattern", label, i);
+		else if (bad != NULL)
+			carb_cfg_error_at(ctx, carb_toml_array_get(v, i),
+					  "%s[%zu]: \"%s\": the \"[\" at character %zu is never closed by \"]\"",
+					  label, i, l->items[i],
+					  (size_t)(bad - l->items[i]) + 1);
+	}
+}
+
+/* A "{" without its "}", a "}" without its "{", a "{" inside a variable
+ * or an empty "{}": NULL when the braces of template t balance, else
+ * what is wrong ("{{" and "}}" are literal braces). */
+static const char *unbalanced(const char *t, size_t *at)
+{
+	for (const char *p = t; *p != '\0'; p++) {
+		size_t n;
+
+		*at = (size_t)(p - t) + 1;
+		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+			p++;
+			continue;
+		}
+		if (*p == '}')
+			return "a \"}\" without its \"{\" (write \"}}\" for a brace)";
+		if (*p != '{')
+			continue;
+		n = strcspn(p + 1, "{}");
+		if (p[1 + n] != '}')
+			return "a \"{\" without its \"}\" (write \"{{\" for a brace)";
+		if (n == 0)
+			return "an empty variable \"{}\"";
+		p += n + 1;
+	}
+	return NULL;
 }
 
 /* A template is joined under archive.base_path; refusing "/" and ".." here
@@ -109,10 +177,17 @@ void carb_cfg_check_template(struct carb_cfg_ctx *ctx, const char *label,
 			     const struct carb_toml_value *v)
 {
 	const char *t = field_str(field);
-	const char *p = t;
+	const char *p = t, *why;
+	size_t at;
 
 	if (*t == '\0') {
 		carb_cfg_error_at(ctx, v, "%s: empty template", label);
+		return;
+	}
+	why = unbalanced(t, &at);
+	if (why != NULL) {
+		carb_cfg_error_at(ctx, v, "%s: \"%s\": %s at character %zu",
+				  label, t, why, at);
 		return;
 	}
 	if (*t == '/') {
@@ -193,6 +268,65 @@ static void check_watch_archive(struct carb_cfg_ctx *ctx,
 			       w->name, w->path, base);
 }
 
+/* The realpath of the folder of file path (which need not exist). */
+static char *real_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = carb_xstrndup(path, slash && slash > path ? (size_t)(slash - path) : 1);
+	char *real = realpath(dir, NULL);
+
+	free(dir);
+	return real;
+}
+
+/* Whether the watch at rw sees files in folder rdir. */
+static bool sees(const struct carb_watch_config *w, const char *rw,
+		 const char *rdir)
+{
+	return rdir != NULL && (strcmp(rdir, rw) == 0 ||
+				(w->recursive && carb_cfg_path_within(rdir, rw)));
+}
+
+/* A watch must not see the service's own files: its lock files (in the
+ * state folder), the SQLite catalog and the log file would be recorded
+ * and archived (moved, with mode = "move") from under the service.  A
+ * watch below the state folder sees none of them (the default state
+ * folder is the config's, beside the watches). */
+static void check_watch_own_files(struct carb_cfg_ctx *ctx,
+				  const struct carb_config *cfg,
+				  const struct carb_watch_config *w,
+				  const char *rw)
+{
+	const char *state = carb_config_service(cfg)->state_dir;
+	const char *log = carb_config_logging(cfg)->file;
+	char *rstate = state ? realpath(state, NULL) : NULL;
+	char *rlog = log ? real_dir_of(log) : NULL;
+	char *rdb = NULL;
+	struct carb_db_url url;
+	struct carb_error err;
+	int line = w->loc.path.line, col = w->loc.path.column;
+
+	memset(&url, 0, sizeof(url));
+	carb_error_clear(&err);
+	if (carb_db_url_parse(carb_config_database_url(cfg), cfg->dir, &url,
+			      &err) == 0 && url.kind == CARB_DB_SQLITE &&
+	    url.path != NULL && url.path[0] == '/')
+		rdb = real_dir_of(url.path);
+	if (sees(w, rw, rstate))
+		carb_cfg_error(ctx, line, col, "watch \"%s\": path %s sees service.state_dir %s (the lock files)",
+			       w->name, w->path, state);
+	else if (sees(w, rw, rdb))
+		carb_cfg_error(ctx, line, col, "watch \"%s\": path %s sees the catalog %s",
+			       w->name, w->path, url.path);
+	if (sees(w, rw, rlog))
+		carb_cfg_error(ctx, line, col, "watch \"%s\": path %s sees logging.file %s",
+			       w->name, w->path, log);
+	carb_db_url_release(&url);
+	free(rstate);
+	free(rlog);
+	free(rdb);
+}
+
 /* Names are unique and no folder is seen twice: a file in two watches, or
  * a watch that sees the archive, would be archived again and again. */
 void carb_cfg_check_watches(struct carb_cfg_ctx *ctx,
@@ -221,6 +355,7 @@ void carb_cfg_check_watches(struct carb_cfg_ctx *ctx,
 				check_watch_pair(ctx, &w[j], real[j], &w[i], real[i]);
 		if (rbase != NULL)
 			check_watch_archive(ctx, &w[i], real[i], ar->base_path, rbase);
+		check_watch_own_files(ctx, cfg, &w[i], real[i]);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(real[i]);

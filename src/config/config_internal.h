@@ -167,6 +167,10 @@ extern const char *const carb_cfg_checksum_policies[];
 extern const char *const carb_cfg_on_timeouts[];
 extern const char *const carb_cfg_rule_actions[];
 
+/* The longest watch name: its lock file, watch-NAME.lock, must be a file
+ * name (NAME_MAX, 255). */
+#define CARB_CFG_WATCH_NAME_MAX 245
+
 /* What a watch name may hold. */
 #define CARB_CFG_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
 	"0123456789_.-"

@@ -41,6 +41,7 @@ void carb_intake_submit(struct carb_intake *in, struct carb_watch_rt *w,
 			const char *rel, size_t len, int64_t id)
 {
 	struct carb_job *job = carb_xcalloc(1, sizeof(*job));
+	const struct carb_known *k = carb_map_get(w->known, rel, len);
 	size_t blen;
 	const char *base = carb_name_base(rel, len, &blen);
 
@@ -54,11 +55,8 @@ void carb_intake_submit(struct carb_intake *in, struct carb_watch_rt *w,
 	job->is_sidecar = carb_name_is_sidecar(base, blen, w->cfg);
 	if (!job->is_sidecar)
 		add_sidecars(w, job);
-	{
-		const struct carb_known *k = carb_map_get(w->known, rel, len);
-
-		job->limit_ms = carb_intake_job_limit(in, k ? k->size : 0);
-	}
+	/* a checksum reads the whole file */
+	job->limit_ms = carb_intake_job_limit(in, k ? k->size : 0);
 	carb_workers_submit(in->workers, job);
 }
 

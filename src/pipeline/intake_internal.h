@@ -371,7 +371,6 @@ bool carb_workers_overdue(struct carb_workers *w, int64_t now_ms,
  * job after wait_ms is left behind (a hung call cannot be taken back;
  * exiting the process ends it).  Returns how many were left. */
 size_t carb_workers_stop_within(struct carb_workers **w, int64_t wait_ms);
-void carb_workers_stop(struct carb_workers **w);
 void carb_job_free(struct carb_job *job);
 
 /* Runs one integrity check: what a worker does with a job. */

@@ -266,14 +266,6 @@ size_t carb_workers_stop_within(struct carb_workers **wp, int64_t wait_ms)
 	return 0;
 }
 
-void carb_workers_stop(struct carb_workers **wp)
-{
-	struct carb_workers *w = *wp;
-
-	if (w == NULL)
-		return;
-	(void)carb_workers_stop_within(wp, INT64_MAX / 4);
-}
 
 void carb_job_free(struct carb_job *job)
 {

@@ -344,4 +344,94 @@ else
 	diff "$T/readme-keys" "$T/keys" | head -20
 fi
 
+# --- settings run would fail on are errors here (issue 13 #9) -------------
+
+for t in '{watch' 'a}b' '{}/x' '{wa{tch}'; do
+	conf "$base
+destination = \"$t\""
+	t_run "$CARB" check config
+	t_expect_status 2 "template \"$t\": unbalanced braces exit 2"
+	t_expect_err "config.toml:7:15: archive.destination: \"$t\":" "... with the position and the template"
+done
+conf "$base
+destination = \"{{literal}}/{watch}\""
+t_run "$CARB" check config
+t_expect_status 0 "doubled braces are literal braces"
+
+conf "[[watch]]
+name = \"incoming\"
+path = \"in\"
+include = [\"*.dat\", \"[abc\"]
+
+[archive]
+base_path = \"archive\""
+t_run "$CARB" check config
+t_expect_status 2 "a glob with an unclosed [ exits 2"
+t_expect_err 'config.toml:4:21: watch "incoming": include[1]: "[abc": the "[" at character 1 is never closed by "]"' "... naming the pattern and the character"
+conf "[[watch]]
+name = \"incoming\"
+path = \"in\"
+exclude = [\"[]x]*\", \"[!]]\", \"\\\\[x\"]
+
+[archive]
+base_path = \"archive\""
+t_run "$CARB" check config
+t_expect_status 0 "brackets closed the fnmatch way, and an escaped [, are fine"
+
+mkdir -p in/state
+conf "[service]
+state_dir = \"in\"
+$base"
+t_run "$CARB" check config
+t_expect_status 2 "a watch that is the state folder exits 2"
+t_expect_err "config.toml:5:8: watch \"incoming\": path $T/c/in sees service.state_dir $T/c/in (the lock files)" "... saying why"
+conf "[service]
+state_dir = \"in/state\"
+[[watch]]
+name = \"incoming\"
+path = \"in\"
+recursive = true
+[archive]
+base_path = \"archive\""
+t_run "$CARB" check config
+t_expect_status 2 "a recursive watch holding the state folder exits 2"
+conf "[service]
+state_dir = \"in/state\"
+$base"
+t_run "$CARB" check config
+t_expect_status 0 "a watch that does not look below its folder may hold it"
+conf "[database]
+url = \"sqlite:in/cat.db\"
+$base"
+t_run "$CARB" check config
+t_expect_status 2 "a watch holding the SQLite catalog exits 2"
+t_expect_err "sees the catalog $T/c/in/cat.db" "... naming it"
+conf "[logging]
+file = \"in/carb.log\"
+$base"
+t_run "$CARB" check config
+t_expect_status 2 "a watch holding the log file exits 2"
+t_expect_err "sees logging.file $T/c/in/carb.log" "... naming it"
+rmdir in/state
+
+long=$(printf '%0246d' 0)
+conf "[[watch]]
+name = \"$long\"
+path = \"in\"
+
+[archive]
+base_path = \"archive\""
+t_run "$CARB" check config
+t_expect_status 2 "a watch name too long for its lock file exits 2"
+t_expect_err "config.toml:2:8: watch #1: name: \"00000000000000000000...\" is 246 characters long; at most 245 fit the lock file name (watch-NAME.lock)" "... saying so"
+long=$(printf '%0245d' 0)
+conf "[[watch]]
+name = \"$long\"
+path = \"in\"
+
+[archive]
+base_path = \"archive\""
+t_run "$CARB" check config
+t_expect_status 0 "245 characters fit"
+
 t_done

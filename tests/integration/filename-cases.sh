@@ -276,6 +276,8 @@ filename_case_config() {
 	db_create fbad
 	f_bad "adjacent placeholders" 'pattern = "{a}{b}.dat"' \
 		'bad pattern at byte 4 ("{b}.dat"): placeholder "b" follows placeholder "a" with nothing between them'
+	f_bad "a folder in the pattern" 'pattern = "{a}/{b}.dat"' \
+		'bad pattern at byte 4 ("/{b}.dat"): a file name holds no "/" (the pattern is matched against names without their folder), so this pattern can never match'
 	f_bad "a placeholder twice" 'pattern = "{a}_{a}"' \
 		'placeholder "a" appears twice (first at byte 1)'
 	f_bad "an unknown directive" 'pattern = "{t:%Y%q}"' \
