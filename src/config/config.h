@@ -148,9 +148,10 @@ struct carb_plugins_config {
 	struct carb_config_strings search_path;  /* absolute folders */
 	int64_t max_crashes;
 	int64_t timeout_ms;
+	uint64_t max_value_bytes;
 	struct {
 		struct carb_config_loc table, package, path, search_path,
-			max_crashes, timeout;
+			max_crashes, timeout, max_value_bytes;
 	} loc;
 };
 

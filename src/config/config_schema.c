@@ -121,6 +121,9 @@ static const struct carb_cfg_key plugins_keys[] = {
 	  AT_LEAST(100),
 	  .live = true,
 	  .doc = "longest one plugin call may take; past it the call counts as hung and the watchdog stops" },
+	{ .name = "max_value_bytes", .type = CARB_CFG_SIZE,
+	  AT(struct carb_plugins_config, max_value_bytes), .def = "64KiB",
+	  .doc = "largest text value a plugin may set; a larger one fails the call" },
 };
 
 static const struct carb_cfg_key watch_keys[] = {

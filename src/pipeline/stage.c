@@ -35,6 +35,8 @@ struct stage {
 	char *dir;                /* {dir}: the group's folder in the watch */
 	char *group;              /* {group}: the group key's base name */
 	size_t planned;           /* members made ARCHIVING */
+	size_t slash_col;         /* 1 + a plugin column whose template text
+	                           * holds "/"; 0: none */
 };
 
 static int collect(void *ctx, const struct carb_component_row *r,
@@ -149,6 +151,10 @@ static const char *column_text(struct stage *s, const char *name, size_t len)
 			carb_plugin_value_text(v, &b);
 		s->coltext[i] = carb_buf_detach(&b);
 	}
+	/* One folder name: a "/" would make it several, or climb to the
+	 * root ("/etc" -> etc/...), whatever the plugin meant. */
+	if (strchr(s->coltext[i], '/') != NULL && s->slash_col == 0)
+		s->slash_col = (size_t)i + 1;
 	return s->coltext[i];
 }
 
@@ -353,6 +359,23 @@ static void plan(struct stage *s, struct carb_dest_rt *d, const char *dir,
 
 /* ---- the group ------------------------------------------------------------ */
 
+/* A plugin value with a "/" in a path template: the group's reason. */
+static void slash_error(const struct stage *s, const char *tmpl,
+			struct carb_error *err)
+{
+	const char *v = s->coltext[s->slash_col - 1];
+	struct carb_buf b;
+
+	carb_buf_init(&b);
+	carb_buf_add_safe_name(&b, v, strlen(v) < 64 ? strlen(v) : 64);
+	carb_error_set(err, "template \"%s\": plugin column \"%s\" is \"%s%s\","
+		       " which holds a \"/\"; a plugin value in a path is one"
+		       " folder name", tmpl,
+		       carb_plugin_column(s->in->opts.plugin, s->slash_col - 1)->name,
+		       b.data, strlen(v) > 64 ? "..." : "");
+	carb_buf_release(&b);
+}
+
 /* Plans the READY members into destination name; the group moves from
  * status `from` to ARCHIVING first. */
 static void route(struct stage *s, const char *name, const char *from)
@@ -367,8 +390,9 @@ static void route(struct stage *s, const char *name, const char *from)
 	if (d == NULL)
 		carb_error_set(&err, "destination \"%s\" is not in config.toml"
 			       " (restart to apply config changes)", name);
-	else
-		carb_template_render(d->cfg->destination, lookup, s, &dir, &err);
+	else if (carb_template_render(d->cfg->destination, lookup, s, &dir,
+				      &err) == 0 && s->slash_col > 0)
+		slash_error(s, d->cfg->destination, &err);
 	if (carb_intake_tx(s->in) &&
 	    carb_group_route(s->in->cat, s->g.id, from, "ARCHIVING", name,
 			     err.msg[0] ? err.msg : NULL, &changed, &err) < 0)

@@ -284,6 +284,12 @@ static int set_text(struct carb_plugin_call *c, const char *col,
 	if (text == NULL || !utf8_valid((const unsigned char *)text, len))
 		return call_fail(c, "%s set column \"%s\" to text that is not UTF-8 without NUL",
 				 c->fname, col ? col : "(null)");
+	/* Checked before it is copied: a runaway value costs no memory. */
+	if (len > c->p->max_value_bytes)
+		return call_fail(c, "%s set column \"%s\" to %zu bytes of text,"
+				 " more than [plugins] max_value_bytes (%llu)",
+				 c->fname, col ? col : "(null)", len,
+				 (unsigned long long)c->p->max_value_bytes);
 	v = slot(c, col, CARB_PLUGIN_TEXT);
 	if (v == NULL)
 		return -1;

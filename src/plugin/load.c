@@ -334,6 +334,7 @@ int carb_plugin_load(const struct carb_config *cfg,
 		return 0;
 	p = carb_xcalloc(1, sizeof(*p));
 	pthread_mutex_init(&p->serial, NULL);
+	p->max_value_bytes = pc->max_value_bytes;
 	p->path = find_plugin(pc, &w);
 	if (pc->path != NULL)
 		w.at = pc->loc.path;

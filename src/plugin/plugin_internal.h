@@ -16,6 +16,7 @@ struct carb_plugin_rt {
 	void *state;                      /* init's */
 	struct carb_toml_value *empty;    /* [plugins.NAME] when absent */
 	bool inited;
+	uint64_t max_value_bytes;         /* [plugins] max_value_bytes */
 	pthread_mutex_t serial;           /* held around calls unless concurrent */
 };
 

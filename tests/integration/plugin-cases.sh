@@ -214,6 +214,34 @@ destination = "elsewhere/{label}/{line_count}"'
 		"$(rows flow "SELECT COUNT(*) FROM files WHERE plugin_call IS NOT NULL")" "0"
 }
 
+# A plugin value is one folder name in a path template: "a/b" would be
+# two levels and "/etc" would start at the root; and a text value has a
+# size limit, [plugins] max_value_bytes.
+plugin_case_values() {
+	p_project values probe.so '[metadata]
+extract = "count"' 'destination = "{label}"'
+	sed -i 's/^\[plugins\]$/[plugins]\nmax_value_bytes = "100"/' "$P/config.toml"
+	printf 'a/b\n' >"$P/in/slash.dat"
+	printf '/etc\n' >"$P/in/root.dat"
+	printf '%0101d\n' 0 >"$P/in/big.dat"
+	printf '%0100d\n' 0 >"$P/in/fits.dat"
+	printf 'fine\n' >"$P/in/ok.dat"
+	a_once values
+	a_eq "a plugin value with / in a template fails its group" \
+		"$(p_group values slash "status")" "FAILED"
+	a_eq "... its file saying why" \
+		"$(rows values "$(csql in slash.dat "status, $(rsn 'plugin column "label" is "a/b", which holds a "/"; a plugin value in a path is one folder name')")")" \
+		"FAILED|reason ok"
+	a_eq "... a value starting with / too" \
+		"$(rows values "$(csql in root.dat "status, $(rsn 'is "/etc", which holds a "/"')")")" "FAILED|reason ok"
+	a_ok "... and nothing is archived for them" test ! -e "$P/archive/a" -a ! -e "$P/archive/etc"
+	a_eq "a text value over max_value_bytes fails the call" \
+		"$(p_group values big "status, $(rsn 'set column "label" to 101 bytes of text, more than [plugins] max_value_bytes (100)')")" \
+		"FAILED|reason ok"
+	a_eq "... one of max_value_bytes is fine" "$(p_group values fits "status")" "ARCHIVED"
+	a_ok "the others are archived" test -f "$P/archive/fine/ok.dat"
+}
+
 plugin_case_failures() {
 	for fn in fail badtype undeclared; do
 		p_project "f$fn" probe.so "[metadata]
@@ -320,6 +348,7 @@ plugin_run_cases() {
 	plugin_case_grouping
 	plugin_case_loading
 	plugin_case_pipeline
+	plugin_case_values
 	plugin_case_failures
 	plugin_case_concurrency
 	plugin_case_crash
