@@ -54,8 +54,15 @@ enum carb_archive_outcome {
 	CARB_PLACED_ALREADY,  /* the same content was there already */
 	CARB_PLACE_RETRY,     /* failed; may succeed later (reason) */
 	CARB_PLACE_FAIL,      /* failed for good (conflict, source gone) */
-	CARB_PLACE_FULL,      /* the destination is out of space or quota */
+	CARB_PLACE_UNUSABLE,  /* the destination as a whole cannot take files
+	                       * (out of space or quota, read-only, its
+	                       * server gone, base_path gone): the file waits,
+	                       * no attempt counted */
 };
+
+/* Whether errno e says the whole destination is unusable, not the one
+ * file: ENOSPC, EDQUOT, EROFS, ENOTCONN, ESTALE, EHOSTDOWN. */
+bool carb_archive_errno_unusable(int e);
 
 /* One file of a batch.  The pipeline fills the inputs; the batch fills
  * the outputs.  Strings are owned by the item (carb_archive_item_release). */

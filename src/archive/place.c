@@ -55,12 +55,18 @@ int carb_place_outcome(struct carb_place *p, enum carb_archive_outcome o,
 	return -1;
 }
 
+bool carb_archive_errno_unusable(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EROFS || e == ENOTCONN ||
+	       e == ESTALE || e == EHOSTDOWN;
+}
+
 int carb_place_errno(struct carb_place *p, int e, const char *what)
 {
 	enum carb_archive_outcome o = CARB_PLACE_RETRY;
 
-	if (e == ENOSPC || e == EDQUOT)
-		o = CARB_PLACE_FULL;
+	if (carb_archive_errno_unusable(e))
+		o = CARB_PLACE_UNUSABLE;
 	else if (e == ENAMETOOLONG)
 		o = CARB_PLACE_FAIL;  /* no retry makes a name shorter */
 	return carb_place_outcome(p, o, "%s: %s", what, strerror(e));
@@ -444,6 +450,15 @@ static int start_symlink(struct carb_archive_batch *b, struct carb_place *p)
 }
 
 /* The final folder, borrowed from prev when it is the same. */
+/* The folder base_fd holds was deleted (or its file system went): no
+ * file of any destination can be placed until it is back. */
+static bool base_gone(const struct carb_archive_batch *b)
+{
+	struct stat st;
+
+	return fstat(b->base_fd, &st) < 0 || st.st_nlink == 0;
+}
+
 static int open_dest(struct carb_archive_batch *b, struct carb_place *p,
 		     const struct carb_place *prev, struct carb_error *err)
 {
@@ -479,8 +494,14 @@ static void prepare(struct carb_archive_batch *b, struct carb_place *p,
 			return;
 		}
 		/* err.msg already ends with the error's text. */
-		carb_place_outcome(p, e == ENOSPC || e == EDQUOT ? CARB_PLACE_FULL
-				   : CARB_PLACE_RETRY, "%s", err.msg);
+		if (e == ENOENT && base_gone(b))
+			carb_place_outcome(p, CARB_PLACE_UNUSABLE,
+					   "archive.base_path is gone (deleted"
+					   " or renamed)");
+		else
+			carb_place_outcome(p, carb_archive_errno_unusable(e)
+					   ? CARB_PLACE_UNUSABLE : CARB_PLACE_RETRY,
+					   "%s", err.msg);
 		return;
 	}
 	if (open_source(p, prev, &gone) < 0)

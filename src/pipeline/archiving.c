@@ -273,8 +273,8 @@ static void placed(struct carb_intake *in, struct carb_dest_rt *d,
 		 it->final_rel, "ARCHIVED");
 	if (d->paused) {
 		d->paused = false;
-		carb_log(CARB_LOGL_WARNING, "destination \"%s\" has room again;"
-			 " resumed", d->cfg->name);
+		carb_log(CARB_LOGL_WARNING, "destination \"%s\" takes files"
+			 " again; resumed", d->cfg->name);
 	}
 }
 
@@ -323,10 +323,13 @@ static void failed(struct carb_intake *in, struct carb_pending *p,
 		 retry ? "RETRY_PENDING" : "FAILED");
 }
 
-/* Out of space: the file goes back to the head of its queue, untouched
- * in the catalog (still ARCHIVING), and the destination waits. */
-static void full(struct carb_intake *in, struct carb_dest_rt *d,
-		 struct carb_pending *p, struct carb_archive_item *it)
+/* The destination as a whole cannot take files (out of space, read-only,
+ * its server gone): the file goes back to the head of its queue,
+ * untouched in the catalog (still ARCHIVING, no attempt counted), and
+ * the destination waits, probed with one file a second.  Spending every
+ * file's retries on an outage would fail them all. */
+static void unusable(struct carb_intake *in, struct carb_dest_rt *d,
+		     struct carb_pending *p, struct carb_archive_item *it)
 {
 	struct carb_pending *back = carb_xcalloc(1, sizeof(*back));
 
@@ -336,8 +339,8 @@ static void full(struct carb_intake *in, struct carb_dest_rt *d,
 	back->item.final_rel = NULL;
 	memset(it, 0, sizeof(*it));
 	if (!d->paused)
-		carb_log(CARB_LOGL_WARNING, "destination \"%s\" is full (%s);"
-			 " paused, the other destinations go on",
+		carb_log(CARB_LOGL_WARNING, "destination \"%s\" cannot take"
+			 " files (%s); paused, the other destinations go on",
 			 d->cfg->name, back->item.reason);
 	d->paused = true;
 	d->next_probe_ms = carb_monotonic_ms() + 1000;
@@ -360,8 +363,8 @@ void carb_archiving_apply(struct carb_intake *in, struct carb_job *job)
 		case CARB_PLACED_ALREADY:
 			placed(in, d, p, it);
 			break;
-		case CARB_PLACE_FULL:
-			full(in, d, p, it);
+		case CARB_PLACE_UNUSABLE:
+			unusable(in, d, p, it);
 			break;
 		default:
 			failed(in, p, it);

@@ -413,8 +413,8 @@ static void log_leftovers(struct carb_intake *in)
 {
 	for (size_t i = 0; i < in->ndests; i++)
 		if (in->dests[i].queued > 0) {
-			carb_log(CARB_LOGL_WARNING, "destination \"%s\" is"
-				 " full: %zu file%s left for a later run",
+			carb_log(CARB_LOGL_WARNING, "destination \"%s\" cannot"
+				 " take files: %zu file%s left for a later run",
 				 in->dests[i].cfg->name, in->dests[i].queued,
 				 in->dests[i].queued == 1 ? "" : "s");
 			in->run_failures += in->dests[i].queued;

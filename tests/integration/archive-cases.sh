@@ -901,6 +901,48 @@ a_wait_due() {
 	done
 }
 
+# --- 7: a read-only file system under a destination ------------------------------------------------
+
+# The whole destination fails (its file system remounted read-only): no
+# file spends an attempt, the destination pauses with one log line and
+# resumes with one, and every file is archived once it is writable again.
+archive_case_readonly_fs() {
+	if [ "$MOUNT_OK" -ne 1 ]; then
+		echo "# skipped: read-only destination: $MOUNT_SKIP"
+		return 0
+	fi
+	mkdir -p "$T/rofs/archive/ro"
+	a_mount "$T/rofs/archive/ro" 4m || return 0
+	a_project rofs 'destination = "ro"'
+	P=$T/rofs
+	svc_start rofs
+	svc_ready rofs || return 0
+	wait_comp rofs in zz-probe.dat status ARCHIVED \
+		"$DB_DIALECT: read-only: the probe file is archived first" 60
+	mount -o remount,ro "$P/archive/ro"
+	i=0
+	while [ "$i" -lt 20 ]; do
+		printf 'file %s\n' "$i" >"$P/in/r$i.dat"
+		i=$((i + 1))
+	done
+	a_log rofs 'destination "default" cannot take files \(.*Read-only file system\); paused' \
+		"read-only destination: the log says it cannot take files and paused"
+	# two probes a second apart
+	sleep 2.5
+	expect_rows rofs "SELECT status, MAX(attempts), COUNT(*) FROM components WHERE status <> 'ARCHIVED' GROUP BY status" \
+		"ARCHIVING|0|20" "$DB_DIALECT: read-only: the files wait ARCHIVING, no attempt spent, after two probes"
+	a_eq "... one log line for the pause, none per file" \
+		"$(grep -c 'will be retried\|cannot take files' "$T/rofs.log")" 1
+	mount -o remount,rw "$P/archive/ro"
+	wait_rows rofs "SELECT status, COUNT(*) FROM components WHERE status = 'ARCHIVED' GROUP BY status" \
+		"ARCHIVED|$(rows rofs "SELECT COUNT(*) FROM components")" \
+		"$DB_DIALECT: read-only: writable again, every file is ARCHIVED" 60
+	a_log rofs 'destination "default" takes files again; resumed' "... and the log says it resumed"
+	a_eq "... each file once" "$(find "$P/archive/ro" -type f | wc -l)" \
+		"$(rows rofs "SELECT COUNT(*) FROM components")"
+	svc_stop rofs
+}
+
 # --- 7: a full destination ------------------------------------------------------
 
 archive_case_full() {
@@ -933,7 +975,7 @@ glob = ["big-*"]'
 	svc_start full
 	svc_ready full || return 0
 	mv "$T/stage/full/big-1.dat" "$T/stage/full/big-2.dat" "$P/in/"
-	a_log full 'destination "full" is full .*paused' \
+	a_log full 'destination "full" cannot take files \(.*No space left on device\); paused' \
 		"a full destination: the log says it is full and paused"
 	wait_rows full "SELECT $(db_hex rel_path), status FROM components WHERE watch = 'in' AND rel_path IN ($(db_path big-1.dat), $(db_path big-2.dat)) ORDER BY 1" \
 		"$(hexof big-1.dat)|ARCHIVING
@@ -952,7 +994,7 @@ ARCHIVING|0" "$DB_DIALECT: ... the full destination's files are still ARCHIVING,
 		"$(hexof big-1.dat)|ARCHIVED
 $(hexof big-2.dat)|ARCHIVED" \
 		"$DB_DIALECT: room made: the paused files are ARCHIVED" 60
-	a_log full 'destination "full" has room again' "... and the log says it resumed"
+	a_log full 'destination "full" takes files again; resumed' "... and the log says it resumed"
 	for n in 1 2; do
 		a_expect_placed full "big-$n.dat" "full/big-$n.dat" 1 "... big-$n.dat at full/"
 		a_same "... with its content (big-$n.dat)" "$T/ref/big-$n.dat" "$P/archive/full/big-$n.dat"
@@ -1316,6 +1358,7 @@ archive_run_cases() {
 	archive_case_escape
 	archive_case_readonly
 	archive_case_backoff
+	archive_case_readonly_fs
 	archive_case_full
 	archive_case_reload
 	archive_case_dry
