@@ -107,7 +107,8 @@ static void config_usage(FILE *out)
 		"\n"
 		"options:\n"
 		"  --keys[=FORMAT]  print the reference of every key instead\n"
-		"                   (FORMAT: text, the default, or markdown)\n"
+		"                   (FORMAT: text, the default, markdown, or man:\n"
+		"                   roff for carbonation.toml(5))\n"
 		"  -h, --help       show this help\n");
 }
 
@@ -118,8 +119,10 @@ static int print_keys(const char *format)
 
 	if (format != NULL && strcmp(format, "markdown") == 0) {
 		f = CARB_CONFIG_KEYS_MARKDOWN;
+	} else if (format != NULL && strcmp(format, "man") == 0) {
+		f = CARB_CONFIG_KEYS_MAN;
 	} else if (format != NULL && strcmp(format, "text") != 0) {
-		carb_cli_errorf("check config: --keys: \"%s\" is not one of \"text\", \"markdown\"",
+		carb_cli_errorf("check config: --keys: \"%s\" is not one of \"text\", \"markdown\", \"man\"",
 				format);
 		return CARB_EXIT_USAGE;
 	}
