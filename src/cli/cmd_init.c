@@ -166,6 +166,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		carb_cli_errorf("init: --user is the service's user: it needs --systemd");
 		return CARB_EXIT_USAGE;
 	}
+	if (o->user != NULL && (strcmp(o->user, "nobody") == 0 ||
+				strcmp(o->user, "65534") == 0)) {
+		/* systemd warns about it, rightly: nobody owns what NFS
+		 * squashes and what other services leave; files it writes
+		 * would belong to everyone's nobody. */
+		carb_cli_errorf("init: --user \"%s\": systemd warns against a service run as \"nobody\", whose files any other nobody owns; create a user for it (useradd --system carbonation)",
+				o->user);
+		return CARB_EXIT_USAGE;
+	}
 	if (o->user != NULL && !valid_user(o->user)) {
 		carb_cli_errorf("init: --user \"%s\" is not a user name (letters, digits, \"_\", \".\", \"-\"; or a number)",
 				o->user);
