@@ -139,6 +139,15 @@ static int serve(struct carb_config *cfg, struct carb_catalog **cat,
 			return rc;
 		}
 	}
+	if (opts->once && carb_intake_unread_watches(in, NULL) > 0) {
+		struct carb_buf why;
+
+		carb_buf_init(&why);
+		carb_intake_unread_watches(in, &why);
+		carb_cli_errorf("run: could not read %s", why.data);
+		carb_buf_release(&why);
+		rc = CARB_EXIT_FAIL;
+	}
 	if (opts->once && carb_intake_failures(in) > 0) {
 		carb_cli_errorf("run: %zu file%s failed in this run (see the log"
 				" and the catalog)", carb_intake_failures(in),

@@ -1,5 +1,8 @@
 #!/bin/sh
 # Folders the service cannot use as the user it runs as:
+# - `check config` warns (exit status unchanged) when a watch folder is not
+#   readable, or the archive's base path not writable, by its user;
+# - `run --once` exits 1 when a watch folder could not be read at all;
 # - `init --systemd --user NAME` gives state/ and archive/ to NAME (as
 #   root), or prints the chown to run (as anyone else).
 # Run as root, the checks drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH
@@ -47,6 +50,47 @@ t_run "$CARB" db init
 t_expect_status 0 "db init"
 echo data >"$P/in/a.dat"
 touch -d '1 minute ago' "$P/in/a.dat"
+
+# ---- check config ------------------------------------------------------------
+
+t_run nocap "$CARB" check config
+t_expect_status 0 "check config with usable folders"
+t_expect_no "warning" "... warns of nothing"
+
+chmod 000 "$P/in"
+t_run nocap "$CARB" check config
+t_expect_status 0 "check config with an unreadable watch folder still exits 0"
+t_expect_err "config.toml:6:8: warning: watch \"in\": $P/in is not readable by user root" \
+	"... and warns at the watch's path, naming the user"
+t_run as_nobody "$CARB" check config
+t_expect_status 0 "check config as nobody exits 0"
+t_expect_err "warning: watch \"in\": $P/in is not readable by user nobody" \
+	"... and warns for nobody"
+t_expect_err "warning: archive base_path $P/arch is not writable by user nobody" \
+	"... and that nobody cannot write the archive"
+chmod 755 "$P/in"
+
+chmod 555 "$P/arch"
+t_run nocap "$CARB" check config
+t_expect_status 0 "check config with an archive it cannot write exits 0"
+t_expect_err "config.toml:10:13: warning: archive base_path $P/arch is not writable by user root" \
+	"... and warns at base_path"
+chmod 755 "$P/arch"
+
+# ---- run --once --------------------------------------------------------------
+
+chmod 000 "$P/in"
+t_run nocap "$CARB" run --once
+t_expect_status 1 "run --once exits 1 when a watch folder cannot be read"
+t_expect_err "run: could not read watch \"in\" ($P/in: Permission denied)" \
+	"... naming the watch, its folder and why"
+t_run sqlite3 cat.db "SELECT count(*) FROM components"
+t_expect_out "0" "... and records nothing"
+chmod 755 "$P/in"
+t_run nocap "$CARB" run --once
+t_expect_status 0 "run --once once the folder is readable again exits 0"
+t_run sqlite3 cat.db "SELECT status FROM components"
+t_expect_out "ARCHIVED" "... and archives the file"
 
 # ---- init --user ---------------------------------------------------------------
 
