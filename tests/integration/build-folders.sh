@@ -32,6 +32,21 @@ t_expect_status 0 "build.sh copes with an in-place config.status without a Makef
 t_run test -e "$T/src/config.status"
 t_expect_status 1 "... config.status is removed"
 
+# Objects of a build in place without its config.status: make would take
+# them for the build folder's through VPATH.  They go; a demo project's
+# plugin (outside src/, plugins/ and tests/) stays.
+: >src/cli/main.o
+: >plugins/filename.so
+: >carbonation
+mkdir -p demo/my_plugin
+: >demo/my_plugin/my_plugin.so
+t_run env MAKE=true sh contrib/build.sh "$T/build/b"
+t_expect_status 0 "build.sh with objects of a build in place left"
+t_run ls src/cli/main.o plugins/filename.so carbonation
+t_expect_status 2 "... removes them"
+t_run test -e demo/my_plugin/my_plugin.so
+t_expect_status 0 "... and leaves a demo project's plugin alone"
+
 # Two build folders side by side, each with its own options.
 t_run env MAKE=true sh contrib/build.sh "$T/build/a" --without-mariadb
 t_expect_status 0 "a build folder configured again"
