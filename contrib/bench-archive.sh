@@ -23,7 +23,7 @@
 # and cp -a pay it, each differently.
 #
 # It builds nothing: it runs CARBONATION, else $CARB, else ./carbonation
-# (the top of a build tree).  Use a release build for figures, e.g.
+# (the top of a build tree; contrib/demo.sh's is build/demo/carbonation).  Use a release build for figures, e.g.
 #   git clone . /tmp/carbrel && cd /tmp/carbrel &&
 #   autoreconf -fi && ./configure CFLAGS="-O2 -g" && make -j2 &&
 #   contrib/bench-archive.sh

@@ -6,7 +6,7 @@
 #
 # It builds nothing: it runs ./carbonation of the current folder (the top
 # of a build tree; `autoreconf -fi && ./configure && make` first), or
-# $CARB.  A project in a temporary folder (SQLite unless --url names
+# $CARB (e.g. CARB=build/demo/carbonation after contrib/demo.sh).  A project in a temporary folder (SQLite unless --url names
 # another catalog, which must be an empty database) has one watch with
 # settle 1s, [service] workers = 2, no required extensions and
 # selection.default = "reject", so each file is NOT_SELECTED as soon as

@@ -12,10 +12,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 contrib/deps.sh
-autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
-./configure -q
-make -j"$(nproc)" >/dev/null
-carb="$top/carbonation"
+# Its own build folder: test.sh builds in build/test with sanitizers.
+build="$top/build/demo"
+contrib/build.sh "$build"
+carb="$build/carbonation"
 
 demo="$top/demo"
 rm -rf "$demo"
@@ -27,8 +27,8 @@ step() {
 
 step "$carb" init "$demo"
 cd "$demo"
-# The plugin builds against this tree (carbonation-uninstalled.pc).
-PKG_CONFIG_PATH=$top
+# The plugin builds against this build (carbonation-uninstalled.pc).
+PKG_CONFIG_PATH=$build
 export PKG_CONFIG_PATH
 step make -C my_plugin
 step "$carb" check config

@@ -3,7 +3,8 @@
 #   contrib/deps.sh          build dependencies
 #   contrib/deps.sh --tests  also what the test suite needs: the PostgreSQL
 #                            and MariaDB servers, the toml-test cases, python3,
-#                            fincore, mkfs.xfs and filefrag (large copies)
+#                            fincore, mkfs.xfs and filefrag (large copies),
+#                            systemd-analyze (the units), groff (man pages)
 set -eu
 
 build_pkgs="build-essential autoconf automake libtool pkg-config
@@ -11,7 +12,7 @@ build_pkgs="build-essential autoconf automake libtool pkg-config
 	libsystemd-dev check"
 test_pkgs="postgresql mariadb-server mariadb-client
 	golang-github-burntsushi-toml-dev python3 shellcheck
-	util-linux-extra xfsprogs e2fsprogs"
+	util-linux-extra xfsprogs e2fsprogs systemd groff-base"
 
 pkgs=$build_pkgs
 if [ "${1:-}" = "--tests" ]; then

@@ -1,10 +1,14 @@
 /* `carbonation check config` and `carbonation check rules FILE`: load the
  * files as the service would, report every problem, and summarise what a
  * valid configuration will do. */
+#include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "catalog/catalog.h"
 #include "cli/cli.h"
@@ -56,6 +60,48 @@ static void print_summary(const struct carb_config *cfg)
 	}
 }
 
+/* Prints a warning at loc (config.toml:LINE:COLUMN: warning: ...). */
+static void warn_at(const struct carb_config_loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void warn_at(const struct carb_config_loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (loc->file != NULL && loc->line > 0)
+		fprintf(stderr, "%s:%d:%d: warning: ", loc->file, loc->line,
+			loc->column);
+	else
+		fputs("carbonation: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* What the service will need of the folders, tried as the user running
+ * the check.  Warnings, not errors: the service may well run as another
+ * user (a unit's User=), for whom the check would say nothing. */
+static void warn_access(const struct carb_config *cfg)
+{
+	const struct carb_archive_config *ar = carb_config_archive(cfg);
+	struct passwd *pw = getpwuid(geteuid());
+	char *who = pw != NULL ? carb_xasprintf("user %s", pw->pw_name)
+			       : carb_xasprintf("uid %u", (unsigned)geteuid());
+
+	for (size_t i = 0; i < carb_config_watch_count(cfg); i++) {
+		const struct carb_watch_config *w = carb_config_watch(cfg, i);
+
+		if (access(w->path, R_OK | X_OK) != 0)
+			warn_at(&w->loc.path, "watch \"%s\": %s is not readable by %s (%s): the service cannot take its files as this user",
+				w->name, w->path, who, strerror(errno));
+	}
+	if (access(ar->base_path, W_OK | X_OK) != 0)
+		warn_at(&ar->loc.base_path, "archive base_path %s is not writable by %s (%s): the service cannot archive as this user",
+			ar->base_path, who, strerror(errno));
+	free(who);
+}
+
 /* The plugin is loaded too: only it knows whether the functions and
  * columns rules.toml names exist. */
 static int load_and_report(struct carb_cli *cli, const char *rules_path,
@@ -103,11 +149,14 @@ static void config_usage(FILE *out)
 		"\n"
 		"Check config.toml and the rules file it names.  Every problem is\n"
 		"printed as FILE:LINE:COLUMN: message; a valid configuration is\n"
-		"summarised.  Exit status 0 when valid, 2 when not.\n"
+		"summarised.  A watch folder this user cannot read, or an archive\n"
+		"it cannot write, is a warning.  Exit status 0 when valid (with\n"
+		"warnings too), 2 when not.\n"
 		"\n"
 		"options:\n"
 		"  --keys[=FORMAT]  print the reference of every key instead\n"
-		"                   (FORMAT: text, the default, or markdown)\n"
+		"                   (FORMAT: text, the default, markdown, or man:\n"
+		"                   roff for carbonation.toml(5))\n"
 		"  -h, --help       show this help\n");
 }
 
@@ -118,8 +167,10 @@ static int print_keys(const char *format)
 
 	if (format != NULL && strcmp(format, "markdown") == 0) {
 		f = CARB_CONFIG_KEYS_MARKDOWN;
+	} else if (format != NULL && strcmp(format, "man") == 0) {
+		f = CARB_CONFIG_KEYS_MAN;
 	} else if (format != NULL && strcmp(format, "text") != 0) {
-		carb_cli_errorf("check config: --keys: \"%s\" is not one of \"text\", \"markdown\"",
+		carb_cli_errorf("check config: --keys: \"%s\" is not one of \"text\", \"markdown\", \"man\"",
 				format);
 		return CARB_EXIT_USAGE;
 	}
@@ -170,6 +221,7 @@ static int cmd_check_config(struct carb_cli *cli, int argc, char **argv)
 		return print_keys(keys);
 	if (load_and_report(cli, NULL, &cfg, &plugin) != 0)
 		return CARB_EXIT_USAGE;
+	warn_access(cfg);
 	print_summary(cfg);
 	print_plugin(plugin);
 	carb_plugin_unload(&plugin);

@@ -6,9 +6,11 @@
  * target checked, before the first byte is written; the files go to
  * temporary names first and are renamed into place only once all of them
  * are written. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -95,7 +97,9 @@ static void usage(FILE *out)
 		"\n"
 		"options:\n"
 		"  --systemd    also write carbonation.service (Type=notify, hardened)\n"
-		"  --user NAME  the unit's User= (default: the user running init)\n"
+		"  --user NAME  the unit's User= (default: the user running init);\n"
+		"               state/ and archive/ are given to NAME (chown, as\n"
+		"               root; else init prints the chown to run)\n"
 		"  --force      overwrite files that exist (default: write nothing\n"
 		"               and name them)\n"
 		"  -h, --help   show this help\n"
@@ -164,6 +168,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->user != NULL && !o->systemd) {
 		carb_cli_errorf("init: --user is the service's user: it needs --systemd");
+		return CARB_EXIT_USAGE;
+	}
+	if (o->user != NULL && (strcmp(o->user, "nobody") == 0 ||
+				strcmp(o->user, "65534") == 0)) {
+		/* systemd warns about it, rightly: nobody owns what NFS
+		 * squashes and what other services leave; files it writes
+		 * would belong to everyone's nobody. */
+		carb_cli_errorf("init: --user \"%s\": systemd warns against a service run as \"nobody\", whose files any other nobody owns; create a user for it (useradd --system carbonation)",
+				o->user);
 		return CARB_EXIT_USAGE;
 	}
 	if (o->user != NULL && !valid_user(o->user)) {
@@ -623,7 +636,147 @@ static int write_all(const char *dir, struct out *outs, size_t n,
 	return rc;
 }
 
+/* ---- --user: the folders the service writes ----------------------------- */
+
+/* The folders of folders[] that the service's user must be able to write
+ * beyond reading: the catalog and lock files, and the archive.  (The
+ * watch folder stays with whoever delivers into it.) */
+static const char *const owned_folders[] = { "state", "archive" };
+#define NOWNED (sizeof(owned_folders) / sizeof(owned_folders[0]))
+
+/* chown of at's entry name and, when it is a folder, of everything
+ * below it; symlinks are changed themselves, never followed.  0 or -1
+ * with err set. */
+static int chown_tree(int at, const char *name, const char *shown,
+		      uid_t uid, gid_t gid, struct carb_error *err)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	int fd;
+	int rc = 0;
+
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    fchownat(at, name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+		return carb_error_set(err, "cannot change the owner of %s: %s",
+				      shown, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return carb_error_set(err, "cannot read %s: %s", shown,
+				      strerror(errno));
+	}
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		char *sub;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		sub = carb_xasprintf("%s/%s", shown, e->d_name);
+		rc = chown_tree(dirfd(d), e->d_name, sub, uid, gid, err);
+		free(sub);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* s quoted for a POSIX shell when it needs it. */
+static void shell_word(struct carb_buf *b, const char *s)
+{
+	if (*s != '\0' && s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789_./-+,:=@")] == '\0') {
+		carb_buf_adds(b, s);
+		return;
+	}
+	carb_buf_addc(b, '\'');
+	for (; *s != '\0'; s++) {
+		if (*s == '\'')
+			carb_buf_adds(b, "'\\''");
+		else
+			carb_buf_addc(b, *s);
+	}
+	carb_buf_addc(b, '\'');
+}
+
+/* Gives the folders the service writes to o->user: chown as root, else
+ * the command to run is printed.  0, or -1 with err set. */
+static int hand_over(const struct opts *o, const char *dir,
+		     struct carb_error *err)
+{
+	struct passwd *pw;
+	struct carb_buf cmd;
+	int dfd;
+	int rc = 0;
+
+	if (o->user == NULL)
+		return 0;
+	pw = getpwnam(o->user);
+	if (pw == NULL && strspn(o->user, "0123456789") == strlen(o->user))
+		pw = getpwuid((uid_t)strtoul(o->user, NULL, 10));
+	if (pw != NULL && pw->pw_uid == geteuid())
+		return 0;
+	if (pw != NULL && geteuid() == 0) {
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			return carb_error_set(err, "cannot open %s: %s", dir,
+					      strerror(errno));
+		for (size_t i = 0; rc == 0 && i < NOWNED; i++) {
+			char *shown = carb_xasprintf("%s/%s", dir,
+						     owned_folders[i]);
+
+			rc = chown_tree(dfd, owned_folders[i], shown,
+					pw->pw_uid, pw->pw_gid, err);
+			free(shown);
+		}
+		close(dfd);
+		return rc;
+	}
+	/* Not root (or no such user yet): say exactly what to run. */
+	carb_buf_init(&cmd);
+	carb_buf_adds(&cmd, "sudo chown -R ");
+	if (pw != NULL) {
+		struct group *gr = getgrgid(pw->pw_gid);
+		char *owner = gr != NULL
+			? carb_xasprintf("%s:%s", o->user, gr->gr_name)
+			: carb_xasprintf("%s:%u", o->user, (unsigned)pw->pw_gid);
+
+		shell_word(&cmd, owner);
+		free(owner);
+	} else {
+		char *owner = carb_xasprintf("%s:", o->user);
+
+		shell_word(&cmd, owner);
+		free(owner);
+	}
+	for (size_t i = 0; i < NOWNED; i++) {
+		char *p = carb_xasprintf("%s/%s", dir, owned_folders[i]);
+
+		carb_buf_addc(&cmd, ' ');
+		shell_word(&cmd, p);
+		free(p);
+	}
+	printf("\nThe service runs as %s, who must own state/ and archive/%s:\n  %s\n",
+	       o->user, pw == NULL ? " (once the user exists)" : "",
+	       cmd.data);
+	carb_buf_release(&cmd);
+	return 0;
+}
+
 /* ---- the command -------------------------------------------------------- */
+
+/* Whether name is the user running init. */
+static bool same_user(const char *name)
+{
+	struct passwd *pw = getpwnam(name);
+
+	if (pw == NULL && strspn(name, "0123456789") == strlen(name))
+		return strtoul(name, NULL, 10) == (unsigned long)geteuid();
+	return pw != NULL && pw->pw_uid == geteuid();
+}
 
 static void print_done(const struct opts *o, const char *dir,
 		       const struct out *outs, size_t n)
@@ -641,9 +794,16 @@ static void print_done(const struct opts *o, const char *dir,
 	else if (o->dir != NULL)
 		printf("  cd %s\n", dir);
 	printf("  make -C my_plugin\n"
-	       "  carbonation check config\n"
-	       "  carbonation db init\n"
-	       "  carbonation run --once\n");
+	       "  carbonation check config\n");
+	/* The catalog must belong to the service's user, or SQLite opens it
+	 * read-only ("attempt to write a readonly database"). */
+	if (o->user != NULL && !same_user(o->user))
+		printf("  runuser -u %s -- carbonation db init\n"
+		       "  runuser -u %s -- carbonation run --once\n",
+		       o->user, o->user);
+	else
+		printf("  carbonation db init\n"
+		       "  carbonation run --once\n");
 	if (o->systemd)
 		printf("\nThe service: sudo cp carbonation.service /etc/systemd/system/ &&\n"
 		       "  sudo systemctl daemon-reload && sudo systemctl enable --now carbonation\n");
@@ -672,7 +832,10 @@ static int init_project(const struct opts *o)
 		carb_cli_errorf("init: %s", err.msg);
 	else {
 		print_done(o, dir, outs, (size_t)n);
-		rc = CARB_EXIT_OK;
+		if (hand_over(o, dir, &err) < 0)
+			carb_cli_errorf("init: %s", err.msg);
+		else
+			rc = CARB_EXIT_OK;
 	}
 	for (int i = 0; i < n; i++) {
 		free(outs[i].target);

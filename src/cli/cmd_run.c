@@ -105,12 +105,19 @@ static int run(struct carb_config *cfg, struct carb_catalog **cat,
 	if (carb_service_run(&svc, &err) < 0) {
 		carb_cli_errorf("run: %s", err.msg);
 		rc = CARB_EXIT_FAIL;
-	} else if (opts->once && svc.failures > 0) {
-		carb_cli_errorf("run: %zu file%s failed in this run (see the log"
-				" and the catalog)", svc.failures,
-				svc.failures == 1 ? "" : "s");
-		rc = CARB_EXIT_FAIL;
+	} else {
+		if (svc.unread != NULL) {
+			carb_cli_errorf("run: could not read %s", svc.unread);
+			rc = CARB_EXIT_FAIL;
+		}
+		if (opts->once && svc.failures > 0) {
+			carb_cli_errorf("run: %zu file%s failed in this run (see"
+					" the log and the catalog)", svc.failures,
+					svc.failures == 1 ? "" : "s");
+			rc = CARB_EXIT_FAIL;
+		}
 	}
+	free(svc.unread);
 	*cat = svc.cat;
 	if (svc.abandoned > 0) {
 		/* A worker is still inside the plugin or a copy: unloading

@@ -1,5 +1,6 @@
 /* The carbonation program: global options, then one table of subcommands
  * (git's builtin table is the model). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -140,7 +141,7 @@ static int unknown_command(const char *name)
 	return CARB_EXIT_USAGE;
 }
 
-int main(int argc, char **argv)
+static int run_command(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -187,4 +188,33 @@ int main(int argc, char **argv)
 		}
 	}
 	return unknown_command(argv[optind]);
+}
+
+/* What a command printed on stdout is its result: output that could not
+ * be written (a full disk, /dev/full, a closed pipe) is a failure of the
+ * command, not something to lose quietly.  stdio reports it late, at the
+ * flush, so it is checked once here for every command. */
+static int close_stdout(int rc)
+{
+	int e;
+
+	errno = 0;
+	if (fflush(stdout) == 0 && ferror(stdout) == 0) {
+		/* A stdout closed before we started (>&-) that was never
+		 * written to is no failure. */
+		if (fclose(stdout) == 0 || errno == EBADF)
+			return rc;
+	}
+	e = errno;
+	if (e != 0)
+		carb_cli_errorf("cannot write to standard output: %s",
+				strerror(e));
+	else
+		carb_cli_errorf("cannot write to standard output");
+	return rc == CARB_EXIT_OK ? CARB_EXIT_FAIL : rc;
+}
+
+int main(int argc, char **argv)
+{
+	return close_stdout(run_command(argc, argv));
 }

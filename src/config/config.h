@@ -437,6 +437,7 @@ char *carb_config_format_duration(int64_t ms, char *buf, size_t size);
 enum carb_config_keys_format {
 	CARB_CONFIG_KEYS_TEXT,
 	CARB_CONFIG_KEYS_MARKDOWN,
+	CARB_CONFIG_KEYS_MAN,       /* roff, the body of carbonation.toml(5) */
 };
 void carb_config_describe_keys(struct carb_buf *out,
 			       enum carb_config_keys_format format);

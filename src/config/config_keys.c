@@ -132,13 +132,66 @@ static void describe_markdown(struct carb_buf *out,
 	carb_buf_release(&def);
 }
 
+/* s as roff text: a backslash is the escape character, and a line
+ * starting with "." or "'" would be a request. */
+static void roff_text(struct carb_buf *out, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		carb_buf_adds(out, "\\&");
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			carb_buf_adds(out, "\\e");
+		else if (*s == '-')
+			carb_buf_adds(out, "\\-");
+		else
+			carb_buf_addc(out, *s);
+	}
+}
+
+/* One .SS per section, one .TP per key: the type and default, then the
+ * doc line, as in the text form. */
+static void describe_man(struct carb_buf *out,
+			 const struct carb_cfg_section *sec)
+{
+	struct carb_buf type, def;
+
+	carb_buf_init(&type);
+	carb_buf_init(&def);
+	carb_buf_addf(out, ".SS \"%s (%s)\"\n", sec->header, sec->file);
+	carb_buf_addc(out, (char)toupper((unsigned char)sec->doc[0]));
+	roff_text(out, sec->doc + 1);
+	carb_buf_adds(out, ".\n");
+	for (size_t i = 0; i < sec->nkeys; i++) {
+		const struct carb_cfg_key *k = &sec->keys[i];
+
+		type.len = 0;
+		def.len = 0;
+		type_text(k, &type);
+		default_text(k, &def);
+		carb_buf_addf(out, ".TP\n.B %s\n", k->name);
+		roff_text(out, type.data);
+		carb_buf_adds(out, k->required ? "; " : "; default ");
+		roff_text(out, def.data);
+		carb_buf_adds(out, ".\n.br\n");
+		carb_buf_addc(out, (char)toupper((unsigned char)k->doc[0]));
+		roff_text(out, k->doc + 1);
+		if (k->live)
+			roff_text(out, " (a reload applies it)");
+		carb_buf_adds(out, ".\n");
+	}
+	carb_buf_release(&type);
+	carb_buf_release(&def);
+}
+
 void carb_config_describe_keys(struct carb_buf *out,
 			       enum carb_config_keys_format format)
 {
 	for (size_t i = 0; i < carb_cfg_all_sections_count; i++) {
-		if (i > 0)
+		if (i > 0 && format != CARB_CONFIG_KEYS_MAN)
 			carb_buf_addc(out, '\n');
-		if (format == CARB_CONFIG_KEYS_MARKDOWN)
+		if (format == CARB_CONFIG_KEYS_MAN)
+			describe_man(out, carb_cfg_all_sections[i]);
+		else if (format == CARB_CONFIG_KEYS_MARKDOWN)
 			describe_markdown(out, carb_cfg_all_sections[i]);
 		else
 			describe_text(out, carb_cfg_all_sections[i]);

@@ -223,6 +223,25 @@ size_t carb_intake_watch_count(const struct carb_intake *in)
 	return in->nwatches;
 }
 
+size_t carb_intake_unread_watches(const struct carb_intake *in,
+				  struct carb_buf *why)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < in->nwatches; i++) {
+		const struct carb_watch_rt *w = &in->watches[i];
+
+		if (w->unread_errno == 0)
+			continue;
+		if (why != NULL)
+			carb_buf_addf(why, "%swatch \"%s\" (%s: %s)",
+				      n > 0 ? ", " : "", w->cfg->name,
+				      w->cfg->path, strerror(w->unread_errno));
+		n++;
+	}
+	return n;
+}
+
 int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 		     const struct carb_run_options *opts,
 		     struct carb_intake **out, struct carb_error *err)

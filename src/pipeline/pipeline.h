@@ -114,6 +114,11 @@ void carb_intake_use_rules(struct carb_intake *in,
 size_t carb_intake_failures(const struct carb_intake *in);
 /* Watches this run holds (with once, others may be skipped). */
 size_t carb_intake_watch_count(const struct carb_intake *in);
+/* Watches whose folder the last walk could not read at all (its
+ * permissions, or gone): how many; when why is not NULL, appends
+ * `watch "NAME" (PATH: reason)` for each, separated by ", ". */
+size_t carb_intake_unread_watches(const struct carb_intake *in,
+				  struct carb_buf *why);
 
 /* Frees the intake.  Workers get [service] shutdown_timeout to leave the
  * job they are in; returns how many did not (stuck in a call that cannot

@@ -277,13 +277,31 @@ void carb_watch_walk(struct carb_intake *in, struct carb_watch_rt *w)
 {
 	struct walk wk = { in, w, carb_map_new() };
 
+	DIR *root;
+
 	if (open_root(in, w) < 0) {
+		w->unread_errno = errno;
 		carb_log(CARB_LOGL_WARNING, "watch \"%s\": %s: %s; trying again",
 			 w->cfg->name, w->cfg->path, strerror(errno));
 		schedule_rescan(w, 1000);
 		carb_map_free(&wk.seen);
 		return;
 	}
+	/* A folder that cannot be read at all (its permissions) is no
+	 * empty delivery: said, remembered for run --once, retried.  Its
+	 * files are not taken for departed either. */
+	root = open_dir(w->root_fd, "");
+	if (root == NULL) {
+		w->unread_errno = errno;
+		carb_log(CARB_LOGL_ERROR, "watch \"%s\": cannot read %s: %s;"
+			 " trying again", w->cfg->name, w->cfg->path,
+			 strerror(errno));
+		schedule_rescan(w, 5000);
+		carb_map_free(&wk.seen);
+		return;
+	}
+	closedir(root);
+	w->unread_errno = 0;
 	if (in->opts.only_rel != NULL) {
 		/* one folder, one group: the rest of the watch was not looked
 		 * at, so nothing can be said to have left it */

@@ -181,6 +181,13 @@ static int serve(struct owner *o, struct carb_error *err)
 			return 0;
 	}
 	svc->failures = carb_intake_failures(in);
+	if (svc->opts.once && carb_intake_unread_watches(in, NULL) > 0) {
+		struct carb_buf why;
+
+		carb_buf_init(&why);
+		carb_intake_unread_watches(in, &why);
+		svc->unread = carb_buf_detach(&why);
+	}
 	svc->abandoned += carb_intake_close(&in);
 	return 0;
 }

@@ -36,6 +36,9 @@ struct carb_service {
 	void *connect_ctx;
 	/* results */
 	size_t failures;               /* files that failed in this run */
+	char *unread;                  /* with once: the watches whose folder
+	                                * could not be read, described; NULL
+	                                * when none; the caller frees it */
 	size_t abandoned;              /* workers left inside a job */
 };
 

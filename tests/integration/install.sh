@@ -14,7 +14,8 @@ t_expect_status 0 "make distdir"
 prefix="$T/prefix"
 mkdir -p "$T/build"
 cd "$T/build" || exit 1
-t_run "$T/src/configure" --prefix="$prefix" --without-systemd -q
+t_run "$T/src/configure" --prefix="$prefix" --without-systemd -q \
+	--with-systemdsystemunitdir="$prefix/lib/systemd/system"
 t_expect_status 0 "configure --prefix"
 t_run make -j2
 t_expect_status 0 "make"
@@ -32,7 +33,8 @@ for f in bin/carbonation include/carbonation/carbonation.h \
 	share/carbonation/migrations/sqlite/core/0001_core.sql \
 	share/carbonation/migrations/postgresql/core/0001_core.sql \
 	share/carbonation/migrations/mariadb/core/0001_core.sql \
-	lib/carbonation/plugins/filename.so; do
+	lib/carbonation/plugins/filename.so \
+	lib/systemd/system/carbonation.service; do
 	if [ -e "$prefix/$f" ]; then
 		t_pass "installed $f"
 	else
@@ -44,6 +46,11 @@ if ls "$prefix"/lib/libcarbonation.so.* >/dev/null 2>&1; then
 else
 	t_fail "installed the shared library"
 fi
+
+# The unit runs the installed program with the configured config file.
+t_run cat "$prefix/lib/systemd/system/carbonation.service"
+t_expect_out "ExecStart=$prefix/bin/carbonation -c $prefix/etc/carbonation/config.toml run" \
+	"the installed unit runs the installed program on sysconfdir's config.toml"
 
 # The installed program runs with its installed migrations, away from both
 # trees.
