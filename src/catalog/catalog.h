@@ -692,4 +692,147 @@ int carb_component_mark_missing(struct carb_catalog *cat, int64_t id,
 				const char *reason, bool *changed,
 				struct carb_error *err);
 
+/* ---- queries: `query files|components`, status, libcarbonation -------- */
+
+/* The one query layer (query_columns.c, query_build.c): every reader of
+ * the catalog (the CLI's query and poll, the client library, later HTTP)
+ * describes what it wants with a struct carb_query and never writes SQL.
+ * Column names come only from the column list (the core columns below
+ * and the plugin's declared columns); every value is bound.
+ *
+ * Filters are named as the CLI spells them without the leading "--":
+ *
+ *   NAME VALUE              equality; repeated, any of them (IN); a text
+ *                           or name value holding '*' or '%' is a
+ *                           pattern ('*' and '%' match any run of
+ *                           bytes, nothing else is special), case- and
+ *                           byte-exact on every backend
+ *   NAME-after / -before T  timestamps, inclusive, T an ISO 8601 date
+ *                           or date-time (UTC unless it names an
+ *                           offset) or a time ago ("7d", "12h", "30m");
+ *                           a date (or a time to the minute) stands for
+ *                           its whole day (minute) on either side
+ *   NAME-min / -max N       integers and reals, inclusive
+ *   NAME / no-NAME          booleans (no value)
+ *   age D                   created (files) or discovered (components)
+ *                           within the last D ("7d")
+ *   daterange START/END     the row's span [span start, span end]
+ *                           overlaps [START, END]; either side may be
+ *                           empty (open); a NULL span end is a span
+ *                           still open.  The span is created_at /
+ *                           completed_at for files unless
+ *                           carb_query_set_span names other columns
+ *   complete / incomplete   files: the group is (not) complete
+ *
+ * Repeating one filter ORs its values; different filters AND. */
+
+enum carb_qtable {
+	CARB_QUERY_FILES,
+	CARB_QUERY_COMPONENTS,
+};
+
+enum carb_qtype {
+	CARB_QTYPE_TEXT = 1,
+	CARB_QTYPE_BYTES,         /* a file name or path: arbitrary bytes */
+	CARB_QTYPE_INTEGER,
+	CARB_QTYPE_REAL,
+	CARB_QTYPE_BOOLEAN,
+	CARB_QTYPE_TIMESTAMP,     /* microseconds since the epoch, UTC */
+};
+
+/* "text", "name", "integer", "real", "boolean", "timestamp". */
+const char *carb_qtype_name(enum carb_qtype t);
+
+struct carb_qcolumn {
+	const char *name;
+	enum carb_qtype type;
+	const char *doc;          /* never NULL */
+	bool filterable;          /* filters and --order-by may name it */
+	bool plugin;              /* declared by the plugin */
+};
+
+struct carb_query;
+
+/* A query of table with the plugin's columns (files only; may be NULL
+ * and 0).  The caller frees it with carb_query_free.  The plugin's
+ * columns are copied. */
+struct carb_query *carb_query_new(enum carb_qtable table,
+				  const struct carb_plugin_column *pcols,
+				  size_t npcols);
+void carb_query_free(struct carb_query **q);
+
+size_t carb_query_ncolumns(const struct carb_query *q);
+const struct carb_qcolumn *carb_query_column(const struct carb_query *q,
+					     size_t i);
+/* The index of column name, or -1. */
+int carb_query_column_index(const struct carb_query *q, const char *name);
+
+/* How many values filter name takes: 0 (a flag), 1, or -1 when there is
+ * no such filter. */
+int carb_query_filter_arity(const struct carb_query *q, const char *name);
+/* Adds filter name (see above) with value (NULL for a flag).  Fails for
+ * an unknown filter (the message suggests the closest one) and for a
+ * value of the wrong type (it names the column and the type). */
+int carb_query_filter(struct carb_query *q, const char *name,
+		      const char *value, struct carb_error *err);
+/* The span --daterange tests: two timestamp columns. */
+int carb_query_set_span(struct carb_query *q, const char *start,
+			const char *end, struct carb_error *err);
+/* Appends, one per line, every filter q accepts with its column's doc,
+ * for --help. */
+void carb_query_describe_filters(const struct carb_query *q,
+				 struct carb_buf *out);
+
+/* The columns the rows have, "a,b,c" (NULL: the default set, which is
+ * every column but the internal ones).  Unknown names fail with a
+ * suggestion. */
+int carb_query_select(struct carb_query *q, const char *columns,
+		      struct carb_error *err);
+/* The order, "-a,b" (descending a, then ascending b); NULL or "": the
+ * plugin's default_order when given to carb_query_new's caller through
+ * this call, else "-id".  NULLs sort last either way; ties end by id. */
+int carb_query_order_by(struct carb_query *q, const char *spec,
+			struct carb_error *err);
+/* limit < 0: none. */
+void carb_query_limit(struct carb_query *q, int64_t limit, int64_t offset);
+
+/* The selected columns, in order. */
+size_t carb_query_nselected(const struct carb_query *q);
+const struct carb_qcolumn *carb_query_selected(const struct carb_query *q,
+					       size_t i);
+
+/* One value of the current row.  Pointers live until the next step. */
+struct carb_qvalue {
+	enum carb_qtype type;
+	bool is_null;
+	int64_t integer;          /* INTEGER, BOOLEAN (0/1), TIMESTAMP */
+	double real;
+	const char *text;         /* TEXT, BYTES (NUL-terminated too) */
+	size_t len;
+};
+
+/* Rows of a running query: read one at a time (constant memory on every
+ * backend).  Until they are freed, the connection runs no other
+ * statement. */
+struct carb_qrows;
+int carb_query_run(struct carb_catalog *cat, const struct carb_query *q,
+		   struct carb_qrows **out, struct carb_error *err);
+/* CARB_STEP_ROW, CARB_STEP_DONE or -1. */
+int carb_qrows_next(struct carb_qrows *r, struct carb_error *err);
+/* Selected column i of the current row. */
+void carb_qrows_value(struct carb_qrows *r, size_t i, struct carb_qvalue *v);
+void carb_qrows_free(struct carb_qrows **r);
+
+/* How many rows the query returns (its limit and offset applied). */
+int carb_query_count(struct carb_catalog *cat, const struct carb_query *q,
+		     int64_t *n, struct carb_error *err);
+
+/* ISO 8601 UTC, "2024-02-29T23:59:59Z", with ".ffffff" when the
+ * microseconds are not 0. */
+void carb_buf_add_timestamp(struct carb_buf *out, int64_t us);
+/* Parses T as the filters do: [*lo, *hi) is the instant or the whole
+ * date / minute / second it names; now_us for times ago. */
+int carb_parse_time_range(const char *text, int64_t now_us, int64_t *lo,
+			  int64_t *hi, struct carb_error *err);
+
 #endif

@@ -97,6 +97,7 @@ int carb_cmd_db(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_init(struct carb_cli *cli, int argc, char **argv);
 /* `db revision`, in cmd_db_revision.c. */
 int carb_cmd_db_revision(struct carb_cli *cli, int argc, char **argv);
+int carb_cmd_query(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_reconcile(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_retry(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_run(struct carb_cli *cli, int argc, char **argv);

@@ -13,6 +13,7 @@ static const struct carb_cmd commands[] = {
 	{ "check", carb_cmd_check, "validate config.toml and rules.toml" },
 	{ "db", carb_cmd_db, "create, migrate and inspect the catalog" },
 	{ "init", carb_cmd_init, "write a new project: config, rules, a plugin, a demo" },
+	{ "query", carb_cmd_query, "list groups or components from the catalog, filtered" },
 	{ "reconcile", carb_cmd_reconcile, "compare the catalog with the delivery folders or the archive" },
 	{ "retry", carb_cmd_retry, "queue every FAILED component again" },
 	{ "run", carb_cmd_run, "watch the delivery folders and take in every file" },
