@@ -754,7 +754,10 @@ static void cond_sql(const struct carb_query *q, enum carb_db_kind kind,
 		     const struct qcond *c, struct sqlb *b,
 		     struct qparam ***owned, size_t *nowned)
 {
-	const char *e = c->col >= 0 ? q->cols[c->col].expr : "NULL";
+	/* The span is the query's at the time it runs, whichever order the
+	 * caller set it and the filter in. */
+	const char *e = c->op == Q_OVERLAP ? q->cols[q->span_start].expr
+		: c->col >= 0 ? q->cols[c->col].expr : "NULL";
 
 	switch (c->op) {
 	case Q_EQ:
@@ -766,8 +769,14 @@ static void cond_sql(const struct carb_query *q, enum carb_db_kind kind,
 
 		*owned = carb_xrealloc(*owned, (*nowned + 1) * sizeof(**owned));
 		(*owned)[(*nowned)++] = p;
-		carb_buf_addf(&b->sql, kind == CARB_DB_SQLITE ? "%s GLOB ?"
-			      : "%s LIKE ? ESCAPE '!'", e);
+		/* SQLite's GLOB never matches a BLOB: read it as text. */
+		if (kind == CARB_DB_SQLITE)
+			carb_buf_addf(&b->sql, "CAST(%s AS TEXT) GLOB CAST(? AS TEXT)", e);
+		/* PostgreSQL's bytea LIKE wants a bytea escape too. */
+		else if (kind == CARB_DB_POSTGRESQL && p->kind == 'b')
+			carb_buf_addf(&b->sql, "%s LIKE ? ESCAPE CAST('!' AS bytea)", e);
+		else
+			carb_buf_addf(&b->sql, "%s LIKE ? ESCAPE '!'", e);
 		push(b, p);
 		break;
 	}
@@ -789,9 +798,10 @@ static void cond_sql(const struct carb_query *q, enum carb_db_kind kind,
 		push(b, &c->a);
 		break;
 	case Q_OVERLAP: {
-		const char *e2 = q->cols[c->col2].expr;
+		const char *e2 = q->cols[q->span_end].expr;
 
-		carb_buf_adds(&b->sql, "(1 = 1");
+		/* A row without a span start has no span to overlap. */
+		carb_buf_addf(&b->sql, "(%s IS NOT NULL", e);
 		if (c->has_b) {
 			carb_buf_addf(&b->sql, " AND %s < ?", e);
 			push(b, &c->b);
