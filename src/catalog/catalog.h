@@ -184,6 +184,11 @@ int carb_stmt_bind_double(struct carb_stmt *st, int idx, double value,
 			  struct carb_error *err);
 int carb_stmt_bind_null(struct carb_stmt *st, int idx, struct carb_error *err);
 
+/* Before the first step: read the rows one at a time, so memory does not
+ * grow with them (PostgreSQL's single-row mode, MariaDB's unbuffered
+ * fetch; SQLite always does).  Until the statement is finalized or reset
+ * the connection must run no other statement. */
+void carb_stmt_stream(struct carb_stmt *st);
 /* Runs the statement (on the first call) and moves to the next row:
  * returns CARB_STEP_ROW, CARB_STEP_DONE, or -1 with err set. */
 int carb_stmt_step(struct carb_stmt *st, struct carb_error *err);

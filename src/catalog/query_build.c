@@ -959,6 +959,7 @@ int carb_query_run(struct carb_catalog *cat, const struct carb_query *q,
 		return carb_error_set(err, "no column to read");
 	if (prepare(cat, q, false, &st, err) < 0)
 		return -1;
+	carb_stmt_stream(st);
 	*out = carb_xcalloc(1, sizeof(**out));
 	(*out)->q = q;
 	(*out)->st = st;

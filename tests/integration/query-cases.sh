@@ -91,7 +91,6 @@ q_deliver() {
 }
 
 query_case_filters() {
-	P=$T/qry
 	# equality, IN
 	q_same qry "equality on a plugin text column" "category = 'obs'" "" -- --category obs
 	q_same qry "repeated: any of the values (IN)" "category IN ('obs', 'model')" "" -- \
@@ -148,7 +147,6 @@ query_case_filters() {
 }
 
 query_case_shape() {
-	P=$T/qry
 	q_same qry "--order-by: descending, then ascending, NULLs last" "1 = 1" \
 		"category IS NULL, category DESC, start, id" -- --order-by -category,start
 	q_same qry "--order-by a core column" "1 = 1" "(SELECT SUM(c.size) FROM components c WHERE c.file_id = files.id), id" -- --order-by size
@@ -228,6 +226,8 @@ query_run_cases() {
 	t_cleanup svc_cleanup
 	LC_ALL=C
 	export LC_ALL
+	# read by a_config (archive-cases.sh)
+	# shellcheck disable=SC2034
 	ARCH_SETTLE=0s
 	f_project qry "pattern = \"$Q_PATTERN\"
 columns = { category = \"text\", start = \"timestamp\", stop = \"timestamp\", ext = \"text\" }
