@@ -840,4 +840,61 @@ void carb_buf_add_timestamp(struct carb_buf *out, int64_t us);
 int carb_parse_time_range(const char *text, int64_t now_us, int64_t *lo,
 			  int64_t *hi, struct carb_error *err);
 
+/* ---- polling: groups that reached a final status (poll.c) ------------- */
+
+/* A watermark over the completions table (migrations 0006): the highest
+ * completion id seen, and the ids below it not seen yet, each with when
+ * it was first missed.  PostgreSQL and MariaDB hand out ids before
+ * commit, so a lower id may still commit after a higher one was read; it
+ * is asked for again at every poll until it appears or is older than
+ * the gap timeout (then it belonged to a transaction that rolled back).
+ * docs/reporting.md, "Polling", has the reasoning. */
+struct carb_cursor_gap {
+	int64_t id;
+	int64_t seen_us;
+};
+
+struct carb_cursor {
+	int64_t high;
+	struct carb_cursor_gap *gaps;
+	size_t ngaps;
+};
+
+/* The gap timeout when none is given: far longer than any transaction
+ * the service holds (a batch of catalog writes commits within seconds). */
+#define CARB_POLL_GAP_TIMEOUT_US (600LL * 1000000)
+/* At most this many ids are remembered; past it, the oldest go first. */
+#define CARB_POLL_MAX_GAPS 10000
+
+/* Parses text ("" or NULL: the start of the table) into *c (released
+ * with carb_cursor_release, also after a failure). */
+int carb_cursor_parse(const char *text, struct carb_cursor *c,
+		      struct carb_error *err);
+/* The cursor as text, "1:HIGH[:ID.SEEN,...]"; the caller frees it. */
+char *carb_cursor_format(const struct carb_cursor *c);
+void carb_cursor_release(struct carb_cursor *c);
+/* Records that completion id was read (rows come in id order). */
+void carb_cursor_advance(struct carb_cursor *c, int64_t id, int64_t now_us);
+/* Forgets the ids first missed more than timeout_us before now_us. */
+void carb_cursor_expire(struct carb_cursor *c, int64_t now_us,
+			int64_t timeout_us);
+
+/* The groups (q's columns and filters) with a completion after c, in
+ * completion order, at most limit (< 0: all).  Read each row's
+ * completion with carb_qrows_completion and advance the cursor with it. */
+int carb_poll_run(struct carb_catalog *cat, const struct carb_query *q,
+		  const struct carb_cursor *c, int64_t limit,
+		  struct carb_qrows **out, struct carb_error *err);
+/* The completion of the current row of a poll: its id and the status it
+ * recorded (valid until the next step). */
+void carb_qrows_completion(struct carb_qrows *r, int64_t *id,
+			   const char **status);
+
+/* Marks groups CLEARED (a consumer has taken them): every group q
+ * selects whose status is final (ARCHIVED, NOT_SELECTED, FAILED,
+ * TIMED_OUT); *n receives how many.  CLEARED is final too: nothing
+ * archives such a group again. */
+int carb_groups_clear(struct carb_catalog *cat, const struct carb_query *q,
+		      int64_t *n, struct carb_error *err);
+
 #endif

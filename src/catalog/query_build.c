@@ -69,6 +69,7 @@ struct carb_query {
 struct carb_qrows {
 	const struct carb_query *q;
 	struct carb_stmt *st;
+	int skip;                 /* leading columns that are no selected one */
 };
 
 static const char *const notnull_core[] = {
@@ -824,10 +825,10 @@ static bool groups(enum qop op)
 /* WHERE: the values of one filter OR'd (equality, patterns and ranges on
  * one column), different filters AND'd. */
 static void where_sql(const struct carb_query *q, enum carb_db_kind kind,
-		      struct sqlb *b, struct qparam ***owned, size_t *nowned)
+		      struct sqlb *b, struct qparam ***owned, size_t *nowned,
+		      bool first)
 {
 	bool *done = carb_xcalloc(q->nconds + 1, sizeof(*done));
-	bool first = true;
 
 	for (size_t i = 0; i < q->nconds; i++) {
 		if (done[i])
@@ -903,28 +904,79 @@ static int bind_all(struct carb_stmt *st, const struct sqlb *b,
 	return rc;
 }
 
-/* Builds and prepares the query: its rows (count false) or their count. */
+enum qmode {
+	QM_ROWS,
+	QM_COUNT,
+	QM_POLL,      /* completions after a cursor, with their groups */
+	QM_CLEAR,     /* UPDATE: the final groups selected become CLEARED */
+};
+
+/* Statuses after which nothing more happens to a group (0006). */
+#define FINAL_STATUSES "('ARCHIVED', 'NOT_SELECTED', 'FAILED', 'TIMED_OUT', 'CLEARED')"
+
+struct poll_args {
+	const struct carb_cursor *c;
+	int64_t limit;
+};
+
+static void select_list(const struct carb_query *q, struct carb_buf *sql)
+{
+	for (size_t i = 0; i < q->nsel; i++)
+		carb_buf_addf(sql, "%s%s", i ? ", " : "", q->cols[q->sel[i]].expr);
+}
+
+/* The poll's SELECT: completion id and status first.  Filters do not
+ * apply: a row a filter hid would look like a gap to the cursor. */
+static void poll_sql(const struct carb_query *q, const struct poll_args *pa,
+		     struct sqlb *b, struct qparam *params)
+{
+	size_t np = 0;
+
+	carb_buf_adds(&b->sql, "SELECT completions.id, completions.status");
+	if (q->nsel > 0)
+		carb_buf_adds(&b->sql, ", ");
+	select_list(q, &b->sql);
+	carb_buf_adds(&b->sql, " FROM completions JOIN files ON files.id ="
+		      " completions.file_id WHERE (completions.id > ?");
+	params[np] = (struct qparam){ .kind = 'i', .i = pa->c->high };
+	push(b, &params[np++]);
+	for (size_t i = 0; i < pa->c->ngaps; i++) {
+		carb_buf_adds(&b->sql, i ? ", ?" : " OR completions.id IN (?");
+		params[np] = (struct qparam){ .kind = 'i', .i = pa->c->gaps[i].id };
+		push(b, &params[np++]);
+	}
+	carb_buf_adds(&b->sql, pa->c->ngaps ? "))" : ")");
+	carb_buf_adds(&b->sql, " ORDER BY completions.id");
+	if (pa->limit >= 0) {
+		carb_buf_adds(&b->sql, " LIMIT ?");
+		params[np] = (struct qparam){ .kind = 'i', .i = pa->limit };
+		push(b, &params[np]);
+	}
+}
+
+/* Builds and prepares the statement of mode m. */
 static int prepare(struct carb_catalog *cat, const struct carb_query *q,
-		   bool count, struct carb_stmt **st, struct carb_error *err)
+		   enum qmode m, const struct poll_args *pa,
+		   struct carb_stmt **st, struct carb_error *err)
 {
 	enum carb_db_kind kind = carb_catalog_kind(cat);
 	struct sqlb b = { .params = NULL, .nparams = 0 };
 	struct qparam **owned = NULL, lim = { .kind = 'i' }, off = { .kind = 'i' };
+	struct qparam now = { .kind = 'i', .i = carb_now_us() }, *pp = NULL;
 	size_t nowned = 0;
 	int rc;
 
 	carb_buf_init(&b.sql);
-	if (count) {
-		carb_buf_adds(&b.sql, "SELECT COUNT(*)");
-	} else {
+	switch (m) {
+	case QM_COUNT:
+		carb_buf_addf(&b.sql, "SELECT COUNT(*) FROM %s", q->tname);
+		where_sql(q, kind, &b, &owned, &nowned, true);
+		break;
+	case QM_ROWS:
 		carb_buf_adds(&b.sql, "SELECT ");
-		for (size_t i = 0; i < q->nsel; i++)
-			carb_buf_addf(&b.sql, "%s%s", i ? ", " : "",
-				      q->cols[q->sel[i]].expr);
-	}
-	carb_buf_addf(&b.sql, " FROM %s", q->tname);
-	where_sql(q, kind, &b, &owned, &nowned);
-	if (!count) {
+		select_list(q, &b.sql);
+		carb_buf_addf(&b.sql, " FROM %s", q->tname);
+		where_sql(q, kind, &b, &owned, &nowned, true);
 		order_sql(q, kind, &b.sql);
 		if (q->limit >= 0 || q->offset > 0) {
 			lim.i = q->limit >= 0 ? q->limit : INT64_MAX;
@@ -933,6 +985,19 @@ static int prepare(struct carb_catalog *cat, const struct carb_query *q,
 			push(&b, &lim);
 			push(&b, &off);
 		}
+		break;
+	case QM_POLL:
+		pp = carb_xcalloc(pa->c->ngaps + 3, sizeof(*pp));
+		poll_sql(q, pa, &b, pp);
+		break;
+	case QM_CLEAR:
+		carb_buf_adds(&b.sql, "UPDATE files SET status = 'CLEARED', updated_at = ?");
+		push(&b, &now);
+		where_sql(q, kind, &b, &owned, &nowned, true);
+		carb_buf_addf(&b.sql, "%s files.status IN " FINAL_STATUSES
+			      " AND files.status <> 'CLEARED'",
+			      q->nconds ? " AND" : " WHERE");
+		break;
 	}
 	rc = carb_stmt_prepare(cat, b.sql.data, st, err);
 	if (rc == 0 && bind_all(*st, &b, err) < 0) {
@@ -944,6 +1009,7 @@ static int prepare(struct carb_catalog *cat, const struct carb_query *q,
 		free(owned[i]);
 	}
 	free(owned);
+	free(pp);
 	free(b.params);
 	carb_buf_release(&b.sql);
 	return rc;
@@ -957,7 +1023,7 @@ int carb_query_run(struct carb_catalog *cat, const struct carb_query *q,
 	*out = NULL;
 	if (q->nsel == 0)
 		return carb_error_set(err, "no column to read");
-	if (prepare(cat, q, false, &st, err) < 0)
+	if (prepare(cat, q, QM_ROWS, NULL, &st, err) < 0)
 		return -1;
 	carb_stmt_stream(st);
 	*out = carb_xcalloc(1, sizeof(**out));
@@ -974,7 +1040,7 @@ int carb_qrows_next(struct carb_qrows *r, struct carb_error *err)
 void carb_qrows_value(struct carb_qrows *r, size_t i, struct carb_qvalue *v)
 {
 	const struct qcol *c = &r->q->cols[r->q->sel[i]];
-	int col = (int)i;
+	int col = (int)i + r->skip;
 
 	memset(v, 0, sizeof(*v));
 	v->type = c->pub.type;
@@ -1017,7 +1083,7 @@ int carb_query_count(struct carb_catalog *cat, const struct carb_query *q,
 	int rc;
 
 	*n = 0;
-	if (prepare(cat, q, true, &st, err) < 0)
+	if (prepare(cat, q, QM_COUNT, NULL, &st, err) < 0)
 		return -1;
 	rc = carb_stmt_step(st, err);
 	if (rc == CARB_STEP_ROW)
@@ -1031,4 +1097,47 @@ int carb_query_count(struct carb_catalog *cat, const struct carb_query *q,
 	if (q->limit >= 0 && *n > q->limit)
 		*n = q->limit;
 	return 0;
+}
+
+int carb_poll_run(struct carb_catalog *cat, const struct carb_query *q,
+		  const struct carb_cursor *c, int64_t limit,
+		  struct carb_qrows **out, struct carb_error *err)
+{
+	struct poll_args pa = { .c = c, .limit = limit };
+	struct carb_stmt *st;
+
+	*out = NULL;
+	if (prepare(cat, q, QM_POLL, &pa, &st, err) < 0)
+		return -1;
+	carb_stmt_stream(st);
+	*out = carb_xcalloc(1, sizeof(**out));
+	(*out)->q = q;
+	(*out)->st = st;
+	(*out)->skip = 2;
+	return 0;
+}
+
+void carb_qrows_completion(struct carb_qrows *r, int64_t *id,
+			   const char **status)
+{
+	*id = r->skip == 2 ? carb_stmt_column_int64(r->st, 0) : 0;
+	*status = r->skip == 2 ? carb_stmt_column_text(r->st, 1) : NULL;
+}
+
+int carb_groups_clear(struct carb_catalog *cat, const struct carb_query *q,
+		      int64_t *n, struct carb_error *err)
+{
+	struct carb_stmt *st;
+	int rc;
+
+	*n = 0;
+	if (q->table != CARB_QUERY_FILES)
+		return carb_error_set(err, "only groups (files) can be cleared");
+	if (prepare(cat, q, QM_CLEAR, NULL, &st, err) < 0)
+		return -1;
+	rc = carb_stmt_step(st, err);
+	if (rc >= 0)
+		*n = carb_stmt_changes(st);
+	carb_stmt_finalize(&st);
+	return rc < 0 ? -1 : 0;
 }

@@ -45,6 +45,9 @@ void carb_cli_errorf(const char *fmt, ...)
 int carb_cli_unknown_option(const char *cmd, const char *opt,
 			    const char *const *known);
 
+/* True when opt is one of known (NULL-terminated). */
+int carb_cli_known_option(const char *opt, const char *const *known);
+
 /* True when argv holds -h or --help before any "--". */
 int carb_cli_wants_help(int argc, char **argv);
 
@@ -97,6 +100,7 @@ int carb_cmd_db(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_init(struct carb_cli *cli, int argc, char **argv);
 /* `db revision`, in cmd_db_revision.c. */
 int carb_cmd_db_revision(struct carb_cli *cli, int argc, char **argv);
+int carb_cmd_poll(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_query(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_reconcile(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_retry(struct carb_cli *cli, int argc, char **argv);

@@ -23,13 +23,23 @@ INSERT INTO completions (file_id, status, completed_at)
 	WHERE status IN ('ARCHIVED', 'NOT_SELECTED', 'FAILED', 'TIMED_OUT', 'CLEARED')
 	ORDER BY id;
 
+-- The triggers insert with VALUES, never INSERT ... SELECT: InnoDB takes
+-- a table-wide AUTO-INC lock for the latter, which made two writers
+-- deadlock.
+
 CREATE TRIGGER files_completed_update AFTER UPDATE ON files FOR EACH ROW
-	INSERT INTO completions (file_id, status, completed_at)
-	SELECT NEW.id, NEW.status, NEW.updated_at FROM DUAL
-	WHERE NEW.status IN ('ARCHIVED', 'NOT_SELECTED', 'FAILED', 'TIMED_OUT', 'CLEARED')
-	AND OLD.status <> NEW.status;
+BEGIN
+	IF NEW.status IN ('ARCHIVED', 'NOT_SELECTED', 'FAILED', 'TIMED_OUT', 'CLEARED')
+	   AND OLD.status <> NEW.status THEN
+		INSERT INTO completions (file_id, status, completed_at)
+			VALUES (NEW.id, NEW.status, NEW.updated_at);
+	END IF;
+END;
 
 CREATE TRIGGER files_completed_insert AFTER INSERT ON files FOR EACH ROW
-	INSERT INTO completions (file_id, status, completed_at)
-	SELECT NEW.id, NEW.status, NEW.updated_at FROM DUAL
-	WHERE NEW.status IN ('ARCHIVED', 'NOT_SELECTED', 'FAILED', 'TIMED_OUT', 'CLEARED');
+BEGIN
+	IF NEW.status IN ('ARCHIVED', 'NOT_SELECTED', 'FAILED', 'TIMED_OUT', 'CLEARED') THEN
+		INSERT INTO completions (file_id, status, completed_at)
+			VALUES (NEW.id, NEW.status, NEW.updated_at);
+	END IF;
+END;
