@@ -897,4 +897,89 @@ void carb_qrows_completion(struct carb_qrows *r, int64_t *id,
 int carb_groups_clear(struct carb_catalog *cat, const struct carb_query *q,
 		      int64_t *n, struct carb_error *err);
 
+/* ---- the heartbeat and `status` (heartbeat.c, status.c) --------------- */
+
+/* One service instance, as it writes its service_status row (0007). */
+struct carb_heartbeat {
+	const char *host;
+	int64_t pid;
+	const char *version;
+	const char *name;           /* [service] name */
+	const char *config_path;
+	const char *watches;        /* watch names, space-separated */
+	int64_t interval_us;        /* [service] heartbeat_interval */
+};
+
+/* What the instance counts since it started. */
+struct carb_heartbeat_counters {
+	int64_t files_seen, files_archived, files_failed;
+	int64_t last_event_at, last_walk_at;   /* 0: none yet */
+};
+
+/* Writes the instance's row (replacing a row a dead process of the same
+ * host and pid left): started and renewed now, not stopped. */
+int carb_catalog_heartbeat_start(struct carb_catalog *cat,
+				 const struct carb_heartbeat *hb,
+				 struct carb_error *err);
+/* Renews last_heartbeat and the counters. */
+int carb_catalog_heartbeat_renew(struct carb_catalog *cat, const char *host,
+				 int64_t pid,
+				 const struct carb_heartbeat_counters *c,
+				 struct carb_error *err);
+/* A clean exit: the counters and stopped_at. */
+int carb_catalog_heartbeat_stop(struct carb_catalog *cat, const char *host,
+				int64_t pid,
+				const struct carb_heartbeat_counters *c,
+				struct carb_error *err);
+
+struct carb_status_instance {
+	char *host, *name, *version, *config_path, *watches;
+	int64_t pid, started_at, last_heartbeat, interval_us, stopped_at;
+	struct carb_heartbeat_counters counters;
+	bool newest;                /* the newest row of its host and name */
+};
+
+struct carb_status_reason {
+	char *reason;
+	int64_t count;
+};
+
+struct carb_status_total {
+	char *watch, *destination;
+	int64_t files, bytes;
+};
+
+/* The windows of the component counts, seconds; 0: all time. */
+#define CARB_STATUS_NWINDOWS 6
+extern const int64_t carb_status_windows[CARB_STATUS_NWINDOWS];
+extern const char *const carb_status_window_names[CARB_STATUS_NWINDOWS];
+
+/* What `carbonation status` shows, read from the catalog alone. */
+struct carb_status_report {
+	int64_t now;
+	struct carb_status_instance *instances;   /* newest heartbeat first */
+	size_t ninstances;
+	/* Components by status, per window (changed within it). */
+	struct carb_status_count *counts[CARB_STATUS_NWINDOWS];
+	size_t ncounts[CARB_STATUS_NWINDOWS];
+	struct carb_status_total *totals;         /* ARCHIVED, per watch and
+						   * destination */
+	size_t ntotals;
+	int64_t retry_depth, next_retry_at;       /* 0: none due */
+	int64_t failed;
+	struct carb_status_reason *reasons;       /* most common first, <= 5 */
+	size_t nreasons;
+	int64_t backlog_pending, backlog_ready;
+	int64_t oldest_waiting_id, oldest_waiting_at;  /* 0: none waits */
+	char *oldest_waiting_key;
+	size_t oldest_waiting_len;
+	int64_t next_deadline_id, next_deadline_at;    /* 0: none */
+};
+
+/* Fills *r (released with carb_status_report_release, also after a
+ * failure). */
+int carb_catalog_status(struct carb_catalog *cat, struct carb_status_report *r,
+			struct carb_error *err);
+void carb_status_report_release(struct carb_status_report *r);
+
 #endif

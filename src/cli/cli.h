@@ -94,6 +94,16 @@ struct carb_plugin_rt;
 size_t carb_cli_migration_roots(const struct carb_plugin_rt *p,
 				struct carb_migration_root *roots, char **dir);
 
+/* The heartbeat row of `run` (run_heartbeat.c): begin writes it on a
+ * connection of its own (NULL when the catalog cannot be reached: the
+ * service runs without one), end marks it stopped and closes. */
+struct carb_cli_heartbeat;
+struct carb_cli_heartbeat *carb_cli_heartbeat_begin(const struct carb_cli *cli,
+						    const struct carb_config *cfg);
+/* The heartbeat's connection, for carb_catalog_heartbeat_renew. */
+struct carb_catalog *carb_cli_heartbeat(struct carb_cli_heartbeat *h);
+void carb_cli_heartbeat_end(struct carb_cli_heartbeat **h);
+
 /* The subcommands. */
 int carb_cmd_check(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_db(struct carb_cli *cli, int argc, char **argv);
@@ -101,6 +111,7 @@ int carb_cmd_init(struct carb_cli *cli, int argc, char **argv);
 /* `db revision`, in cmd_db_revision.c. */
 int carb_cmd_db_revision(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_poll(struct carb_cli *cli, int argc, char **argv);
+int carb_cmd_status(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_query(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_reconcile(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_retry(struct carb_cli *cli, int argc, char **argv);

@@ -231,8 +231,16 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 	}
 	rc = carb_cli_connect(cfg, false, &cat);
 	if (rc < 0) {
-		rc = carb_cli_require_schema(cat, ro.plugin, "run") < 0
-			? CARB_EXIT_FAIL : run(cfg, &cat, &ro);
+		struct carb_cli_heartbeat *hb = NULL;
+
+		if (carb_cli_require_schema(cat, ro.plugin, "run") < 0) {
+			rc = CARB_EXIT_FAIL;
+		} else {
+			if (!ro.once)
+				hb = carb_cli_heartbeat_begin(cli, cfg);
+			rc = run(cfg, &cat, &ro);
+			carb_cli_heartbeat_end(&hb);
+		}
 		carb_catalog_close(&cat);
 	}
 	carb_plugin_unload(&ro.plugin);

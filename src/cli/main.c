@@ -18,6 +18,7 @@ static const struct carb_cmd commands[] = {
 	{ "reconcile", carb_cmd_reconcile, "compare the catalog with the delivery folders or the archive" },
 	{ "retry", carb_cmd_retry, "queue every FAILED component again" },
 	{ "run", carb_cmd_run, "watch the delivery folders and take in every file" },
+	{ "status", carb_cmd_status, "the service instances and the catalog at a glance" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
