@@ -112,6 +112,8 @@ int carb_cmd_init(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_db_revision(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_poll(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_status(struct carb_cli *cli, int argc, char **argv);
+/* `clear`, in cmd_query.c: it takes query files's filters. */
+int carb_cmd_clear(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_query(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_reconcile(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_retry(struct carb_cli *cli, int argc, char **argv);

@@ -24,6 +24,7 @@ struct query_opts {
 	const char *span;
 	int64_t limit, offset;
 	bool count, help;
+	bool clear;                /* `carbonation clear`: mark, print a count */
 	enum carb_out_format format;
 };
 
@@ -243,6 +244,16 @@ static int output(struct carb_catalog *cat, const struct query_opts *o,
 	struct carb_out *out;
 	int rc = CARB_STEP_DONE, wrc = 0;
 
+	if (o->clear) {
+		int64_t n;
+
+		if (carb_groups_clear(cat, q, &n, &err) < 0) {
+			carb_cli_errorf("%s: %s", o->what, err.msg);
+			return CARB_EXIT_FAIL;
+		}
+		printf("%lld group%s cleared\n", (long long)n, n == 1 ? "" : "s");
+		return fflush(stdout) == 0 ? CARB_EXIT_OK : CARB_EXIT_FAIL;
+	}
 	if (o->count) {
 		int64_t n;
 
@@ -354,6 +365,21 @@ static const struct carb_cmd subcommands[] = {
 	{ "files", query_files, "the groups (files table), one row each" },
 	{ "components", query_components, "the components (one file each)" },
 };
+
+/* `carbonation clear [FILTERS]`: the final groups the filters select
+ * become CLEARED.  The filters are query files's. */
+int carb_cmd_clear(struct carb_cli *cli, int argc, char **argv)
+{
+	struct query_opts o = { .table = CARB_QUERY_FILES, .what = "clear",
+				.limit = -1, .clear = true };
+
+	if (argc < 2 && !carb_cli_wants_help(argc, argv)) {
+		carb_cli_errorf("clear: give at least one filter (clearing every"
+				" group must be asked for: --id-min 0)");
+		return CARB_EXIT_USAGE;
+	}
+	return query(cli, &o, argc, argv);
+}
 
 int carb_cmd_query(struct carb_cli *cli, int argc, char **argv)
 {

@@ -222,6 +222,25 @@ query_case_errors() {
 	fi
 }
 
+query_case_clear() {
+	P=$T/qry
+	t_run "$CARB" -c "$P/config.toml" clear
+	t_expect_status 2 "$DB_DIALECT: clear without a filter is a usage error"
+	t_run "$CARB" -c "$P/config.toml" clear --category obs
+	t_expect_status 0 "$DB_DIALECT: clear --category obs"
+	t_expect_out "2 groups cleared" "$DB_DIALECT: ... marks the two final groups it selects"
+	q qry files --count --status CLEARED
+	a_eq "query files --status CLEARED shows them" "$(cat "$T/out")" 2
+	t_run "$CARB" -c "$P/config.toml" clear --category obs
+	t_expect_out "0 groups cleared" "$DB_DIALECT: clearing again changes nothing"
+	t_run "$CARB" -c "$P/config.toml" clear --status FAILED
+	t_expect_out "1 group cleared" "$DB_DIALECT: clear --status FAILED"
+	t_run "$CARB" -c "$P/config.toml" retry
+	t_expect_status 0 "$DB_DIALECT: retry after the FAILED group was cleared"
+	expect_rows qry "SELECT status FROM components WHERE file_id IN (SELECT id FROM files WHERE status = 'CLEARED') AND status <> 'ARCHIVED'" \
+		FAILED "$DB_DIALECT: ... leaves the cleared group's FAILED component alone (never archived again)"
+}
+
 query_run_cases() {
 	t_cleanup svc_cleanup
 	LC_ALL=C
@@ -240,4 +259,5 @@ extract = "filename"' 'exclude = ["README"]'
 	query_case_shape
 	query_case_formats
 	query_case_errors
+	query_case_clear
 }
