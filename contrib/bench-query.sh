@@ -105,18 +105,18 @@ vals="'in', KEY, CASE WHEN i % 10 = 0 THEN 'FAILED' ELSE 'ARCHIVED' END, 1,
 case $dialect in
 sqlite) gen="WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $rows)
 	INSERT INTO files ($cols) SELECT $(echo "$vals" | sed "s/KEY/CAST('g' || i AS BLOB)/") FROM n;" ;;
-postgresql) gen="INSERT INTO files ($cols) SELECT $(echo "$vals" | sed "s/KEY/convert_to('g' || i, 'UTF8')/") FROM generate_series(1, $rows) AS i;" ;;
+postgresql) gen="INSERT INTO files ($cols) SELECT $(echo "$vals" | sed "s/KEY/convert_to('g' || i, 'UTF8')/") FROM generate_series(CAST(1 AS BIGINT), $rows) AS i;" ;;
 *) gen="SET SESSION sql_mode = 'ANSI_QUOTES,PIPES_AS_CONCAT';
 	INSERT INTO files ($cols) SELECT $(echo "$vals" | sed "s/KEY/CAST(CONCAT('g', seq) AS BINARY)/; s/\\bi\\b/seq/g") FROM seq_1_to_$rows;" ;;
 esac
 t0=$(date +%s%N)
-printf '%s\n' "$gen" | $client >/dev/null || exit 1
+printf "%s\n" "$gen" | $client >/dev/null || { echo fill failed; exit 1; }
 echo "filled $rows groups in $(( ($(date +%s%N) - t0) / 1000000 )) ms ($dialect)"
 
 # timed WHAT CMD...: runs CMD, stdout to $work/out; sets ms and kib.
 timed() {
 	t0=$(date +%s%N)
-	/usr/bin/time -f %M -o "$work/rss" "$@" >"$work/out" 2>"$work/err"
+	/usr/bin/time -f %M -o "$work/rss" "$@" >"$work/out" 2>"$work/err" || sed "s/^/  error: /" "$work/err" >&2
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	kib=$(cat "$work/rss")
 }
