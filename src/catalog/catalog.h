@@ -184,6 +184,11 @@ int carb_stmt_bind_double(struct carb_stmt *st, int idx, double value,
 			  struct carb_error *err);
 int carb_stmt_bind_null(struct carb_stmt *st, int idx, struct carb_error *err);
 
+/* Before the first step: read the rows one at a time, so memory does not
+ * grow with them (PostgreSQL's single-row mode, MariaDB's unbuffered
+ * fetch; SQLite always does).  Until the statement is finalized or reset
+ * the connection must run no other statement. */
+void carb_stmt_stream(struct carb_stmt *st);
 /* Runs the statement (on the first call) and moves to the next row:
  * returns CARB_STEP_ROW, CARB_STEP_DONE, or -1 with err set. */
 int carb_stmt_step(struct carb_stmt *st, struct carb_error *err);
@@ -709,5 +714,290 @@ int carb_component_requeue_archived(struct carb_catalog *cat, int64_t id,
 int carb_component_mark_missing(struct carb_catalog *cat, int64_t id,
 				const char *reason, bool *changed,
 				struct carb_error *err);
+
+/* ---- queries: `query files|components`, status, libcarbonation -------- */
+
+/* The one query layer (query_columns.c, query_build.c): every reader of
+ * the catalog (the CLI's query and poll, the client library, later HTTP)
+ * describes what it wants with a struct carb_query and never writes SQL.
+ * Column names come only from the column list (the core columns below
+ * and the plugin's declared columns); every value is bound.
+ *
+ * Filters are named as the CLI spells them without the leading "--":
+ *
+ *   NAME VALUE              equality; repeated, any of them (IN); a text
+ *                           or name value holding '*' or '%' is a
+ *                           pattern ('*' and '%' match any run of
+ *                           bytes, nothing else is special), case- and
+ *                           byte-exact on every backend
+ *   NAME-after / -before T  timestamps, inclusive, T an ISO 8601 date
+ *                           or date-time (UTC unless it names an
+ *                           offset) or a time ago ("7d", "12h", "30m");
+ *                           a date (or a time to the minute) stands for
+ *                           its whole day (minute) on either side
+ *   NAME-min / -max N       integers and reals, inclusive
+ *   NAME / no-NAME          booleans (no value)
+ *   age D                   created (files) or discovered (components)
+ *                           within the last D ("7d")
+ *   daterange START/END     the row's span [span start, span end]
+ *                           overlaps [START, END]; either side may be
+ *                           empty (open); a NULL span end is a span
+ *                           still open.  The span is created_at /
+ *                           completed_at for files unless
+ *                           carb_query_set_span names other columns
+ *   complete / incomplete   files: the group is (not) complete
+ *
+ * Repeating one filter ORs its values; different filters AND. */
+
+enum carb_qtable {
+	CARB_QUERY_FILES,
+	CARB_QUERY_COMPONENTS,
+};
+
+enum carb_qtype {
+	CARB_QTYPE_TEXT = 1,
+	CARB_QTYPE_BYTES,         /* a file name or path: arbitrary bytes */
+	CARB_QTYPE_INTEGER,
+	CARB_QTYPE_REAL,
+	CARB_QTYPE_BOOLEAN,
+	CARB_QTYPE_TIMESTAMP,     /* microseconds since the epoch, UTC */
+};
+
+/* "text", "name", "integer", "real", "boolean", "timestamp". */
+const char *carb_qtype_name(enum carb_qtype t);
+
+struct carb_qcolumn {
+	const char *name;
+	enum carb_qtype type;
+	const char *doc;          /* never NULL */
+	bool filterable;          /* filters and --order-by may name it */
+	bool plugin;              /* declared by the plugin */
+};
+
+struct carb_query;
+
+/* A query of table with the plugin's columns (files only; may be NULL
+ * and 0).  The caller frees it with carb_query_free.  The plugin's
+ * columns are copied. */
+struct carb_query *carb_query_new(enum carb_qtable table,
+				  const struct carb_plugin_column *pcols,
+				  size_t npcols);
+void carb_query_free(struct carb_query **q);
+
+size_t carb_query_ncolumns(const struct carb_query *q);
+const struct carb_qcolumn *carb_query_column(const struct carb_query *q,
+					     size_t i);
+/* The index of column name, or -1. */
+int carb_query_column_index(const struct carb_query *q, const char *name);
+
+/* How many values filter name takes: 0 (a flag), 1, or -1 when there is
+ * no such filter. */
+int carb_query_filter_arity(const struct carb_query *q, const char *name);
+/* Adds filter name (see above) with value (NULL for a flag).  Fails for
+ * an unknown filter (the message suggests the closest one) and for a
+ * value of the wrong type (it names the column and the type). */
+int carb_query_filter(struct carb_query *q, const char *name,
+		      const char *value, struct carb_error *err);
+/* The span --daterange tests: two timestamp columns. */
+int carb_query_set_span(struct carb_query *q, const char *start,
+			const char *end, struct carb_error *err);
+/* Appends, one per line, every filter q accepts with its column's doc,
+ * for --help. */
+void carb_query_describe_filters(const struct carb_query *q,
+				 struct carb_buf *out);
+
+/* The columns the rows have, "a,b,c" (NULL: the default set, which is
+ * every column but the internal ones).  Unknown names fail with a
+ * suggestion. */
+int carb_query_select(struct carb_query *q, const char *columns,
+		      struct carb_error *err);
+/* The order, "-a,b" (descending a, then ascending b); NULL or "": the
+ * plugin's default_order when given to carb_query_new's caller through
+ * this call, else "-id".  NULLs sort last either way; ties end by id. */
+int carb_query_order_by(struct carb_query *q, const char *spec,
+			struct carb_error *err);
+/* limit < 0: none. */
+void carb_query_limit(struct carb_query *q, int64_t limit, int64_t offset);
+
+/* The selected columns, in order. */
+size_t carb_query_nselected(const struct carb_query *q);
+const struct carb_qcolumn *carb_query_selected(const struct carb_query *q,
+					       size_t i);
+
+/* One value of the current row.  Pointers live until the next step. */
+struct carb_qvalue {
+	enum carb_qtype type;
+	bool is_null;
+	int64_t integer;          /* INTEGER, BOOLEAN (0/1), TIMESTAMP */
+	double real;
+	const char *text;         /* TEXT, BYTES (NUL-terminated too) */
+	size_t len;
+};
+
+/* Rows of a running query: read one at a time (constant memory on every
+ * backend).  Until they are freed, the connection runs no other
+ * statement. */
+struct carb_qrows;
+int carb_query_run(struct carb_catalog *cat, const struct carb_query *q,
+		   struct carb_qrows **out, struct carb_error *err);
+/* CARB_STEP_ROW, CARB_STEP_DONE or -1. */
+int carb_qrows_next(struct carb_qrows *r, struct carb_error *err);
+/* Selected column i of the current row. */
+void carb_qrows_value(struct carb_qrows *r, size_t i, struct carb_qvalue *v);
+void carb_qrows_free(struct carb_qrows **r);
+
+/* How many rows the query returns (its limit and offset applied). */
+int carb_query_count(struct carb_catalog *cat, const struct carb_query *q,
+		     int64_t *n, struct carb_error *err);
+
+/* ISO 8601 UTC, "2024-02-29T23:59:59Z", with ".ffffff" when the
+ * microseconds are not 0. */
+void carb_buf_add_timestamp(struct carb_buf *out, int64_t us);
+/* Parses T as the filters do: [*lo, *hi) is the instant or the whole
+ * date / minute / second it names; now_us for times ago. */
+int carb_parse_time_range(const char *text, int64_t now_us, int64_t *lo,
+			  int64_t *hi, struct carb_error *err);
+
+/* ---- polling: groups that reached a final status (poll.c) ------------- */
+
+/* A watermark over the completions table (migrations 0006): the highest
+ * completion id seen, and the ids below it not seen yet, each with when
+ * it was first missed.  PostgreSQL and MariaDB hand out ids before
+ * commit, so a lower id may still commit after a higher one was read; it
+ * is asked for again at every poll until it appears or is older than
+ * the gap timeout (then it belonged to a transaction that rolled back).
+ * docs/reporting.md, "Polling", has the reasoning. */
+struct carb_cursor_gap {
+	int64_t id;
+	int64_t seen_us;
+};
+
+struct carb_cursor {
+	int64_t high;
+	struct carb_cursor_gap *gaps;
+	size_t ngaps;
+};
+
+/* The gap timeout when none is given: far longer than any transaction
+ * the service holds (a batch of catalog writes commits within seconds). */
+#define CARB_POLL_GAP_TIMEOUT_US (600LL * 1000000)
+/* At most this many ids are remembered; past it, the oldest go first. */
+#define CARB_POLL_MAX_GAPS 10000
+
+/* Parses text ("" or NULL: the start of the table) into *c (released
+ * with carb_cursor_release, also after a failure). */
+int carb_cursor_parse(const char *text, struct carb_cursor *c,
+		      struct carb_error *err);
+/* The cursor as text, "1:HIGH[:ID.SEEN,...]"; the caller frees it. */
+char *carb_cursor_format(const struct carb_cursor *c);
+void carb_cursor_release(struct carb_cursor *c);
+/* Records that completion id was read (rows come in id order). */
+void carb_cursor_advance(struct carb_cursor *c, int64_t id, int64_t now_us);
+/* Forgets the ids first missed more than timeout_us before now_us. */
+void carb_cursor_expire(struct carb_cursor *c, int64_t now_us,
+			int64_t timeout_us);
+
+/* The groups (q's columns and filters) with a completion after c, in
+ * completion order, at most limit (< 0: all).  Read each row's
+ * completion with carb_qrows_completion and advance the cursor with it. */
+int carb_poll_run(struct carb_catalog *cat, const struct carb_query *q,
+		  const struct carb_cursor *c, int64_t limit,
+		  struct carb_qrows **out, struct carb_error *err);
+/* The completion of the current row of a poll: its id and the status it
+ * recorded (valid until the next step). */
+void carb_qrows_completion(struct carb_qrows *r, int64_t *id,
+			   const char **status);
+
+/* Marks groups CLEARED (a consumer has taken them): every group q
+ * selects whose status is final (ARCHIVED, NOT_SELECTED, FAILED,
+ * TIMED_OUT); *n receives how many.  CLEARED is final too: nothing
+ * archives such a group again. */
+int carb_groups_clear(struct carb_catalog *cat, const struct carb_query *q,
+		      int64_t *n, struct carb_error *err);
+
+/* ---- the heartbeat and `status` (heartbeat.c, status.c) --------------- */
+
+/* One service instance, as it writes its service_status row (0007). */
+struct carb_heartbeat {
+	const char *host;
+	int64_t pid;
+	const char *version;
+	const char *name;           /* [service] name */
+	const char *config_path;
+	const char *watches;        /* watch names, space-separated */
+	int64_t interval_us;        /* [service] heartbeat_interval */
+};
+
+/* What the instance counts since it started. */
+struct carb_heartbeat_counters {
+	int64_t files_seen, files_archived, files_failed;
+	int64_t last_event_at, last_walk_at;   /* 0: none yet */
+};
+
+/* Writes the instance's row (replacing a row a dead process of the same
+ * host and pid left): started and renewed now, not stopped. */
+int carb_catalog_heartbeat_start(struct carb_catalog *cat,
+				 const struct carb_heartbeat *hb,
+				 struct carb_error *err);
+/* Renews last_heartbeat and the counters. */
+int carb_catalog_heartbeat_renew(struct carb_catalog *cat, const char *host,
+				 int64_t pid,
+				 const struct carb_heartbeat_counters *c,
+				 struct carb_error *err);
+/* A clean exit: the counters and stopped_at. */
+int carb_catalog_heartbeat_stop(struct carb_catalog *cat, const char *host,
+				int64_t pid,
+				const struct carb_heartbeat_counters *c,
+				struct carb_error *err);
+
+struct carb_status_instance {
+	char *host, *name, *version, *config_path, *watches;
+	int64_t pid, started_at, last_heartbeat, interval_us, stopped_at;
+	struct carb_heartbeat_counters counters;
+	bool newest;                /* the newest row of its host and name */
+};
+
+struct carb_status_reason {
+	char *reason;
+	int64_t count;
+};
+
+struct carb_status_total {
+	char *watch, *destination;
+	int64_t files, bytes;
+};
+
+/* The windows of the component counts, seconds; 0: all time. */
+#define CARB_STATUS_NWINDOWS 6
+extern const int64_t carb_status_windows[CARB_STATUS_NWINDOWS];
+extern const char *const carb_status_window_names[CARB_STATUS_NWINDOWS];
+
+/* What `carbonation status` shows, read from the catalog alone. */
+struct carb_status_report {
+	int64_t now;
+	struct carb_status_instance *instances;   /* newest heartbeat first */
+	size_t ninstances;
+	/* Components by status, per window (changed within it). */
+	struct carb_status_count *counts[CARB_STATUS_NWINDOWS];
+	size_t ncounts[CARB_STATUS_NWINDOWS];
+	struct carb_status_total *totals;         /* ARCHIVED, per watch and
+						   * destination */
+	size_t ntotals;
+	int64_t retry_depth, next_retry_at;       /* 0: none due */
+	int64_t failed;
+	struct carb_status_reason *reasons;       /* most common first, <= 5 */
+	size_t nreasons;
+	int64_t backlog_pending, backlog_ready;
+	int64_t oldest_waiting_id, oldest_waiting_at;  /* 0: none waits */
+	char *oldest_waiting_key;
+	size_t oldest_waiting_len;
+	int64_t next_deadline_id, next_deadline_at;    /* 0: none */
+};
+
+/* Fills *r (released with carb_status_report_release, also after a
+ * failure). */
+int carb_catalog_status(struct carb_catalog *cat, struct carb_status_report *r,
+			struct carb_error *err);
+void carb_status_report_release(struct carb_status_report *r);
 
 #endif

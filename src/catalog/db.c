@@ -368,6 +368,12 @@ int carb_stmt_bind_null(struct carb_stmt *st, int idx, struct carb_error *err)
 	return st->cat->drv->bind_null(st->ds, idx, err);
 }
 
+void carb_stmt_stream(struct carb_stmt *st)
+{
+	if (st->cat->drv->stream != NULL)
+		st->cat->drv->stream(st->ds);
+}
+
 int carb_stmt_step(struct carb_stmt *st, struct carb_error *err)
 {
 	return st->cat->drv->step(st->ds, err);

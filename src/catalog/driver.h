@@ -75,6 +75,11 @@ struct carb_driver {
 				   size_t *len);
 	const void *(*column_blob)(struct carb_driver_stmt *st, int col,
 				   size_t *len);
+	/* Before the first step: fetch the result a row at a time instead
+	 * of whole; the connection runs nothing else until the statement is
+	 * reset or finalized.  NULL where rows always come one at a time
+	 * (SQLite). */
+	void (*stream)(struct carb_driver_stmt *st);
 	int (*reset)(struct carb_driver_stmt *st, struct carb_error *err);
 	/* Forgets every binding: each parameter is NULL again, as after
 	 * prepare.  Only on a reset statement. */

@@ -53,6 +53,7 @@ struct carb_driver_stmt {
 	MYSQL_BIND *pbind;
 	struct param *params;
 	bool executed;
+	bool stream;          /* fetch unbuffered: no store_result */
 	MYSQL_RES *meta;      /* NULL: no result set */
 	unsigned ncols;
 	MYSQL_BIND *rbind;
@@ -458,7 +459,7 @@ static int execute(struct carb_driver_stmt *s, struct carb_error *err)
 		s->changes = s->writes ? (int64_t)mysql_stmt_affected_rows(s->st) : 0;
 		return 0;
 	}
-	if (mysql_stmt_store_result(s->st) != 0)
+	if (!s->stream && mysql_stmt_store_result(s->st) != 0)
 		return stmt_fail(s, err);
 	/* INSERT ... RETURNING: every row returned is a row written. */
 	s->changes = s->writes ? (int64_t)mysql_stmt_num_rows(s->st) : 0;
@@ -509,6 +510,11 @@ static int my_step(struct carb_driver_stmt *s, struct carb_error *err)
 		if (s->cols[i].kind == COL_BYTES && !s->cols[i].is_null)
 			s->cols[i].buf[s->cols[i].len] = '\0';
 	return CARB_STEP_ROW;
+}
+
+static void my_stream(struct carb_driver_stmt *s)
+{
+	s->stream = true;
 }
 
 static int64_t my_changes(const struct carb_driver_stmt *s)
@@ -638,6 +644,7 @@ const struct carb_driver carb_catalog_mariadb_driver = {
 	.bind_double = my_bind_double,
 	.bind_null = my_bind_null,
 	.step = my_step,
+	.stream = my_stream,
 	.changes = my_changes,
 	.column_count = my_column_count,
 	.column_is_null = my_column_is_null,

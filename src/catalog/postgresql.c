@@ -37,6 +37,8 @@ struct carb_driver_stmt {
 	int *formats;         /* 0 text, 1 binary */
 	PGresult *res;
 	bool executed;
+	bool stream;          /* single-row mode asked for */
+	bool pending;         /* results of a streamed query still to read */
 	int row;              /* current row; -1 before the first */
 	int64_t changes;
 	/* bytea values of the current row, decoded on demand. */
@@ -344,8 +346,82 @@ static int execute(struct carb_driver_stmt *s, struct carb_error *err)
 	return 0;
 }
 
+/* Reads what a streamed query has left, so the connection is free. */
+static void drain(struct carb_driver_stmt *s)
+{
+	PGresult *r;
+
+	while (s->pending && (r = PQgetResult(s->conn->pg)) != NULL)
+		PQclear(r);
+	s->pending = false;
+}
+
+static int stream_execute(struct carb_driver_stmt *s, struct carb_error *err)
+{
+	if (!PQsendQueryPrepared(s->conn->pg, s->name, s->nparams,
+				 (const char *const *)s->values, s->lengths,
+				 s->formats, 0) ||
+	    !PQsetSingleRowMode(s->conn->pg)) {
+		s->pending = true;
+		drain(s);
+		return result_error(s->conn, NULL, NULL, err);
+	}
+	s->pending = true;
+	s->executed = true;
+	s->row = -1;
+	s->changes = 0;
+	return 0;
+}
+
+/* The next row of a streamed query: each comes as a result of its own. */
+static int stream_step(struct carb_driver_stmt *s, struct carb_error *err)
+{
+	ExecStatusType st;
+
+	clear_decoded(s);
+	PQclear(s->res);
+	s->res = s->pending ? PQgetResult(s->conn->pg) : NULL;
+	s->row = 0;
+	if (s->res == NULL) {
+		s->pending = false;
+		return CARB_STEP_DONE;
+	}
+	st = PQresultStatus(s->res);
+	if (st == PGRES_SINGLE_TUPLE) {
+		if (s->decoded == NULL) {
+			s->decoded = carb_xcalloc((size_t)PQnfields(s->res) + 1,
+						  sizeof(*s->decoded));
+			s->decoded_len = carb_xcalloc((size_t)PQnfields(s->res) + 1,
+						      sizeof(*s->decoded_len));
+		}
+		return CARB_STEP_ROW;
+	}
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		/* The empty result that ends the rows; keep it for the
+		 * column count, read nothing more. */
+		drain(s);
+		s->row = 1;
+		return CARB_STEP_DONE;
+	}
+	result_error(s->conn, s->res, NULL, err);
+	PQclear(s->res);
+	s->res = NULL;
+	drain(s);
+	return -1;
+}
+
+static void pg_stream(struct carb_driver_stmt *s)
+{
+	s->stream = true;
+}
+
 static int pg_step(struct carb_driver_stmt *s, struct carb_error *err)
 {
+	if (s->stream) {
+		if (!s->executed && stream_execute(s, err) < 0)
+			return -1;
+		return stream_step(s, err);
+	}
 	if (!s->executed && execute(s, err) < 0)
 		return -1;
 	clear_decoded(s);
@@ -428,6 +504,7 @@ static const void *pg_column_blob(struct carb_driver_stmt *s, int col,
 static int pg_reset(struct carb_driver_stmt *s, struct carb_error *err)
 {
 	clear_decoded(s);
+	drain(s);
 	PQclear(s->res);
 	s->res = NULL;
 	s->executed = false;
@@ -496,6 +573,7 @@ const struct carb_driver carb_catalog_pg_driver = {
 	.bind_double = pg_bind_double,
 	.bind_null = pg_bind_null,
 	.step = pg_step,
+	.stream = pg_stream,
 	.changes = pg_changes,
 	.column_count = pg_column_count,
 	.column_is_null = pg_column_is_null,

@@ -30,6 +30,10 @@ static int retry_failed_groups(struct carb_catalog *cat, const char *watch,
 		"it", now, watch);
 }
 
+/* A group a consumer CLEARED is final: its components stay as they are. */
+#define NOT_CLEARED " AND (file_id IS NULL OR file_id NOT IN" \
+	" (SELECT id FROM files WHERE status = 'CLEARED'))"
+
 static int retry_failed_components(struct carb_catalog *cat,
 				   const char *watch, int64_t now,
 				   int64_t *count, struct carb_error *err)
@@ -38,12 +42,12 @@ static int retry_failed_components(struct carb_catalog *cat,
 		return carb_catalog_execf(cat, count, err,
 			"UPDATE components SET status = 'RETRY_PENDING',"
 			" attempts = 0, next_retry_at = ?, updated_at = ?"
-			" WHERE status = 'FAILED'", "ii", now, now);
+			" WHERE status = 'FAILED'" NOT_CLEARED, "ii", now, now);
 	return carb_catalog_execf(cat, count, err,
 		"UPDATE components SET status = 'RETRY_PENDING',"
 		" attempts = 0, next_retry_at = ?, updated_at = ?"
-		" WHERE status = 'FAILED' AND watch = ?", "iit", now, now,
-		watch);
+		" WHERE status = 'FAILED' AND watch = ?" NOT_CLEARED, "iit", now,
+		now, watch);
 }
 
 int carb_components_retry_failed(struct carb_catalog *cat, const char *watch,

@@ -45,6 +45,9 @@ void carb_cli_errorf(const char *fmt, ...)
 int carb_cli_unknown_option(const char *cmd, const char *opt,
 			    const char *const *known);
 
+/* True when opt is one of known (NULL-terminated). */
+int carb_cli_known_option(const char *opt, const char *const *known);
+
 /* True when argv holds -h or --help before any "--". */
 int carb_cli_wants_help(int argc, char **argv);
 
@@ -91,12 +94,31 @@ struct carb_plugin_rt;
 size_t carb_cli_migration_roots(const struct carb_plugin_rt *p,
 				struct carb_migration_root *roots, char **dir);
 
+/* The heartbeat row of `run` (run_heartbeat.c): begin writes it on a
+ * connection of its own (NULL when the catalog cannot be reached: the
+ * service runs without one), end marks it stopped and closes. */
+struct carb_cli_heartbeat;
+struct carb_cli_heartbeat *carb_cli_heartbeat_begin(const struct carb_cli *cli,
+						    const struct carb_config *cfg);
+/* The heartbeat's connection, for carb_catalog_heartbeat_renew. */
+struct carb_catalog *carb_cli_heartbeat(struct carb_cli_heartbeat *h);
+/* Renews the row with the service's counters (a failure is logged). */
+struct carb_heartbeat_counters;
+void carb_cli_heartbeat_renew(struct carb_cli_heartbeat *h,
+			      const struct carb_heartbeat_counters *c);
+void carb_cli_heartbeat_end(struct carb_cli_heartbeat **h);
+
 /* The subcommands. */
 int carb_cmd_check(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_db(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_init(struct carb_cli *cli, int argc, char **argv);
 /* `db revision`, in cmd_db_revision.c. */
 int carb_cmd_db_revision(struct carb_cli *cli, int argc, char **argv);
+int carb_cmd_poll(struct carb_cli *cli, int argc, char **argv);
+int carb_cmd_status(struct carb_cli *cli, int argc, char **argv);
+/* `clear`, in cmd_query.c: it takes query files's filters. */
+int carb_cmd_clear(struct carb_cli *cli, int argc, char **argv);
+int carb_cmd_query(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_reconcile(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_retry(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_run(struct carb_cli *cli, int argc, char **argv);

@@ -91,12 +91,20 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* The service's heartbeat, renewed on the heartbeat's own connection. */
+static void renew(void *ctx, const struct carb_heartbeat_counters *c)
+{
+	carb_cli_heartbeat_renew(ctx, c);
+}
+
 static int run(struct carb_config *cfg, struct carb_catalog **cat,
-	       const struct carb_run_options *opts)
+	       const struct carb_run_options *opts,
+	       struct carb_cli_heartbeat *hb)
 {
 	struct carb_service svc = {
 		.cfg = cfg, .cat = *cat, .opts = *opts,
 		.connect = reconnect, .connect_ctx = opts->plugin,
+		.heartbeat = hb != NULL ? renew : NULL, .heartbeat_ctx = hb,
 	};
 	struct carb_error err = { 0 };
 	int rc = CARB_EXIT_OK;
@@ -203,8 +211,16 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 	}
 	rc = carb_cli_connect(cfg, false, &cat);
 	if (rc < 0) {
-		rc = carb_cli_require_schema(cat, ro.plugin, "run") < 0
-			? CARB_EXIT_FAIL : run(cfg, &cat, &ro);
+		struct carb_cli_heartbeat *hb = NULL;
+
+		if (carb_cli_require_schema(cat, ro.plugin, "run") < 0) {
+			rc = CARB_EXIT_FAIL;
+		} else {
+			if (!ro.once)
+				hb = carb_cli_heartbeat_begin(cli, cfg);
+			rc = run(cfg, &cat, &ro, hb);
+			carb_cli_heartbeat_end(&hb);
+		}
 		if (input != NULL && rc != CARB_EXIT_USAGE && cat != NULL) {
 			int r = carb_run_input_report(cat, cfg, ro.only_watch, rel);
 

@@ -12,11 +12,15 @@
 
 static const struct carb_cmd commands[] = {
 	{ "check", carb_cmd_check, "validate config.toml and rules.toml" },
+	{ "clear", carb_cmd_clear, "mark finished groups taken by a consumer (CLEARED)" },
 	{ "db", carb_cmd_db, "create, migrate and inspect the catalog" },
 	{ "init", carb_cmd_init, "write a new project: config, rules, a plugin, a demo" },
+	{ "poll", carb_cmd_poll, "print the groups finished since a cursor, then advance it" },
+	{ "query", carb_cmd_query, "list groups or components from the catalog, filtered" },
 	{ "reconcile", carb_cmd_reconcile, "compare the catalog with the delivery folders or the archive" },
 	{ "retry", carb_cmd_retry, "queue every FAILED component again" },
 	{ "run", carb_cmd_run, "watch the delivery folders and take in every file" },
+	{ "status", carb_cmd_status, "the service instances and the catalog at a glance" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -40,6 +44,14 @@ int carb_cli_wants_help(int argc, char **argv)
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 			return 1;
 	}
+	return 0;
+}
+
+int carb_cli_known_option(const char *opt, const char *const *known)
+{
+	for (; *known != NULL; known++)
+		if (strcmp(opt, *known) == 0)
+			return 1;
 	return 0;
 }
 

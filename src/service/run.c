@@ -20,6 +20,8 @@ struct owner {
 	bool ready;             /* READY=1 sent */
 	bool stopped;
 	int64_t extended_ms;
+	int64_t heartbeat_ms;   /* the last renewal */
+	int64_t last_walk_us;
 	struct carb_watchdog wd;
 	struct carb_status_line sl;
 };
@@ -54,6 +56,27 @@ static bool on_signal(void *ctx, struct carb_intake *in)
 	}
 }
 
+/* The heartbeat row, with what the status line counts. */
+static void heartbeat(struct owner *o, struct carb_intake *in)
+{
+	int64_t every = carb_config_service(o->svc->cfg)->heartbeat_interval_ms;
+	int64_t now = carb_monotonic_ms();
+	struct carb_heartbeat_counters c = { 0 };
+	struct carb_intake_stats st;
+
+	if (o->svc->heartbeat == NULL || now - o->heartbeat_ms < every)
+		return;
+	o->heartbeat_ms = now;
+	carb_intake_stats(in, &st);
+	c.files_seen = (int64_t)(st.settling + st.pending + st.waiting +
+				 st.archiving + st.retrying + st.failed +
+				 st.archived);
+	c.files_archived = (int64_t)st.archived;
+	c.files_failed = (int64_t)st.failed;
+	c.last_walk_at = o->last_walk_us;
+	o->svc->heartbeat(o->svc->heartbeat_ctx, &c);
+}
+
 static int64_t on_turn(void *ctx, struct carb_intake *in, bool first_done)
 {
 	struct owner *o = ctx;
@@ -61,6 +84,14 @@ static int64_t on_turn(void *ctx, struct carb_intake *in, bool first_done)
 	int64_t next;
 
 	next = carb_watchdog_turned(&o->wd, in, why, sizeof(why));
+	if (first_done && o->last_walk_us == 0)
+		o->last_walk_us = carb_now_us();
+	heartbeat(o, in);
+	if (o->svc->heartbeat != NULL) {
+		int64_t every = carb_config_service(o->svc->cfg)->heartbeat_interval_ms;
+
+		next = next > 0 && next < every ? next : every;
+	}
 	if (first_done && !o->ready) {
 		o->ready = true;
 		send_ready(o, in);

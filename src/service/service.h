@@ -34,6 +34,10 @@ struct carb_service {
 	struct carb_run_options opts;
 	carb_service_connect_fn connect;
 	void *connect_ctx;
+	/* Renews the heartbeat row every [service] heartbeat_interval (may
+	 * be NULL), from the loop's thread. */
+	void (*heartbeat)(void *ctx, const struct carb_heartbeat_counters *c);
+	void *heartbeat_ctx;
 	/* results */
 	size_t failures;               /* files that failed in this run */
 	char *unread;                  /* with once: the watches whose folder

@@ -76,24 +76,107 @@ else
 	t_fail "installed migrations were applied ($(cat "$T/out") of $shipped)"
 fi
 
-# A program built against the installed header and library.
+# A program built against the installed header and library, outside
+# both trees: a query and two polls on the catalog db init made.
+sqlite3 "$T/proj/cat.db" "INSERT INTO files (watch, group_key, status, created_at, updated_at)
+	VALUES ('in', X'61', 'ARCHIVED', 1, 2), ('in', X'620A', 'WAITING', 3, 4), ('in', X'63', 'WAITING', 5, 6);
+	UPDATE files SET status = 'FAILED', updated_at = 7 WHERE group_key = X'620A';"
 cat >"$T/client.c" <<'C'
 #include <stdio.h>
 #include <string.h>
 #include <carbonation/carbonation.h>
-int main(void)
+
+/* Prints each row's id and group_key (length too: keys are bytes). */
+static int rows(carbonation_rows *r, struct carbonation_error *err)
 {
-	printf("%s\n", carbonation_version());
-	return strncmp(carbonation_version(), "0.", 2) != 0;
+	int rc;
+
+	while ((rc = carbonation_rows_next(r, err)) == 1) {
+		size_t len;
+		const char *key = carbonation_rows_text(r, "group_key", &len);
+
+		printf("%lld %zu %s\n", (long long)carbonation_rows_int(r, "id"),
+		       len, carbonation_rows_is_null(r, "archived_at") ? "-" : "archived");
+		(void)key;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct carbonation_error err;
+	carbonation *c = NULL;
+	carbonation_filter *f;
+	carbonation_rows *r = NULL;
+	char *cursor;
+	int64_t n = 0;
+
+	if (strncmp(carbonation_version(), "0.", 2) != 0 || argc < 2)
+		return 1;
+	if (carbonation_open(argv[1], &c, &err) < 0) {
+		fprintf(stderr, "open: %s\n", err.message);
+		return 1;
+	}
+	f = carbonation_filter_new(c, CARBONATION_FILES);
+	if (carbonation_filter_add(f, "status", "ARCHIVED", &err) < 0 ||
+	    carbonation_filter_add(f, "status", "FAILED", &err) < 0 ||
+	    carbonation_filter_order_by(f, "id", &err) < 0 ||
+	    carbonation_count(c, f, &n, &err) < 0 ||
+	    carbonation_query(c, f, &r, &err) < 0) {
+		fprintf(stderr, "query: %s\n", err.message);
+		return 1;
+	}
+	printf("count %lld\n", (long long)n);
+	if (rows(r, &err) < 0)
+		return 1;
+	carbonation_rows_free(&r);
+	if (carbonation_filter_add(f, "stauts", "x", &err) == 0)
+		return 1;
+	printf("error: %s\n", err.message);
+	if (carbonation_get_new_files(c, NULL, NULL, -1, &r, &err) < 0 ||
+	    rows(r, &err) < 0) {
+		fprintf(stderr, "poll: %s\n", err.message);
+		return 1;
+	}
+	cursor = carbonation_rows_cursor(r);
+	carbonation_rows_free(&r);
+	printf("cursor %s\n", cursor);
+	if (carbonation_get_new_files(c, cursor, f, -1, &r, &err) < 0 ||
+	    rows(r, &err) != 0)
+		return 1;
+	printf("again: nothing\n");
+	carbonation_free(cursor);
+	carbonation_rows_free(&r);
+	carbonation_filter_free(&f);
+	carbonation_close(&c);
+	return c != NULL || f != NULL;
 }
 C
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 export PKG_CONFIG_PATH
 # shellcheck disable=SC2046 # pkg-config output is a list of flags
-t_run cc -o "$T/client" "$T/client.c" $(pkg-config --cflags --libs carbonation)
+t_run cc -Wall -Wextra -Werror -o "$T/client" "$T/client.c" $(pkg-config --cflags --libs carbonation)
 t_expect_status 0 "a client builds with pkg-config"
-t_run env LD_LIBRARY_PATH="$prefix/lib" "$T/client"
+t_run env -u CARBONATION_DATADIR LD_LIBRARY_PATH="$prefix/lib" "$T/client" "$T/proj/config.toml"
 t_expect_status 0 "the client runs against the installed library"
+if [ "$(cat "$T/out")" = 'count 2
+1 1 -
+2 2 -
+error: unknown filter "--stauts" (did you mean "--status"?)
+1 1 -
+2 2 -
+cursor 1:2
+again: nothing' ]; then
+	t_pass "the client queried (filters, count, columns by name) and polled (a cursor, then nothing new)"
+else
+	t_fail "the client queried (filters, count, columns by name) and polled (a cursor, then nothing new)"
+fi
+t_run sh -c "nm -D --defined-only '$prefix'/lib/libcarbonation.so | awk '\$2 == \"T\" && \$3 !~ /^carbonation_/'"
+if [ -z "$(cat "$T/out")" ]; then
+	t_pass "the library exports carbonation_* only"
+else
+	t_fail "the library exports carbonation_* only"
+fi
 
 # `carbonation init` from the installed scaffold, and its plugin built
 # against the installed <carbonation/plugin.h>.

@@ -1,0 +1,13 @@
+#!/bin/sh
+# `carbonation query files|components` on a real PostgreSQL server started for this file (tests/lib/pg.sh): the cases of query-cases.sh.
+set -u
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/catalog.sh"
+. "$top_srcdir/tests/integration/intake-cases.sh"
+. "$top_srcdir/tests/integration/archive-cases.sh"
+. "$top_srcdir/tests/integration/filename-cases.sh"
+. "$top_srcdir/tests/integration/query-cases.sh"
+t_setup
+catalog_start postgresql
+query_run_cases
+t_done
