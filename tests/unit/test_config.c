@@ -337,9 +337,10 @@ START_TEST(paths_relative_to_config_folder)
 	ck_assert_int_eq(mkdir("etc", 0755), 0);
 	ck_assert_int_eq(mkdir("etc/drop", 0755), 0);
 	ck_assert_int_eq(mkdir("etc/arch", 0755), 0);
+	ck_assert_int_eq(mkdir("etc/state", 0755), 0);
 	put("etc/config.toml",
 	    "[service]\n"
-	    "state_dir = \"./drop/../drop//\"\n"
+	    "state_dir = \"./state/../state//\"\n"
 	    "[[watch]]\n"
 	    "name = \"a\"\n"
 	    "path = \"drop\"\n"
@@ -353,7 +354,7 @@ START_TEST(paths_relative_to_config_folder)
 	free(got);
 	ck_assert_path(carb_config_dir(cfg), "etc");
 	ck_assert_path(carb_config_path(cfg), "etc/config.toml");
-	ck_assert_path(carb_config_service(cfg)->state_dir, "etc/drop");
+	ck_assert_path(carb_config_service(cfg)->state_dir, "etc/state");
 	ck_assert_path(carb_config_watch(cfg, 0)->path, "etc/drop");
 	ck_assert_path(carb_config_watch(cfg, 1)->path, "in");
 	ck_assert_path(carb_config_archive(cfg)->base_path, "etc/arch");
@@ -647,7 +648,8 @@ START_TEST(watch_contains_archive)
 {
 	expect_dir("[[watch]]\nname = \"all\"\npath = \".\"\n"
 		   "[archive]\nbase_path = \"archive\"\n",
-		   "config.toml:3:8: watch \"all\": path %1$s contains archive.base_path %1$s/archive\n");
+		   "config.toml:3:8: watch \"all\": path %1$s contains archive.base_path %1$s/archive\n"
+		   "config.toml:3:8: watch \"all\": path %1$s sees service.state_dir %1$s (the lock files)\n");
 }
 END_TEST
 
