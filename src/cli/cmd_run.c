@@ -129,7 +129,9 @@ static int run(struct carb_config *cfg, struct carb_catalog **cat,
 	*cat = svc.cat;
 	if (svc.abandoned > 0) {
 		/* A worker is still inside the plugin or a copy: unloading
-		 * or closing under it would crash; the process ends here. */
+		 * or closing under it would crash; the process ends here,
+		 * its heartbeat row marked stopped first. */
+		carb_cli_heartbeat_end(&hb);
 		carb_catalog_close(cat);
 		_exit(rc);
 	}
