@@ -333,14 +333,15 @@ for cmd in check "check config" "check rules"; do
 	t_expect_out "usage: carbonation" "$cmd --help prints usage"
 done
 
-# README's key reference is the program's own, so it cannot drift.
-sed -n '/^<!-- BEGIN KEYS/,/^<!-- END KEYS -->/p' "$top_srcdir/README.md" |
+# The key reference (docs/configuration.md) is the program's own, so it
+# cannot drift.
+sed -n '/^<!-- BEGIN KEYS/,/^<!-- END KEYS -->/p' "$top_srcdir/docs/configuration.md" |
 	sed '1,2d;$d' >"$T/readme-keys"
 "$CARB" check config --keys=markdown >"$T/keys"
 if [ -s "$T/readme-keys" ] && cmp -s "$T/keys" "$T/readme-keys"; then
-	t_pass "README's configuration reference matches check config --keys"
+	t_pass "docs/configuration.md matches check config --keys"
 else
-	t_fail "README's configuration reference differs from check config --keys=markdown"
+	t_fail "docs/configuration.md differs from check config --keys=markdown"
 	diff "$T/readme-keys" "$T/keys" | head -20
 fi
 
