@@ -193,7 +193,7 @@ void carb_archiving_submit(struct carb_intake *in)
 	size_t max = (size_t)carb_config_service(in->cfg)->workers;
 	int64_t now = carb_monotonic_ms();
 
-	for (size_t i = 0; i < in->ndests && !in->failed; i++) {
+	for (size_t i = 0; i < in->ndests && !carb_turn_failed(in->turn); i++) {
 		struct carb_dest_rt *d = &in->dests[i];
 
 		/* Group commit: while one batch of a destination is being
@@ -262,9 +262,9 @@ static void placed(struct carb_intake *in, struct carb_dest_rt *d,
 	bool changed = false;
 
 	carb_error_clear(&err);
-	if (carb_intake_tx(in) &&
+	if (carb_turn_tx(in->turn) &&
 	    carb_component_archived(in->cat, it->id, &a, &changed, &err) < 0)
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 	if (changed)
 		known(in, p, it, "ARCHIVED");
 	log_item(in, CARB_LOGL_INFO, p, it,
@@ -310,11 +310,11 @@ static void failed(struct carb_intake *in, struct carb_pending *p,
 		    carb_monotonic_ms() + delay < in->next_retry_ms)
 			in->next_retry_ms = carb_monotonic_ms() + delay;
 	}
-	if (carb_intake_tx(in) &&
+	if (carb_turn_tx(in->turn) &&
 	    carb_component_attempt_failed(in->cat, it->id,
 					  retry ? "RETRY_PENDING" : "FAILED",
 					  it->reason, next, &changed, &err) < 0)
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 	if (changed)
 		known(in, p, it, retry ? "RETRY_PENDING" : "FAILED");
 	in->run_failures++;
@@ -354,7 +354,7 @@ void carb_archiving_apply(struct carb_intake *in, struct carb_job *job)
 
 	in->batches--;
 	d->batches--;
-	for (size_t i = 0; i < b->n && !in->failed; i++) {
+	for (size_t i = 0; i < b->n && !carb_turn_failed(in->turn); i++) {
 		struct carb_archive_item *it = &b->items[i];
 		struct carb_pending *p = &job->pend[i];
 
@@ -370,7 +370,7 @@ void carb_archiving_apply(struct carb_intake *in, struct carb_job *job)
 			failed(in, p, it);
 		}
 	}
-	for (size_t i = 0; i < b->n && !in->failed; i++) {
+	for (size_t i = 0; i < b->n && !carb_turn_failed(in->turn); i++) {
 		bool seen = false;
 
 		for (size_t j = 0; j < i && !seen; j++)
@@ -437,7 +437,7 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 		rq->replan = r->file_id;
 		return 0;
 	}
-	if (!changed && carb_intake_tx(rq->in) &&
+	if (!changed && carb_turn_tx(rq->in->turn) &&
 	    carb_component_archiving(rq->in->cat, r->id, rq->from, d->cfg->name,
 				     r->archive_path, r->archive_path_len,
 				     &changed, err) < 0)
@@ -471,9 +471,9 @@ static void replan(struct carb_intake *in, int64_t id, int64_t gid,
 	    (found && strcmp(g.status, "READY") != 0 &&
 	     carb_group_route(in->cat, gid, g.status, "READY", NULL, NULL,
 			      NULL, &err) < 0))
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 	carb_group_info_release(&g);
-	if (!in->failed)
+	if (!carb_turn_failed(in->turn))
 		carb_stage_group(in, gid);
 }
 
@@ -488,14 +488,14 @@ static void requeue_status(struct carb_intake *in, struct carb_watch_rt *w,
 	carb_error_clear(&err);
 	if (carb_components_with_status(in->cat, w->cfg->name, status, due_us,
 					100000, &ids, &n, &err) < 0) {
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 		return;
 	}
-	for (size_t i = 0; i < n && !in->failed; i++) {
+	for (size_t i = 0; i < n && !carb_turn_failed(in->turn); i++) {
 		rq.replan = 0;
 		if (carb_component_get(in->cat, ids[i], requeue_row, &rq,
 				       &err) < 0)
-			carb_intake_fail(in, &err);
+			carb_turn_fail(in->turn, &err);
 		else if (rq.replan != 0)
 			replan(in, ids[i], rq.replan, status);
 	}
@@ -512,21 +512,21 @@ static void recover(struct carb_intake *in, struct carb_watch_rt *w)
 
 	carb_error_clear(&err);
 	requeue_status(in, w, "ARCHIVING", 0);
-	if (in->failed ||
+	if (carb_turn_failed(in->turn) ||
 	    carb_groups_with_status(in->cat, w->cfg->name, "READY", 100000,
 				    &ids, &n, &err) < 0) {
 		if (err.msg[0] != '\0')
-			carb_intake_fail(in, &err);
+			carb_turn_fail(in->turn, &err);
 		return;
 	}
-	for (size_t i = 0; i < n && !in->failed; i++)
+	for (size_t i = 0; i < n && !carb_turn_failed(in->turn); i++)
 		carb_stage_group(in, ids[i]);
 	free(ids);
 }
 
 void carb_archiving_recover(struct carb_intake *in)
 {
-	for (size_t i = 0; i < in->nwatches && !in->failed; i++)
+	for (size_t i = 0; i < in->nwatches && !carb_turn_failed(in->turn); i++)
 		recover(in, &in->watches[i]);
 }
 
@@ -535,7 +535,7 @@ int64_t carb_archiving_tick(struct carb_intake *in, bool first)
 	int64_t now = carb_monotonic_ms(), next = 0;
 
 	if (first || now >= in->next_retry_ms) {
-		for (size_t i = 0; i < in->nwatches && !in->failed; i++)
+		for (size_t i = 0; i < in->nwatches && !carb_turn_failed(in->turn); i++)
 			requeue_status(in, &in->watches[i], "RETRY_PENDING",
 				       carb_now_us());
 		in->next_retry_ms = now + RETRY_POLL_MS;

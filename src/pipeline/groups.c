@@ -122,10 +122,10 @@ bool carb_intake_change(struct carb_intake *in, int64_t id,
 	bool changed = false;
 
 	carb_error_clear(&err);
-	if (!carb_intake_tx(in))
+	if (!carb_turn_tx(in->turn))
 		return false;
 	if (carb_component_set(in->cat, id, ch, &changed, &err) < 0) {
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 		return false;
 	}
 	return changed;
@@ -178,7 +178,7 @@ void carb_groups_move_members(struct carb_intake *in, int64_t gid,
 
 	carb_error_clear(&err);
 	if (carb_group_members_each(in->cat, gid, member_row, &m, &err) < 0)
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 }
 
 /* The WAITING members of a group, read once and used both to judge the
@@ -290,11 +290,11 @@ static void decide(struct carb_intake *in, int64_t gid,
 	bool changed = false;
 
 	carb_error_clear(&err);
-	if (!carb_intake_tx(in))
+	if (!carb_turn_tx(in->turn))
 		return;
 	if (carb_group_set(in->cat, gid, "WAITING", to, complete, missing,
 			   &changed, &err) < 0) {
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 		return;
 	}
 	if (!changed)
@@ -302,7 +302,7 @@ static void decide(struct carb_intake *in, int64_t gid,
 	if (strcmp(to, "TIMED_OUT") == 0)
 		ch.reason = reason = carb_xasprintf("group timed out; missing %s",
 						    missing ? missing : "nothing");
-	for (size_t i = 0; i < wt->n && !in->failed; i++) {
+	for (size_t i = 0; i < wt->n && !carb_turn_failed(in->turn); i++) {
 		const struct waiting_member *m = &wt->m[i];
 		struct carb_watch_rt *w;
 
@@ -316,7 +316,7 @@ static void decide(struct carb_intake *in, int64_t gid,
 				   m->rel_len, gid, to, reason);
 	}
 	free(reason);
-	if (strcmp(to, "READY") == 0 && !in->failed)
+	if (strcmp(to, "READY") == 0 && !carb_turn_failed(in->turn))
 		carb_stage_group(in, gid);
 }
 
@@ -442,7 +442,7 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 	free(key);
 	return;
 failed:
-	carb_intake_fail(in, &err);
+	carb_turn_fail(in->turn, &err);
 	carb_group_info_release(&born);
 	waiting_release(&wt);
 	free(reason);
@@ -458,7 +458,7 @@ void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
 	size_t klen = 0;
 
 	if (k == NULL || k->id != job->id || job->gone ||
-	    !carb_intake_tx(in))
+	    !carb_turn_tx(in->turn))
 		return;  /* renamed, replaced or gone meanwhile */
 	if (job->passed && strcmp(k->status, "PENDING") == 0 &&
 	    carb_grouping_key(in, w, job, k->size, &key, &klen, &why) < 0) {
@@ -497,11 +497,11 @@ void carb_groups_tick(struct carb_intake *in)
 	struct carb_error err;
 
 	carb_error_clear(&err);
-	for (size_t i = 0; i < in->nwatches && !in->failed; i++)
+	for (size_t i = 0; i < in->nwatches && !carb_turn_failed(in->turn); i++)
 		tick_watch(in, &in->watches[i]);
-	if (!in->failed &&
+	if (!carb_turn_failed(in->turn) &&
 	    carb_groups_next_deadline(in->cat, &in->next_deadline_us, &err) < 0)
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 }
 
 static void tick_watch(struct carb_intake *in, struct carb_watch_rt *w)
@@ -514,16 +514,16 @@ static void tick_watch(struct carb_intake *in, struct carb_watch_rt *w)
 	carb_error_clear(&err);
 	if (carb_groups_due(in->cat, w->cfg->name, carb_now_us(), 1000, &ids,
 			    &n, &err) < 0) {
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 		return;
 	}
-	for (size_t i = 0; i < n && !in->failed; i++) {
+	for (size_t i = 0; i < n && !carb_turn_failed(in->turn); i++) {
 		struct waiting wt = { { 0, NULL }, NULL, 0 };
 		char *missing;
 
 		if (carb_group_members_each(in->cat, ids[i], waiting_row, &wt,
 					    &err) < 0) {
-			carb_intake_fail(in, &err);
+			carb_turn_fail(in->turn, &err);
 			waiting_release(&wt);
 			break;
 		}

@@ -87,7 +87,7 @@ static void mark_hung(struct carb_intake *in, const struct overdue *o,
 	char limit[32];
 	char *mark;
 
-	if (o->gid == 0 || o->gid == in->hung_gid || in->failed)
+	if (o->gid == 0 || o->gid == in->hung_gid || carb_turn_failed(in->turn))
 		return;
 	in->hung_gid = o->gid;
 	mark = carb_xasprintf("%s%s (no return within %s)",
@@ -99,11 +99,11 @@ static void mark_hung(struct carb_intake *in, const struct overdue *o,
 		 " counts it as a crash of the group", (long long)o->gid, fn,
 		 limit);
 	carb_error_clear(&err);
-	if (carb_intake_tx(in) &&
+	if (carb_turn_tx(in->turn) &&
 	    carb_group_plugin_mark(in->cat, o->gid, mark, &err) < 0)
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 	else
-		carb_intake_commit(in);
+		carb_turn_commit(in->turn);
 	free(mark);
 }
 

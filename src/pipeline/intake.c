@@ -26,14 +26,6 @@ bool carb_status_open(const char *status)
 	return false;
 }
 
-void carb_intake_fail(struct carb_intake *in, const struct carb_error *err)
-{
-	if (in->failed)
-		return;
-	in->failed = true;
-	in->fatal = *err;
-}
-
 int64_t carb_intake_job_limit(const struct carb_intake *in, int64_t bytes)
 {
 	int64_t ceiling = carb_config_service(in->cfg)->max_job_time_ms;
@@ -53,41 +45,6 @@ void carb_intake_busy(struct carb_intake *in)
 		in->busy_at_ms = now;
 		in->hooks->busy(in->hooks->ctx, in);
 	}
-}
-
-bool carb_intake_tx(struct carb_intake *in)
-{
-	struct carb_error err;
-
-	if (in->failed)
-		return false;
-	in->tx_ops++;
-	if (in->in_tx)
-		return true;
-	carb_error_clear(&err);
-	if (carb_catalog_begin(in->cat, &err) < 0) {
-		carb_intake_fail(in, &err);
-		return false;
-	}
-	in->in_tx = true;
-	return true;
-}
-
-int carb_intake_commit(struct carb_intake *in)
-{
-	struct carb_error err;
-
-	/* A dry run keeps one transaction open and rolls it back. */
-	if (!in->in_tx || in->opts.dry_run)
-		return 0;
-	in->in_tx = false;
-	in->tx_ops = 0;
-	carb_error_clear(&err);
-	if (carb_catalog_commit(in->cat, &err) < 0) {
-		carb_intake_fail(in, &err);
-		return -1;
-	}
-	return 0;
 }
 
 /* Loads what the catalog knows of watch w: the newest generation of each
@@ -258,6 +215,7 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 	in->cfg = cfg;
 	in->rules = carb_config_rules(cfg);
 	in->cat = cat;
+	in->turn = carb_turn_new(cat, in->opts.dry_run);
 	in->ifd = -1;
 	in->wds = carb_map_new();
 	in->moved = carb_map_new();
@@ -297,15 +255,15 @@ static bool take_results(struct carb_intake *in, size_t max)
 	for (job = in->results; job != NULL && (max == 0 || n < max);
 	     job = next, n++) {
 		next = job->next;
-		if (!in->failed && job->batch != NULL)
+		if (!carb_turn_failed(in->turn) && job->batch != NULL)
 			carb_archiving_apply(in, job);
-		else if (!in->failed && job->meta != NULL)
+		else if (!carb_turn_failed(in->turn) && job->meta != NULL)
 			carb_metadata_apply(in, job);
-		else if (!in->failed && !in->stopping)
+		else if (!carb_turn_failed(in->turn) && !in->stopping)
 			carb_groups_apply(in, job);
 		carb_job_free(job);
-		if (in->tx_ops >= TX_MAX_OPS)
-			carb_intake_commit(in);
+		if (carb_turn_ops(in->turn) >= TX_MAX_OPS)
+			carb_turn_commit(in->turn);
 		carb_intake_busy(in);
 	}
 	in->results = job;
@@ -373,11 +331,11 @@ static int turn(struct carb_intake *in, bool first)
 	next = min_nonzero(next, in->reload_at_ms);
 	if (more)
 		next = now;  /* results wait: no sleep */
-	if (carb_intake_commit(in) < 0)
+	if (carb_turn_commit(in->turn) < 0)
 		return -1;
-	if (!in->failed)
+	if (!carb_turn_failed(in->turn))
 		carb_archiving_submit(in);
-	if (!in->failed)
+	if (!carb_turn_failed(in->turn))
 		carb_metadata_submit(in);
 	timeout = next - carb_monotonic_ms();
 	if (in->next_deadline_us > 0) {
@@ -412,7 +370,7 @@ static void drain(struct carb_intake *in)
 	 * checked again at the next start. */
 	in->stopping = true;
 	take_results(in, 0);
-	while ((in->batches > 0 || in->meta_inflight > 0) && !in->failed) {
+	while ((in->batches > 0 || in->meta_inflight > 0) && !carb_turn_failed(in->turn)) {
 		int64_t left = end - carb_monotonic_ms();
 
 		if (left <= 0) {
@@ -425,7 +383,7 @@ static void drain(struct carb_intake *in)
 		poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
 		take_results(in, 0);
 	}
-	carb_intake_commit(in);
+	carb_turn_commit(in->turn);
 }
 
 static void log_leftovers(struct carb_intake *in)
@@ -472,7 +430,7 @@ int carb_intake_run(struct carb_intake *in, const struct carb_loop_hooks *hooks,
 		int timeout = turn(in, first);
 
 		first = false;
-		if (in->failed || (in->opts.once && once_done(in)))
+		if (carb_turn_failed(in->turn) || (in->opts.once && once_done(in)))
 			break;
 		timeout = owner_turned(in, timeout, true);
 		if (poll(fds, 4, timeout) < 0 && errno != EINTR) {
@@ -487,18 +445,15 @@ int carb_intake_run(struct carb_intake *in, const struct carb_loop_hooks *hooks,
 		if (fds[3].revents & POLLIN)
 			carb_watch_read_events(in);
 	}
-	if (!in->failed)
+	if (!carb_turn_failed(in->turn))
 		drain(in);
 	in->hooks = NULL;
 	if (in->opts.once)
 		log_leftovers(in);
-	if (in->failed || in->opts.dry_run) {
-		if (in->in_tx)
-			carb_catalog_rollback(in->cat, NULL);
-		in->in_tx = false;
-	}
-	if (in->failed) {
-		*err = in->fatal;
+	if (carb_turn_failed(in->turn) || in->opts.dry_run)
+		carb_turn_rollback(in->turn);
+	if (carb_turn_failed(in->turn)) {
+		*err = *carb_turn_error(in->turn);
 		return -1;
 	}
 	carb_log(CARB_LOGL_INFO, "%s stopped", in->opts.dry_run ? "dry run"
@@ -565,6 +520,7 @@ size_t carb_intake_close(struct carb_intake **inp)
 	free(in->watches);
 	carb_map_free(&in->wds);
 	carb_map_free(&in->moved);
+	carb_turn_free(&in->turn);
 	free(in);
 	*inp = NULL;
 	return left;

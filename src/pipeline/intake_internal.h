@@ -11,6 +11,7 @@
 
 #include "archive/archive.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/turn.h"
 
 /* What intake remembers of a recorded component: the newest generation of
  * each path, so a walk can tell new files from known ones without a
@@ -89,10 +90,7 @@ struct carb_intake {
 	int64_t next_reconcile_ms;
 	int64_t next_settle_ms;    /* no candidate is due before; 0: none */
 	int64_t next_deadline_us;  /* of a waiting group; 0: none */
-	bool in_tx;
-	size_t tx_ops;
-	bool failed;               /* a catalog write failed: stop */
-	struct carb_error fatal;
+	struct carb_turn *turn;    /* the turn's transaction and failure */
 	struct carb_run_options opts;
 	/* archiving */
 	int base_fd;               /* archive.base_path, O_PATH */
@@ -134,15 +132,6 @@ struct carb_wd_ref {
  * renamed, withdrawn, or checked again. */
 bool carb_status_open(const char *status);
 
-/* Transactions: a write opens one when none is open; the loop commits
- * once a turn.  Returns false (and marks the intake failed) when the
- * catalog refuses. */
-bool carb_intake_tx(struct carb_intake *in);
-/* Commits the turn's transaction now (not in a dry run); -1 when the
- * catalog refuses (the intake is marked failed). */
-int carb_intake_commit(struct carb_intake *in);
-/* Marks the intake failed with err's message unless it already is. */
-void carb_intake_fail(struct carb_intake *in, const struct carb_error *err);
 /* A plugin mark (files.plugin_call) that starts so tells of a call the
  * watchdog found hung, not of one in flight. */
 #define CARB_PLUGIN_HUNG_MARK "hung: "

@@ -214,20 +214,20 @@ static int commit_marks(struct carb_intake *in, struct carb_job *jobs)
 
 	carb_error_clear(&err);
 	for (struct carb_job *j = jobs; j != NULL; j = j->next)
-		if (!carb_intake_tx(in) ||
+		if (!carb_turn_tx(in->turn) ||
 		    carb_group_plugin_mark(in->cat, j->meta->gid, j->meta->call,
 					   &err) < 0) {
-			carb_intake_fail(in, &err);
+			carb_turn_fail(in->turn, &err);
 			return -1;
 		}
-	return carb_intake_commit(in);
+	return carb_turn_commit(in->turn);
 }
 
 void carb_metadata_submit(struct carb_intake *in)
 {
 	struct carb_job *jobs = take_startable(in), *next;
 
-	if (jobs == NULL || in->failed)
+	if (jobs == NULL || carb_turn_failed(in->turn))
 		return;
 	/* the marks are durable before any call: a crash is then known */
 	if (commit_marks(in, jobs) < 0) {
@@ -338,9 +338,9 @@ static void store(struct carb_intake *in, struct carb_meta_work *mw)
 			cols[k].name = carb_plugin_column(p, i)->name;
 			cols[k++].value = &mw->out.values[i];
 		}
-	if (carb_intake_tx(in) &&
+	if (carb_turn_tx(in->turn) &&
 	    carb_group_plugin_store(in->cat, mw->gid, cols, k, &err) < 0)
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 	free(cols);
 }
 
@@ -353,13 +353,13 @@ void carb_metadata_apply(struct carb_intake *in, struct carb_job *job)
 	carb_error_clear(&err);
 	if (in->stopping) {
 		/* not applied, not a crash: the next start calls it again */
-		if (carb_intake_tx(in) &&
+		if (carb_turn_tx(in->turn) &&
 		    carb_group_plugin_crashed(in->cat, mw->gid, 0, &err) < 0)
-			carb_intake_fail(in, &err);
+			carb_turn_fail(in->turn, &err);
 		return;
 	}
 	store(in, mw);
-	if (!in->failed)
+	if (!carb_turn_failed(in->turn))
 		carb_stage_decide(in, mw->gid, mw);
 }
 
@@ -394,15 +394,15 @@ void carb_metadata_recover(struct carb_intake *in)
 	if (in->opts.plugin == NULL)
 		return;
 	if (carb_groups_plugin_marked(in->cat, &marks, &n, &err) < 0) {
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 		return;
 	}
-	for (size_t i = 0; i < n && !in->failed; i++) {
+	for (size_t i = 0; i < n && !carb_turn_failed(in->turn); i++) {
 		int64_t crashes = marks[i].crashes + 1;
 
-		if (!carb_intake_tx(in) ||
+		if (!carb_turn_tx(in->turn) ||
 		    carb_group_plugin_crashed(in->cat, marks[i].id, crashes, &err) < 0) {
-			carb_intake_fail(in, &err);
+			carb_turn_fail(in->turn, &err);
 			break;
 		}
 		carb_log(CARB_LOGL_WARNING, "group %lld was in plugin call %s when"

@@ -71,24 +71,24 @@ static size_t reselect(struct carb_intake *in)
 	size_t total = 0;
 
 	carb_error_clear(&err);
-	for (size_t w = 0; w < in->nwatches && !in->failed; w++) {
+	for (size_t w = 0; w < in->nwatches && !carb_turn_failed(in->turn); w++) {
 		int64_t *ids = NULL;
 		size_t n = 0;
 
 		if (carb_groups_with_status(in->cat, in->watches[w].cfg->name,
 					    "NOT_SELECTED", 100000, &ids, &n,
 					    &err) < 0) {
-			carb_intake_fail(in, &err);
+			carb_turn_fail(in->turn, &err);
 			break;
 		}
-		for (size_t i = 0; i < n && !in->failed; i++) {
+		for (size_t i = 0; i < n && !carb_turn_failed(in->turn); i++) {
 			bool changed = false;
 
-			if (!carb_intake_tx(in) ||
+			if (!carb_turn_tx(in->turn) ||
 			    carb_group_route(in->cat, ids[i], "NOT_SELECTED",
 					     "READY", NULL, NULL, &changed,
 					     &err) < 0) {
-				carb_intake_fail(in, &err);
+				carb_turn_fail(in->turn, &err);
 				break;
 			}
 			if (!changed)

@@ -60,10 +60,10 @@ static void set_status(struct carb_intake *in, struct carb_known *k,
 	struct carb_error err;
 
 	carb_error_clear(&err);
-	if (!carb_intake_tx(in))
+	if (!carb_turn_tx(in->turn))
 		return;
 	if (carb_component_set(in->cat, k->id, &ch, NULL, &err) < 0) {
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 		return;
 	}
 	snprintf(k->status, sizeof(k->status), "%s", new_status);
@@ -143,7 +143,7 @@ static int64_t tick_watch(struct carb_intake *in, struct carb_watch_rt *w,
 	void *v;
 
 	carb_map_iter_init(&it, w->cands);
-	while (carb_map_iter_next(&it, &rel, &len, &v) && !in->failed) {
+	while (carb_map_iter_next(&it, &rel, &len, &v) && !carb_turn_failed(in->turn)) {
 		struct carb_candidate *c = v;
 		int64_t due = c->changed_ms + w->cfg->settle_ms;
 		struct stat st;
@@ -267,7 +267,7 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 		return;
 	if (k == NULL && adopt_by_inode(in, w, rel, len, st))
 		return;
-	if (!carb_intake_tx(in))
+	if (!carb_turn_tx(in->turn))
 		return;
 	carb_error_clear(&err);
 	describe(&c, w, rel, len, st);
@@ -275,7 +275,7 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 			  strcmp(k->status, "INTEGRITY_FAILED") == 0)) {
 		if (carb_component_refresh(in->cat, k->id, &c, &changed,
 					   &err) < 0) {
-			carb_intake_fail(in, &err);
+			carb_turn_fail(in->turn, &err);
 			return;
 		}
 	}
@@ -284,7 +284,7 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 	if (!changed) {
 		c.generation = nk.generation;
 		if (carb_component_insert(in->cat, &c, &nk.id, &err) < 0) {
-			carb_intake_fail(in, &err);
+			carb_turn_fail(in->turn, &err);
 			return;
 		}
 	}
@@ -333,10 +333,10 @@ void carb_settle_rename(struct carb_intake *in, struct carb_watch_rt *w,
 	}
 	describe(&nc, w, to, to_len, NULL);
 	carb_error_clear(&err);
-	if (!carb_intake_tx(in))
+	if (!carb_turn_tx(in->turn))
 		return;
 	if (carb_component_move(in->cat, k->id, &nc, &err) < 0) {
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 		return;
 	}
 	k = carb_map_remove(w->known, from, from_len);

@@ -88,7 +88,7 @@ static void release(struct stage *s)
 
 static void fail_catalog(struct stage *s, const struct carb_error *err)
 {
-	carb_intake_fail(s->in, err);
+	carb_turn_fail(s->in->turn, err);
 }
 
 
@@ -202,7 +202,7 @@ static void settle_whole(struct stage *s, const char *to, const char *reason)
 	bool changed = false;
 
 	carb_error_clear(&err);
-	if (carb_intake_tx(s->in) &&
+	if (carb_turn_tx(s->in->turn) &&
 	    carb_group_route(s->in->cat, s->g.id, "READY", to, NULL, reason,
 			     &changed, &err) < 0)
 		fail_catalog(s, &err);
@@ -312,7 +312,7 @@ static bool duplicate(struct stage *s, const struct member *m)
 	a.reason = reason = carb_xasprintf("same content as component %lld,"
 					   " already archived",
 					   (long long)other);
-	if (carb_intake_tx(s->in) &&
+	if (carb_turn_tx(s->in->turn) &&
 	    carb_component_archived(s->in->cat, m->id, &a, &changed, &err) < 0)
 		fail_catalog(s, &err);
 	if (changed) {
@@ -335,7 +335,7 @@ static void plan(struct stage *s, struct carb_dest_rt *d, const char *dir,
 	bool changed = false;
 
 	carb_error_clear(&err);
-	if (carb_intake_tx(s->in) &&
+	if (carb_turn_tx(s->in->turn) &&
 	    carb_component_archiving(s->in->cat, m->id, "READY", d->cfg->name,
 				     path, strlen(path), &changed, &err) < 0)
 		fail_catalog(s, &err);
@@ -393,11 +393,11 @@ static void route(struct stage *s, const char *name, const char *from)
 	else if (carb_template_render(d->cfg->destination, lookup, s, &dir,
 				      &err) == 0 && s->slash_col > 0)
 		slash_error(s, d->cfg->destination, &err);
-	if (carb_intake_tx(s->in) &&
+	if (carb_turn_tx(s->in->turn) &&
 	    carb_group_route(s->in->cat, s->g.id, from, "ARCHIVING", name,
 			     err.msg[0] ? err.msg : NULL, &changed, &err) < 0)
 		fail_catalog(s, &err);
-	for (size_t i = 0; changed && i < s->n && !s->in->failed; i++) {
+	for (size_t i = 0; changed && i < s->n && !carb_turn_failed(s->in->turn); i++) {
 		if (err.msg[0] != '\0')
 			fail_member(s, &s->m[i], err.msg);
 		else if (!duplicate(s, &s->m[i]))
@@ -565,7 +565,7 @@ void carb_stage_crashed(struct carb_intake *in, int64_t gid, const char *call)
 	if (carb_group_get(in->cat, gid, &s.g, &found, &err) < 0 ||
 	    (found && carb_group_members_each(in->cat, gid, collect, &s, &err) < 0))
 		fail_catalog(&s, &err);
-	if (found && strcmp(s.g.status, "READY") == 0 && !in->failed) {
+	if (found && strcmp(s.g.status, "READY") == 0 && !carb_turn_failed(in->turn)) {
 		size_t hl = strlen(CARB_PLUGIN_HUNG_MARK);
 
 		reason = strncmp(call, CARB_PLUGIN_HUNG_MARK, hl) == 0
@@ -594,7 +594,7 @@ void carb_stage_late(struct carb_intake *in, int64_t gid)
 	for (size_t i = 0; found && decided[i] != NULL; i++)
 		routed |= strcmp(s.g.status, decided[i]) == 0;
 	s.w = found ? carb_intake_watch(in, s.g.watch) : NULL;
-	if (routed && s.w != NULL && s.g.destination != NULL && !in->failed) {
+	if (routed && s.w != NULL && s.g.destination != NULL && !carb_turn_failed(in->turn)) {
 		set_vars(&s);
 		route(&s, s.g.destination, s.g.status);
 		carb_stage_settle_group(in, gid);
@@ -642,10 +642,10 @@ void carb_stage_settle_group(struct carb_intake *in, int64_t gid)
 	bool found = false;
 
 	carb_error_clear(&err);
-	if (in->failed || !carb_intake_tx(in))
+	if (carb_turn_failed(in->turn) || !carb_turn_tx(in->turn))
 		return;
 	if (carb_group_tally(in->cat, gid, status, &found, &c, &n, &err) < 0) {
-		carb_intake_fail(in, &err);
+		carb_turn_fail(in->turn, &err);
 		return;
 	}
 	to = found ? group_status(c, n, &failed) : NULL;
@@ -656,7 +656,7 @@ void carb_stage_settle_group(struct carb_intake *in, int64_t gid)
 						failed == 1 ? "" : "s");
 		if (carb_group_route(in->cat, gid, status, to, NULL, reason,
 				     NULL, &err) < 0)
-			carb_intake_fail(in, &err);
+			carb_turn_fail(in->turn, &err);
 	}
 	free(reason);
 	carb_status_counts_free(&c, n);
