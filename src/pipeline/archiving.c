@@ -135,12 +135,48 @@ bool carb_archiving_busy(const struct carb_intake *in)
 
 /* ---- batches ------------------------------------------------------------ */
 
+static void batch_run(struct carb_job *job)
+{
+	carb_archive_run(job->batch);
+}
+
+static void batch_release(struct carb_job *job)
+{
+	if (job->batch != NULL) {
+		/* Never applied (a stop): the rows stay ARCHIVING and the
+		 * next start queues them again. */
+		for (size_t i = 0; i < job->batch->n; i++)
+			carb_archive_item_release(&job->batch->items[i]);
+		free(job->batch->items);
+		free(job->batch);
+		free(job->pend);
+	}
+}
+
+static int64_t batch_describe(const struct carb_job *job, char *what,
+			      size_t size)
+{
+	snprintf(what, size, "archive batch of %zu file%s", job->batch->n,
+		 job->batch->n == 1 ? "" : "s");
+	return 0;
+}
+
+/* The archive batch job. */
+static const struct carb_job_ops batch_ops = {
+	.run = batch_run,
+	.apply = carb_archiving_apply,
+	.release = batch_release,
+	.describe = batch_describe,
+	.first = true,
+	.drained = true,
+};
+
 static struct carb_job *take_batch(struct carb_intake *in, size_t di,
 				   size_t max)
 {
 	struct carb_dest_rt *d = &in->dests[di];
 	const struct carb_archive_config *ac = carb_config_archive(in->cfg);
-	struct carb_job *job = carb_xcalloc(1, sizeof(*job));
+	struct carb_job *job = carb_job_new(&batch_ops);
 	struct carb_archive_batch *b = carb_xcalloc(1, sizeof(*b));
 	int64_t bytes = 0;
 

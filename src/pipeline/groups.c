@@ -9,58 +9,6 @@
 #include "pipeline/checksum.h"
 #include "pipeline/intake_internal.h"
 
-/* Recorded sidecars that may speak for rel: NAME.sha256/.sha1/.md5 and
- * the watch's manifest in the same folder. */
-static void add_sidecars(struct carb_watch_rt *w, struct carb_job *job)
-{
-	static const char *const exts[] = { ".sha256", ".sha1", ".md5" };
-	size_t n = 0, blen, dlen;
-	const char *base = carb_name_base(job->rel, job->rel_len, &blen);
-
-	dlen = (size_t)(base - job->rel);
-	for (size_t i = 0; i < 3; i++) {
-		char *p = carb_xasprintf("%s%s", job->rel, exts[i]);
-
-		if (carb_map_get(w->known, p, strlen(p)) != NULL)
-			job->sidecars[n++] = p;
-		else
-			free(p);
-	}
-	if (w->cfg->manifest != NULL) {
-		char *p = carb_xasprintf("%.*s%s", (int)dlen, job->rel,
-					 w->cfg->manifest);
-
-		if (carb_map_get(w->known, p, strlen(p)) != NULL)
-			job->sidecars[n++] = p;
-		else
-			free(p);
-	}
-}
-
-void carb_intake_submit(struct carb_intake *in, struct carb_watch_rt *w,
-			const char *rel, size_t len, int64_t id)
-{
-	struct carb_job *job = carb_xcalloc(1, sizeof(*job));
-	const struct carb_known *k = carb_map_get(w->known, rel, len);
-	size_t blen;
-	const char *base = carb_name_base(rel, len, &blen);
-
-	job->id = id;
-	job->watch = w->index;
-	job->root_fd = w->root_fd;
-	job->rel = carb_xstrndup(rel, len);
-	job->rel_len = len;
-	job->min_size = in->rules->integrity.min_size;
-	job->checksum = in->rules->integrity.checksum;
-	job->is_sidecar = carb_name_is_sidecar(base, blen, w->cfg);
-	if (!job->is_sidecar)
-		add_sidecars(w, job);
-	/* a checksum reads the whole file */
-	job->limit_ms = carb_intake_job_limit(in, k ? k->size : 0);
-	carb_workers_submit(in->workers, job);
-}
-
-
 /* Checks a component again; one that failed is PENDING again first, so
  * that passing moves it on. */
 static void recheck(struct carb_intake *in, struct carb_watch_rt *w,
@@ -78,7 +26,7 @@ static void recheck(struct carb_intake *in, struct carb_watch_rt *w,
 			return;
 		snprintf(k->status, sizeof(k->status), "PENDING");
 	}
-	carb_intake_submit(in, w, rel, len, k->id);
+	carb_integrity_submit(in, w, rel, len, k->id);
 }
 
 /* A sidecar arrived: the files it speaks for are checked again. */

@@ -56,26 +56,10 @@ struct overdue {
 static void describe(const struct carb_job *job, int64_t ran_ms, void *ctx)
 {
 	struct overdue *o = ctx;
-	char sub[384];
 
 	o->ran_ms = ran_ms;
 	o->limit_ms = job->limit_ms;
-	if (job->meta != NULL) {
-		o->gid = carb_metadata_describe(job->meta, sub, sizeof(sub));
-		snprintf(o->what, sizeof(o->what), "plugin call %s on group %lld",
-			 sub, (long long)o->gid);
-	} else if (job->batch != NULL) {
-		snprintf(o->what, sizeof(o->what), "archive batch of %zu file%s",
-			 job->batch->n, job->batch->n == 1 ? "" : "s");
-	} else {
-		struct carb_buf b;
-
-		carb_buf_init(&b);
-		carb_buf_add_safe_name(&b, job->rel, job->rel_len);
-		snprintf(o->what, sizeof(o->what), "integrity check of %s",
-			 b.data);
-		carb_buf_release(&b);
-	}
+	o->gid = job->ops->describe(job, o->what, sizeof(o->what));
 }
 
 /* The next start reads the mark as one crash of the group, and its

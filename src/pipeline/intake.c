@@ -92,7 +92,7 @@ static void check_pending(struct carb_intake *in)
 			const struct carb_known *k = v;
 
 			if (strcmp(k->status, "PENDING") == 0)
-				carb_intake_submit(in, w, rel, len, k->id);
+				carb_integrity_submit(in, w, rel, len, k->id);
 		}
 	}
 }
@@ -255,12 +255,11 @@ static bool take_results(struct carb_intake *in, size_t max)
 	for (job = in->results; job != NULL && (max == 0 || n < max);
 	     job = next, n++) {
 		next = job->next;
-		if (!carb_turn_failed(in->turn) && job->batch != NULL)
-			carb_archiving_apply(in, job);
-		else if (!carb_turn_failed(in->turn) && job->meta != NULL)
-			carb_metadata_apply(in, job);
-		else if (!carb_turn_failed(in->turn) && !in->stopping)
-			carb_groups_apply(in, job);
+		/* While draining, only the kinds that finish what started
+		 * (archive outcomes, plugin calls) are applied. */
+		if (!carb_turn_failed(in->turn) &&
+		    (!in->stopping || job->ops->drained))
+			job->ops->apply(in, job);
 		carb_job_free(job);
 		if (carb_turn_ops(in->turn) >= TX_MAX_OPS)
 			carb_turn_commit(in->turn);

@@ -1,6 +1,6 @@
 /* Internal to src/pipeline: the intake's shared structures.  Everything
- * here runs on the intake thread except struct carb_job, which workers
- * fill in (workers.c, integrity.c). */
+ * here runs on the intake thread except jobs (workers.h), which workers
+ * run. */
 #ifndef CARB_INTAKE_INTERNAL_H
 #define CARB_INTAKE_INTERNAL_H
 
@@ -12,6 +12,7 @@
 #include "archive/archive.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/turn.h"
+#include "pipeline/workers.h"
 
 /* What intake remembers of a recorded component: the newest generation of
  * each path, so a walk can tell new files from known ones without a
@@ -174,11 +175,9 @@ void carb_settle_rename(struct carb_intake *in, struct carb_watch_rt *w,
 			size_t to_len);
 void carb_known_put(struct carb_watch_rt *w, const char *rel, size_t len,
 		    const struct carb_known *k);
-/* Queues an integrity check of a recorded component (status PENDING). */
-void carb_intake_submit(struct carb_intake *in, struct carb_watch_rt *w,
-			const char *rel, size_t len, int64_t id);
 
-/* groups.c: results of integrity, completeness, timeouts. */
+/* groups.c: results of integrity, completeness, timeouts.  Applies an
+ * integrity check's result (the integrity job's apply). */
 void carb_groups_apply(struct carb_intake *in, struct carb_job *job);
 void carb_groups_tick(struct carb_intake *in);
 /* Moves the members of group gid from status `from` to `to` (reason may
@@ -253,7 +252,8 @@ void carb_metadata_queue(struct carb_intake *in, struct carb_meta_work *mw);
 /* Marks what may start, commits the marks, hands the work to workers. */
 void carb_metadata_submit(struct carb_intake *in);
 bool carb_metadata_busy(const struct carb_intake *in);
-/* What a worker does with a job holding work. */
+/* What a worker does with a job holding work (the metadata job's run),
+ * and its apply. */
 void carb_metadata_run(struct carb_meta_work *mw);
 void carb_metadata_apply(struct carb_intake *in, struct carb_job *job);
 /* Counts the crashes the marks left by a previous run tell. */
@@ -283,6 +283,7 @@ struct carb_dest_rt *carb_archiving_dest(struct carb_intake *in,
 					 const char *name);
 /* Hands queued work to the workers; only after the turn committed. */
 void carb_archiving_submit(struct carb_intake *in);
+/* An archive batch's outcomes (the batch job's apply). */
 void carb_archiving_apply(struct carb_intake *in, struct carb_job *job);
 /* What a previous run left in flight: every ARCHIVING row is queued
  * again, so this comes before anything of this run plans a file (or that
@@ -310,62 +311,11 @@ void carb_rules_reload_events(struct carb_intake *in);
 void carb_rules_reload_tick(struct carb_intake *in);
 void carb_rules_reload_close(struct carb_intake *in);
 
-/* One integrity check, filled by the intake thread, run by a worker; or
- * one archive batch (batch != NULL). */
-struct carb_job {
-	struct carb_job *next;
-	struct carb_meta_work *meta;  /* plugin calls on a group */
-	struct carb_archive_batch *batch;
-	struct carb_pending *pend;   /* batch: the n items' pipeline data */
-	size_t dest;
-	/* How long it may run before the watchdog takes it for hung
-	 * (carb_intake_job_limit); 0: no bound. */
-	int64_t limit_ms;
-	int64_t id;
-	size_t watch;
-	int root_fd;
-	char *rel;
-	size_t rel_len;
-	uint64_t min_size;
-	enum carb_checksum_policy checksum;
-	bool is_sidecar;          /* sidecars are not checked against sidecars */
-	char *sidecars[4];        /* rel paths of recorded sidecars, NULL-ended */
-	/* results */
-	bool passed;
-	bool gone;                /* the file vanished before it was read */
-	char reason[512];
-	char hash[65];
-};
-
-struct carb_workers;
-
-/* Starts n threads.  done_fd (an eventfd) is signalled when results are
- * waiting. */
-struct carb_workers *carb_workers_start(size_t n, int *done_fd);
-/* Hands job to a worker; the pool owns it until it comes back. */
-void carb_workers_submit(struct carb_workers *w, struct carb_job *job);
-/* Takes every finished job (a list, oldest first); the caller frees them
- * with carb_job_free. */
-struct carb_job *carb_workers_take(struct carb_workers *w);
-/* Jobs submitted and not yet taken back. */
-size_t carb_workers_busy(struct carb_workers *w);
-/* The running job that has run longest past its limit_ms at now_ms, or
- * none: returns whether there is one, and describes it in what (its kind
- * and subject, how long it has run) through describe, called with the
- * pool's lock held (the job is still the worker's: read only what does
- * not change while it runs). */
-bool carb_workers_overdue(struct carb_workers *w, int64_t now_ms,
-			  void (*describe)(const struct carb_job *job,
-					   int64_t ran_ms, void *ctx),
-			  void *ctx);
-/* Stops the threads: each finishes the job it is in; one still inside a
- * job after wait_ms is left behind (a hung call cannot be taken back;
- * exiting the process ends it).  Returns how many were left. */
-size_t carb_workers_stop_within(struct carb_workers **w, int64_t wait_ms);
-void carb_job_free(struct carb_job *job);
-
-/* Runs one integrity check: what a worker does with a job. */
-void carb_integrity_check(struct carb_job *job);
+/* integrity.c: step 2, in a worker.  Queues an integrity check of a
+ * recorded component (status PENDING); its result comes back to
+ * carb_groups_apply. */
+void carb_integrity_submit(struct carb_intake *in, struct carb_watch_rt *w,
+			   const char *rel, size_t len, int64_t id);
 
 /* "symlink", "fifo", "directory"...: what a file that is not regular is,
  * in messages and reasons. */

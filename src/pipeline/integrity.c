@@ -1,6 +1,7 @@
 /* Step 2: is the file whole?  A regular file, readable, at least min_size,
- * and equal to its checksum sidecar when it has one.  Runs on a worker:
- * reads files, never the catalog.  Nothing here follows a symlink: the
+ * and equal to its checksum sidecar when it has one.  The integrity job:
+ * submitted here, run on a worker (reads files, never the catalog),
+ * applied by groups.c.  Nothing here follows a symlink: the
  * path is resolved below the watch's folder with RESOLVE_NO_SYMLINKS, and
  * the type is checked with lstat before anything is opened. */
 #include <errno.h>
@@ -173,7 +174,7 @@ static void check_content(struct carb_job *job, int fd)
 	job->passed = true;
 }
 
-void carb_integrity_check(struct carb_job *job)
+static void carb_integrity_check(struct carb_job *job)
 {
 	struct stat st;
 	int fd;
@@ -224,4 +225,86 @@ void carb_integrity_check(struct carb_job *job)
 	else
 		check_content(job, fd);
 	close(fd);
+}
+
+static void integrity_apply(struct carb_intake *in, struct carb_job *job)
+{
+	carb_groups_apply(in, job);
+}
+
+static void integrity_release(struct carb_job *job)
+{
+	free(job->rel);
+	for (size_t i = 0; i < 4 && job->sidecars[i] != NULL; i++)
+		free(job->sidecars[i]);
+}
+
+static int64_t integrity_describe(const struct carb_job *job, char *what,
+				  size_t size)
+{
+	struct carb_buf b;
+
+	carb_buf_init(&b);
+	carb_buf_add_safe_name(&b, job->rel, job->rel_len);
+	snprintf(what, size, "integrity check of %s", b.data);
+	carb_buf_release(&b);
+	return 0;
+}
+
+static const struct carb_job_ops integrity_ops = {
+	.run = carb_integrity_check,
+	.apply = integrity_apply,
+	.release = integrity_release,
+	.describe = integrity_describe,
+};
+
+/* Recorded sidecars that may speak for rel: NAME.sha256/.sha1/.md5 and
+ * the watch's manifest in the same folder. */
+static void add_sidecars(struct carb_watch_rt *w, struct carb_job *job)
+{
+	static const char *const exts[] = { ".sha256", ".sha1", ".md5" };
+	size_t n = 0, blen, dlen;
+	const char *base = carb_name_base(job->rel, job->rel_len, &blen);
+
+	dlen = (size_t)(base - job->rel);
+	for (size_t i = 0; i < 3; i++) {
+		char *p = carb_xasprintf("%s%s", job->rel, exts[i]);
+
+		if (carb_map_get(w->known, p, strlen(p)) != NULL)
+			job->sidecars[n++] = p;
+		else
+			free(p);
+	}
+	if (w->cfg->manifest != NULL) {
+		char *p = carb_xasprintf("%.*s%s", (int)dlen, job->rel,
+					 w->cfg->manifest);
+
+		if (carb_map_get(w->known, p, strlen(p)) != NULL)
+			job->sidecars[n++] = p;
+		else
+			free(p);
+	}
+}
+
+void carb_integrity_submit(struct carb_intake *in, struct carb_watch_rt *w,
+			   const char *rel, size_t len, int64_t id)
+{
+	struct carb_job *job = carb_job_new(&integrity_ops);
+	const struct carb_known *k = carb_map_get(w->known, rel, len);
+	size_t blen;
+	const char *base = carb_name_base(rel, len, &blen);
+
+	job->id = id;
+	job->watch = w->index;
+	job->root_fd = w->root_fd;
+	job->rel = carb_xstrndup(rel, len);
+	job->rel_len = len;
+	job->min_size = in->rules->integrity.min_size;
+	job->checksum = in->rules->integrity.checksum;
+	job->is_sidecar = carb_name_is_sidecar(base, blen, w->cfg);
+	if (!job->is_sidecar)
+		add_sidecars(w, job);
+	/* a checksum reads the whole file */
+	job->limit_ms = carb_intake_job_limit(in, k ? k->size : 0);
+	carb_workers_submit(in->workers, job);
 }

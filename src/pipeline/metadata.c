@@ -158,9 +158,39 @@ void carb_metadata_close(struct carb_intake *in)
 	carb_map_free(&in->meta_groups);
 }
 
+static void metadata_run(struct carb_job *job)
+{
+	carb_metadata_run(job->meta);
+}
+
+static void metadata_release(struct carb_job *job)
+{
+	carb_meta_work_free(job->meta);
+}
+
+static int64_t metadata_describe(const struct carb_job *job, char *what,
+				 size_t size)
+{
+	char sub[384];
+	int64_t gid = carb_metadata_describe(job->meta, sub, sizeof(sub));
+
+	snprintf(what, size, "plugin call %s on group %lld", sub,
+		 (long long)gid);
+	return gid;
+}
+
+/* The metadata job: plugin calls on a group. */
+static const struct carb_job_ops metadata_ops = {
+	.run = metadata_run,
+	.apply = carb_metadata_apply,
+	.release = metadata_release,
+	.describe = metadata_describe,
+	.drained = true,
+};
+
 void carb_metadata_queue(struct carb_intake *in, struct carb_meta_work *mw)
 {
-	struct carb_job *job = carb_xcalloc(1, sizeof(*job));
+	struct carb_job *job = carb_job_new(&metadata_ops);
 
 	job->meta = mw;
 	mw->call = call_text(in->rules);

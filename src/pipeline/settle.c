@@ -89,7 +89,7 @@ void carb_settle_observe(struct carb_intake *in, struct carb_watch_rt *w,
 			if (how == CARB_SEEN_ATTRIB &&
 			    strcmp(k->status, "INTEGRITY_FAILED") == 0) {
 				set_status(in, k, "PENDING", NULL);
-				carb_intake_submit(in, w, rel, len, k->id);
+				carb_integrity_submit(in, w, rel, len, k->id);
 			}
 			return;
 		}
@@ -295,7 +295,7 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 	snprintf(nk.status, sizeof(nk.status), "PENDING");
 	carb_known_put(w, rel, len, &nk);
 	log_name(CARB_LOGL_DEBUG, w, rel, len, "recorded");
-	carb_intake_submit(in, w, rel, len, nk.id);
+	carb_integrity_submit(in, w, rel, len, nk.id);
 }
 
 void carb_settle_depart(struct carb_intake *in, struct carb_watch_rt *w,

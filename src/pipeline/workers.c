@@ -1,16 +1,19 @@
-/* The worker threads: they take jobs (integrity checks, archive batches)
- * from one queue and put the results on another, waking the intake
- * thread through an eventfd.  They never touch the catalog.  Each thread
- * shows the job it is in and since when, so the watchdog can tell a
- * worker that is busy from one that is stuck. */
+/* The worker threads: they take jobs from one queue, run them through
+ * their operations table, and put the results on another, waking the
+ * intake thread through an eventfd.  They know no job kind and never
+ * touch the catalog.  Each thread shows the job it is in and since when,
+ * so the watchdog can tell a worker that is busy from one that is
+ * stuck. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "pipeline/intake_internal.h"
+#include "pipeline/workers.h"
+#include "util/util.h"
 
 struct job_list {
 	struct carb_job *head, *tail;
@@ -67,12 +70,7 @@ static void *worker_main(void *arg)
 		me->job = job;
 		me->since_ms = carb_monotonic_ms();
 		pthread_mutex_unlock(&w->lock);
-		if (job->batch != NULL)
-			carb_archive_run(job->batch);
-		else if (job->meta != NULL)
-			carb_metadata_run(job->meta);
-		else
-			carb_integrity_check(job);
+		job->ops->run(job);
 		pthread_mutex_lock(&w->lock);
 		me->job = NULL;
 		list_push(&w->done, job);
@@ -125,7 +123,7 @@ void carb_workers_submit(struct carb_workers *w, struct carb_job *job)
 	/* Archive batches go first: they finish what intake started and
 	 * free delivery folders, while a flood of integrity checks queued
 	 * behind them would otherwise hold every archive back. */
-	if (job->batch != NULL) {
+	if (job->ops->first) {
 		job->next = w->todo.head;
 		w->todo.head = job;
 		if (w->todo.tail == NULL)
@@ -267,22 +265,18 @@ size_t carb_workers_stop_within(struct carb_workers **wp, int64_t wait_ms)
 }
 
 
+struct carb_job *carb_job_new(const struct carb_job_ops *ops)
+{
+	struct carb_job *job = carb_xcalloc(1, sizeof(*job));
+
+	job->ops = ops;
+	return job;
+}
+
 void carb_job_free(struct carb_job *job)
 {
 	if (job == NULL)
 		return;
-	if (job->batch != NULL) {
-		/* Never applied (a stop): the rows stay ARCHIVING and the
-		 * next start queues them again. */
-		for (size_t i = 0; i < job->batch->n; i++)
-			carb_archive_item_release(&job->batch->items[i]);
-		free(job->batch->items);
-		free(job->batch);
-		free(job->pend);
-	}
-	carb_meta_work_free(job->meta);
-	free(job->rel);
-	for (size_t i = 0; i < 4 && job->sidecars[i] != NULL; i++)
-		free(job->sidecars[i]);
+	job->ops->release(job);
 	free(job);
 }
