@@ -137,7 +137,8 @@ bool carb_status_open(const char *status);
  * watchdog found hung, not of one in flight. */
 #define CARB_PLUGIN_HUNG_MARK "hung: "
 
-/* Long work inside one turn calls this often; it tells the loop's owner
+/* loop.c: the loop (carb_intake_run: turns, then the drain).  Long work
+ * inside one turn calls this often; it tells the loop's owner
  * (hooks->busy) about once a second. */
 void carb_intake_busy(struct carb_intake *in);
 /* The time bound of a worker job over bytes of files: [service]
