@@ -281,7 +281,7 @@ static void log_item(struct carb_intake *in, int level,
 static void known(struct carb_intake *in, const struct carb_pending *p,
 		  const struct carb_archive_item *it, const char *status)
 {
-	carb_known_status(&in->watches[p->watch], it->src_rel,
+	carb_status_mirror(&in->watches[p->watch], it->src_rel,
 			  strlen(it->src_rel), it->id, status);
 }
 
@@ -299,7 +299,7 @@ static void placed(struct carb_intake *in, struct carb_dest_rt *d,
 
 	carb_error_clear(&err);
 	if (carb_turn_tx(in->turn) &&
-	    carb_component_archived(in->cat, it->id, &a, &changed, &err) < 0)
+	    carb_status_archived(in, it->id, &a, &changed, &err) < 0)
 		carb_turn_fail(in->turn, &err);
 	if (changed)
 		known(in, p, it, "ARCHIVED");
@@ -347,7 +347,7 @@ static void failed(struct carb_intake *in, struct carb_pending *p,
 			in->next_retry_ms = carb_monotonic_ms() + delay;
 	}
 	if (carb_turn_tx(in->turn) &&
-	    carb_component_attempt_failed(in->cat, it->id,
+	    carb_status_attempt_failed(in, it->id,
 					  retry ? "RETRY_PENDING" : "FAILED",
 					  it->reason, next, &changed, &err) < 0)
 		carb_turn_fail(in->turn, &err);
@@ -474,7 +474,7 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 		return 0;
 	}
 	if (!changed && carb_turn_tx(rq->in->turn) &&
-	    carb_component_archiving(rq->in->cat, r->id, rq->from, d->cfg->name,
+	    carb_status_archiving(rq->in, r->id, rq->from, d->cfg->name,
 				     r->archive_path, r->archive_path_len,
 				     &changed, err) < 0)
 		return -1;
@@ -483,7 +483,7 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 	p = pending_of(w, r);
 	if (!rq->in->opts.dry_run)
 		carb_archive_clean_stale(rq->in->base_fd, p->item.dir, r->id);
-	carb_known_status(w, r->rel_path, r->rel_len, r->id, "ARCHIVING");
+	carb_status_mirror(w, r->rel_path, r->rel_len, r->id, "ARCHIVING");
 	carb_archiving_queue(rq->in, d, p);
 	return 0;
 }
@@ -501,11 +501,11 @@ static void replan(struct carb_intake *in, int64_t id, int64_t gid,
 	bool found = false;
 
 	carb_error_clear(&err);
-	if (!carb_intake_change(in, id, &ch))
+	if (!carb_status_set(in, id, &ch))
 		return;
 	if (carb_group_get(in->cat, gid, &g, &found, &err) < 0 ||
 	    (found && strcmp(g.status, "READY") != 0 &&
-	     carb_group_route(in->cat, gid, g.status, "READY", NULL, NULL,
+	     carb_status_group_route(in, gid, g.status, "READY", NULL, NULL,
 			      NULL, &err) < 0))
 		carb_turn_fail(in->turn, &err);
 	carb_group_info_release(&g);

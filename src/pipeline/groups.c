@@ -22,7 +22,7 @@ static void recheck(struct carb_intake *in, struct carb_watch_rt *w,
 	if (!carb_status_open(k->status))
 		return;
 	if (strcmp(k->status, "INTEGRITY_FAILED") == 0) {
-		if (!carb_intake_change(in, k->id, &ch))
+		if (!carb_status_set(in, k->id, &ch))
 			return;
 		snprintf(k->status, sizeof(k->status), "PENDING");
 	}
@@ -61,72 +61,6 @@ static void recheck_targets(struct carb_intake *in, struct carb_watch_rt *w,
 		    !carb_name_is_sidecar(tbase, tb, w->cfg))
 			recheck(in, w, k, klen, t);
 	}
-}
-
-bool carb_intake_change(struct carb_intake *in, int64_t id,
-			const struct carb_component_change *ch)
-{
-	struct carb_error err;
-	bool changed = false;
-
-	carb_error_clear(&err);
-	if (!carb_turn_tx(in->turn))
-		return false;
-	if (carb_component_set(in->cat, id, ch, &changed, &err) < 0) {
-		carb_turn_fail(in->turn, &err);
-		return false;
-	}
-	return changed;
-}
-
-void carb_known_status(struct carb_watch_rt *w, const char *rel, size_t len,
-		       int64_t id, const char *status)
-{
-	struct carb_known *k = carb_map_get(w->known, rel, len);
-
-	if (k != NULL && k->id == id)
-		snprintf(k->status, sizeof(k->status), "%s", status);
-}
-
-struct members {
-	struct carb_intake *in;
-	const char *from;         /* status the members leave */
-	const char *to;
-	const char *reason;
-};
-
-static int member_row(void *ctx, const struct carb_component_row *r,
-		      struct carb_error *err)
-{
-	struct members *m = ctx;
-	struct carb_component_change ch = {
-		.old_status = m->from, .new_status = m->to,
-		.reason = m->reason, .late = -1,
-	};
-
-	(void)err;
-	if (strcmp(r->status, m->from) != 0)
-		return 0;
-	if (carb_intake_change(m->in, r->id, &ch)) {
-		struct carb_watch_rt *w = carb_intake_watch(m->in, r->watch);
-
-		if (w != NULL)
-			carb_known_status(w, r->rel_path, r->rel_len, r->id,
-					  m->to);
-	}
-	return 0;
-}
-
-void carb_groups_move_members(struct carb_intake *in, int64_t gid,
-			      const char *from, const char *to,
-			      const char *reason)
-{
-	struct members m = { in, from, to, reason };
-	struct carb_error err;
-
-	carb_error_clear(&err);
-	if (carb_group_members_each(in->cat, gid, member_row, &m, &err) < 0)
-		carb_turn_fail(in->turn, &err);
 }
 
 /* The WAITING members of a group, read once and used both to judge the
@@ -240,7 +174,7 @@ static void decide(struct carb_intake *in, int64_t gid,
 	carb_error_clear(&err);
 	if (!carb_turn_tx(in->turn))
 		return;
-	if (carb_group_set(in->cat, gid, "WAITING", to, complete, missing,
+	if (carb_status_group_set(in, gid, "WAITING", to, complete, missing,
 			   &changed, &err) < 0) {
 		carb_turn_fail(in->turn, &err);
 		return;
@@ -254,11 +188,11 @@ static void decide(struct carb_intake *in, int64_t gid,
 		const struct waiting_member *m = &wt->m[i];
 		struct carb_watch_rt *w;
 
-		if (!carb_intake_change(in, m->id, &ch))
+		if (!carb_status_set(in, m->id, &ch))
 			continue;
 		w = carb_intake_watch(in, m->watch);
 		if (w != NULL)
-			carb_known_status(w, m->rel, m->rel_len, m->id, to);
+			carb_status_mirror(w, m->rel, m->rel_len, m->id, to);
 		if (reason != NULL)
 			log_member(CARB_LOGL_WARNING, m->watch, m->rel,
 				   m->rel_len, gid, to, reason);
@@ -344,9 +278,9 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 		int64_t gen = found ? g.generation + 1 : 1;
 
 		ready = completes_alone(in, job);
-		if (ready ? carb_group_insert_ready(in->cat, w->cfg->name, key,
+		if (ready ? carb_status_group_insert_ready(in, w->cfg->name, key,
 						    klen, gen, &born, &err) < 0
-			  : carb_group_insert(in->cat, w->cfg->name, key, klen,
+			  : carb_status_group_insert(in, w->cfg->name, key, klen,
 					      gen, timeout_us, &g.id,
 					      &deadline, &err) < 0)
 			goto failed;
@@ -360,7 +294,7 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 			in->next_deadline_us = deadline;
 	}
 	ch.file_id = g.id;
-	if (carb_intake_change(in, job->id, &ch)) {
+	if (carb_status_set(in, job->id, &ch)) {
 		snprintf(k->status, sizeof(k->status), "%s", ch.new_status);
 		if (strcmp(ch.new_status, "WAITING") == 0)
 			log_member(CARB_LOGL_DEBUG, w->cfg->name, job->rel,
@@ -421,7 +355,7 @@ void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
 		ch.old_status = k->status;
 		ch.new_status = "INTEGRITY_FAILED";
 		ch.reason = job->reason;
-		if (carb_intake_change(in, job->id, &ch)) {
+		if (carb_status_set(in, job->id, &ch)) {
 			snprintf(k->status, sizeof(k->status), "INTEGRITY_FAILED");
 			in->run_failures++;
 			carb_log(CARB_LOGL_INFO, "watch \"%s\": component %lld:"

@@ -9,18 +9,6 @@
 
 #include "pipeline/intake_internal.h"
 
-static const char *const open_statuses[] = {
-	"PENDING", "INTEGRITY_FAILED", "WAITING", "READY", NULL,
-};
-
-bool carb_status_open(const char *status)
-{
-	for (size_t i = 0; open_statuses[i] != NULL; i++)
-		if (strcmp(status, open_statuses[i]) == 0)
-			return true;
-	return false;
-}
-
 int64_t carb_intake_job_limit(const struct carb_intake *in, int64_t bytes)
 {
 	int64_t ceiling = carb_config_service(in->cfg)->max_job_time_ms;

@@ -11,6 +11,7 @@
 
 #include "archive/archive.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/status.h"
 #include "pipeline/turn.h"
 #include "pipeline/workers.h"
 
@@ -129,10 +130,6 @@ struct carb_wd_ref {
 	size_t rel_len;
 };
 
-/* Statuses in which a component still waits to be processed: it may be
- * renamed, withdrawn, or checked again. */
-bool carb_status_open(const char *status);
-
 /* A plugin mark (files.plugin_call) that starts so tells of a call the
  * watchdog found hung, not of one in flight. */
 #define CARB_PLUGIN_HUNG_MARK "hung: "
@@ -181,21 +178,9 @@ void carb_known_put(struct carb_watch_rt *w, const char *rel, size_t len,
  * integrity check's result (the integrity job's apply). */
 void carb_groups_apply(struct carb_intake *in, struct carb_job *job);
 void carb_groups_tick(struct carb_intake *in);
-/* Moves the members of group gid from status `from` to `to` (reason may
- * be NULL), keeping the in-memory view in step. */
-void carb_groups_move_members(struct carb_intake *in, int64_t gid,
-			      const char *from, const char *to,
-			      const char *reason);
-/* Writes one component status change in the turn's transaction; false
- * when the row was not in ch->old_status or the catalog failed. */
-bool carb_intake_change(struct carb_intake *in, int64_t id,
-			const struct carb_component_change *ch);
 /* The run-time watch named name, or NULL when this run does not hold it. */
 struct carb_watch_rt *carb_intake_watch(struct carb_intake *in,
 					const char *name);
-/* Keeps the in-memory status of component id at rel in step. */
-void carb_known_status(struct carb_watch_rt *w, const char *rel, size_t len,
-		       int64_t id, const char *status);
 
 /* stage.c: steps 5 and 6 for a READY group: selection, routing, the
  * duplicate check and the planned path; planned components are queued. */

@@ -85,7 +85,7 @@ static size_t reselect(struct carb_intake *in)
 			bool changed = false;
 
 			if (!carb_turn_tx(in->turn) ||
-			    carb_group_route(in->cat, ids[i], "NOT_SELECTED",
+			    carb_status_group_route(in, ids[i], "NOT_SELECTED",
 					     "READY", NULL, NULL, &changed,
 					     &err) < 0) {
 				carb_turn_fail(in->turn, &err);
@@ -93,7 +93,7 @@ static size_t reselect(struct carb_intake *in)
 			}
 			if (!changed)
 				continue;
-			carb_groups_move_members(in, ids[i], "NOT_SELECTED",
+			carb_status_move_members(in, ids[i], "NOT_SELECTED",
 						 "READY", NULL);
 			carb_stage_group(in, ids[i]);
 			total++;

@@ -62,7 +62,7 @@ static void set_status(struct carb_intake *in, struct carb_known *k,
 	carb_error_clear(&err);
 	if (!carb_turn_tx(in->turn))
 		return;
-	if (carb_component_set(in->cat, k->id, &ch, NULL, &err) < 0) {
+	if (carb_status_component_set(in, k->id, &ch, NULL, &err) < 0) {
 		carb_turn_fail(in->turn, &err);
 		return;
 	}
@@ -273,7 +273,7 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 	describe(&c, w, rel, len, st);
 	if (k != NULL && (strcmp(k->status, "PENDING") == 0 ||
 			  strcmp(k->status, "INTEGRITY_FAILED") == 0)) {
-		if (carb_component_refresh(in->cat, k->id, &c, &changed,
+		if (carb_status_refresh(in, k->id, &c, &changed,
 					   &err) < 0) {
 			carb_turn_fail(in->turn, &err);
 			return;
@@ -283,7 +283,7 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 	nk.generation = k != NULL ? k->generation + (changed ? 0 : 1) : 1;
 	if (!changed) {
 		c.generation = nk.generation;
-		if (carb_component_insert(in->cat, &c, &nk.id, &err) < 0) {
+		if (carb_status_insert(in, &c, &nk.id, &err) < 0) {
 			carb_turn_fail(in->turn, &err);
 			return;
 		}

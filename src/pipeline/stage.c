@@ -203,12 +203,12 @@ static void settle_whole(struct stage *s, const char *to, const char *reason)
 
 	carb_error_clear(&err);
 	if (carb_turn_tx(s->in->turn) &&
-	    carb_group_route(s->in->cat, s->g.id, "READY", to, NULL, reason,
+	    carb_status_group_route(s->in, s->g.id, "READY", to, NULL, reason,
 			     &changed, &err) < 0)
 		fail_catalog(s, &err);
 	if (!changed)
 		return;
-	carb_groups_move_members(s->in, s->g.id, "READY", to, reason);
+	carb_status_move_members(s->in, s->g.id, "READY", to, reason);
 	if (strcmp(to, "FAILED") == 0)
 		s->in->run_failures += s->n;
 	log_group(s, strcmp(to, "FAILED") == 0 ? CARB_LOGL_WARNING
@@ -267,7 +267,7 @@ static void set_vars(struct stage *s)
 static void member_status(struct stage *s, const struct member *m,
 			  const char *status)
 {
-	carb_known_status(s->w, m->rel, m->rel_len, m->id, status);
+	carb_status_mirror(s->w, m->rel, m->rel_len, m->id, status);
 }
 
 static void fail_member(struct stage *s, const struct member *m,
@@ -278,7 +278,7 @@ static void fail_member(struct stage *s, const struct member *m,
 		.reason = reason, .late = -1,
 	};
 
-	if (!carb_intake_change(s->in, m->id, &ch))
+	if (!carb_status_set(s->in, m->id, &ch))
 		return;
 	member_status(s, m, "FAILED");
 	s->in->run_failures++;
@@ -313,7 +313,7 @@ static bool duplicate(struct stage *s, const struct member *m)
 					   " already archived",
 					   (long long)other);
 	if (carb_turn_tx(s->in->turn) &&
-	    carb_component_archived(s->in->cat, m->id, &a, &changed, &err) < 0)
+	    carb_status_archived(s->in, m->id, &a, &changed, &err) < 0)
 		fail_catalog(s, &err);
 	if (changed) {
 		member_status(s, m, "DUPLICATE");
@@ -336,7 +336,7 @@ static void plan(struct stage *s, struct carb_dest_rt *d, const char *dir,
 
 	carb_error_clear(&err);
 	if (carb_turn_tx(s->in->turn) &&
-	    carb_component_archiving(s->in->cat, m->id, "READY", d->cfg->name,
+	    carb_status_archiving(s->in, m->id, "READY", d->cfg->name,
 				     path, strlen(path), &changed, &err) < 0)
 		fail_catalog(s, &err);
 	free(path);
@@ -394,7 +394,7 @@ static void route(struct stage *s, const char *name, const char *from)
 				      &err) == 0 && s->slash_col > 0)
 		slash_error(s, d->cfg->destination, &err);
 	if (carb_turn_tx(s->in->turn) &&
-	    carb_group_route(s->in->cat, s->g.id, from, "ARCHIVING", name,
+	    carb_status_group_route(s->in, s->g.id, from, "ARCHIVING", name,
 			     err.msg[0] ? err.msg : NULL, &changed, &err) < 0)
 		fail_catalog(s, &err);
 	for (size_t i = 0; changed && i < s->n && !carb_turn_failed(s->in->turn); i++) {
@@ -654,7 +654,7 @@ void carb_stage_settle_group(struct carb_intake *in, int64_t gid)
 			reason = carb_xasprintf("%lld file%s FAILED",
 						(long long)failed,
 						failed == 1 ? "" : "s");
-		if (carb_group_route(in->cat, gid, status, to, NULL, reason,
+		if (carb_status_group_route(in, gid, status, to, NULL, reason,
 				     NULL, &err) < 0)
 			carb_turn_fail(in->turn, &err);
 	}
