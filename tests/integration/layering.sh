@@ -73,4 +73,44 @@ else
 	t_fail "an include goes up or sideways:$up"
 fi
 
+# Inside src/pipeline (docs/architecture.md): the loop (loop.c) on top;
+# the steps (settle, integrity, groups, grouping, metadata, stage,
+# archiving) below it; under them the turn (turn.c: the transaction and
+# failure state of a turn), status.c (the one owner of status changes)
+# and the generic worker pool (workers.c).  Reconciliation
+# (reconcile_*.c) is a command of its own, outside the loop: the one
+# named exception, it writes the statuses it repairs itself.
+cd pipeline || exit 1
+writers='carb_(component_(set|insert|refresh|archiving|archived|attempt_failed|requeue_archived|mark_missing)|components_retry_failed|group_(set|insert|insert_ready|route))[[:space:]]*\('
+others=""
+for f in ./*.c; do
+	case $f in
+	./status.c | ./reconcile_*) ;;
+	*) others="$others $f" ;;
+	esac
+done
+# shellcheck disable=SC2086 # the file list is split on purpose
+t_run grep -nE "$writers" $others
+t_expect_status 1 "only status.c writes a status in the loop (reconcile_*.c, outside it, is the named exception)"
+
+t_run grep -nE '(^|[^_a-z])carb_(intake_tx|intake_commit|intake_fail)[[:space:]]*\(' ./*.c ./*.h
+t_expect_status 1 "steps reach the turn's transaction through turn.h, not through the intake"
+
+# The worker pool knows jobs only by their operations table.
+t_run grep -n '^#include "' workers.c
+t_expect_out 'workers.h' "workers.c includes workers.h"
+t_run sh -c "grep '^#include \"' workers.c | grep -v -e '\"pipeline/workers.h\"' -e '\"util/util.h\"'"
+t_expect_status 1 "workers.c includes no step header, only workers.h and util.h"
+t_run grep -nE 'carb_(metadata|integrity|archive|archiving|groups)_[a-z_]*[[:space:]]*\(' workers.c
+t_expect_status 1 "workers.c calls no step: it runs jobs through job->ops"
+
+# Only the loop runs turns and drains.
+t_run grep -lE '^(int carb_intake_run|static int turn|static void drain)\(' ./*.c
+if [ "$(cat "$T/out")" = "./loop.c" ]; then
+	t_pass "the loop's run, turn and drain live in loop.c"
+else
+	t_fail "run, turn and drain are not all in loop.c alone"
+fi
+cd .. || exit 1
+
 t_done
