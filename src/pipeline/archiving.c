@@ -31,6 +31,16 @@
  * retry`, `reconcile --fix`) made due. */
 #define RETRY_POLL_MS 5000
 
+/* The archiving step's state. */
+struct carb_archiving {
+	int base_fd;               /* archive.base_path, O_PATH */
+	struct carb_dest_rt *dests;
+	size_t ndests;
+	size_t batches;            /* archive batches at the workers */
+	size_t batch_files;        /* most files in one, for the fd limit */
+	int64_t next_retry_ms;     /* next look for due retries */
+};
+
 /* Files per batch that the descriptor limit allows with every worker
  * holding a full batch. */
 static size_t batch_files(const struct carb_intake *in)
@@ -51,15 +61,19 @@ int carb_archiving_open(struct carb_intake *in, struct carb_error *err)
 {
 	const struct carb_archive_config *ac = carb_config_archive(in->cfg);
 
-	in->base_fd = open(ac->base_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (in->base_fd < 0)
+	in->archiving = carb_xcalloc(1, sizeof(*in->archiving));
+	in->archiving->base_fd = open(ac->base_path,
+				      O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (in->archiving->base_fd < 0)
 		return carb_error_set(err, "archive.base_path %s: %s",
 				      ac->base_path, strerror(errno));
-	in->batch_files = batch_files(in);
-	in->ndests = carb_config_destination_count(in->cfg);
-	in->dests = carb_xcalloc(in->ndests, sizeof(*in->dests));
-	for (size_t i = 0; i < in->ndests; i++)
-		in->dests[i].cfg = carb_config_destination(in->cfg, i);
+	in->archiving->batch_files = batch_files(in);
+	in->archiving->ndests = carb_config_destination_count(in->cfg);
+	in->archiving->dests = carb_xcalloc(in->archiving->ndests,
+					    sizeof(*in->archiving->dests));
+	for (size_t i = 0; i < in->archiving->ndests; i++)
+		in->archiving->dests[i].cfg =
+			carb_config_destination(in->cfg, i);
 	return 0;
 }
 
@@ -71,27 +85,42 @@ static void pending_free(struct carb_pending *p)
 
 void carb_archiving_close(struct carb_intake *in)
 {
-	for (size_t i = 0; i < in->ndests; i++) {
-		struct carb_pending *p = in->dests[i].head, *next;
+	if (in->archiving == NULL)
+		return;
+	for (size_t i = 0; i < in->archiving->ndests; i++) {
+		struct carb_pending *p = in->archiving->dests[i].head, *next;
 
 		for (; p != NULL; p = next) {
 			next = p->next;
 			pending_free(p);
 		}
 	}
-	free(in->dests);
-	in->dests = NULL;
-	if (in->base_fd >= 0)
-		close(in->base_fd);
-	in->base_fd = -1;
+	free(in->archiving->dests);
+	if (in->archiving->base_fd >= 0)
+		close(in->archiving->base_fd);
+	free(in->archiving);
+	in->archiving = NULL;
+}
+
+size_t carb_archiving_batches(const struct carb_intake *in)
+{
+	return in->archiving->batches;
+}
+
+const char *carb_archiving_paused(const struct carb_intake *in)
+{
+	for (size_t i = 0; i < in->archiving->ndests; i++)
+		if (in->archiving->dests[i].paused)
+			return in->archiving->dests[i].cfg->name;
+	return NULL;
 }
 
 struct carb_dest_rt *carb_archiving_dest(struct carb_intake *in,
 					 const char *name)
 {
-	for (size_t i = 0; i < in->ndests; i++)
-		if (strcmp(in->dests[i].cfg->name, name) == 0)
-			return &in->dests[i];
+	for (size_t i = 0; i < in->archiving->ndests; i++)
+		if (strcmp(in->archiving->dests[i].cfg->name, name) == 0)
+			return &in->archiving->dests[i];
 	return NULL;
 }
 
@@ -125,10 +154,11 @@ static void push_front(struct carb_dest_rt *d, struct carb_pending *p)
 
 bool carb_archiving_busy(const struct carb_intake *in)
 {
-	if (in->batches > 0)
+	if (in->archiving->batches > 0)
 		return true;
-	for (size_t i = 0; i < in->ndests; i++)
-		if (in->dests[i].head != NULL && !in->dests[i].paused)
+	for (size_t i = 0; i < in->archiving->ndests; i++)
+		if (in->archiving->dests[i].head != NULL &&
+		    !in->archiving->dests[i].paused)
 			return true;
 	return false;
 }
@@ -174,7 +204,7 @@ static const struct carb_job_ops batch_ops = {
 static struct carb_job *take_batch(struct carb_intake *in, size_t di,
 				   size_t max)
 {
-	struct carb_dest_rt *d = &in->dests[di];
+	struct carb_dest_rt *d = &in->archiving->dests[di];
 	const struct carb_archive_config *ac = carb_config_archive(in->cfg);
 	struct carb_job *job = carb_job_new(&batch_ops);
 	struct carb_archive_batch *b = carb_xcalloc(1, sizeof(*b));
@@ -186,7 +216,7 @@ static struct carb_job *take_batch(struct carb_intake *in, size_t di,
 	job->dest = di;
 	job->pend = carb_xcalloc(max, sizeof(*job->pend));
 	b->items = carb_xcalloc(max, sizeof(*b->items));
-	b->base_fd = in->base_fd;
+	b->base_fd = in->archiving->base_fd;
 	b->mode = d->cfg->mode;
 	b->verify = d->cfg->verify;
 	b->on_conflict = d->cfg->on_conflict;
@@ -221,7 +251,7 @@ static size_t batch_size(const struct carb_intake *in,
 
 	if (free_slots > 1 && n >= 2 * BATCH_PARALLEL)
 		n = (n + free_slots - 1) / free_slots;
-	return n < in->batch_files ? n : in->batch_files;
+	return n < in->archiving->batch_files ? n : in->archiving->batch_files;
 }
 
 void carb_archiving_submit(struct carb_intake *in)
@@ -229,16 +259,18 @@ void carb_archiving_submit(struct carb_intake *in)
 	size_t max = (size_t)carb_config_service(in->cfg)->workers;
 	int64_t now = carb_monotonic_ms();
 
-	for (size_t i = 0; i < in->ndests && !carb_turn_failed(in->turn); i++) {
-		struct carb_dest_rt *d = &in->dests[i];
+	for (size_t i = 0; i < in->archiving->ndests &&
+	     !carb_turn_failed(in->turn); i++) {
+		struct carb_dest_rt *d = &in->archiving->dests[i];
 
 		/* Group commit: while one batch of a destination is being
 		 * flushed, its next files gather into the next batch, unless
 		 * there are enough for a full one already. */
-		while (d->head != NULL && in->batches < max &&
+		while (d->head != NULL && in->archiving->batches < max &&
 		       (d->batches == 0 || d->queued >= BATCH_PARALLEL ||
 			d->queued_bytes >= BATCH_PARALLEL_BYTES)) {
-			size_t n = batch_size(in, d, max - in->batches);
+			size_t n = batch_size(in, d,
+					      max - in->archiving->batches);
 
 			if (d->paused) {
 				if (now < d->next_probe_ms)
@@ -247,7 +279,7 @@ void carb_archiving_submit(struct carb_intake *in)
 				d->next_probe_ms = now + 1000;
 			}
 			carb_workers_submit(in->workers, take_batch(in, i, n));
-			in->batches++;
+			in->archiving->batches++;
 			d->batches++;
 			if (d->paused)
 				break;
@@ -342,9 +374,10 @@ static void failed(struct carb_intake *in, struct carb_pending *p,
 	if (retry) {
 		delay = backoff_ms(ac, attempts);
 		next = carb_now_us() + delay * 1000;
-		if (in->next_retry_ms == 0 ||
-		    carb_monotonic_ms() + delay < in->next_retry_ms)
-			in->next_retry_ms = carb_monotonic_ms() + delay;
+		if (in->archiving->next_retry_ms == 0 ||
+		    carb_monotonic_ms() + delay < in->archiving->next_retry_ms)
+			in->archiving->next_retry_ms =
+				carb_monotonic_ms() + delay;
 	}
 	if (carb_turn_tx(in->turn) &&
 	    carb_status_attempt_failed(in, it->id,
@@ -386,9 +419,9 @@ static void unusable(struct carb_intake *in, struct carb_dest_rt *d,
 void carb_archiving_apply(struct carb_intake *in, struct carb_job *job)
 {
 	struct carb_archive_batch *b = job->batch;
-	struct carb_dest_rt *d = &in->dests[job->dest];
+	struct carb_dest_rt *d = &in->archiving->dests[job->dest];
 
-	in->batches--;
+	in->archiving->batches--;
 	d->batches--;
 	for (size_t i = 0; i < b->n && !carb_turn_failed(in->turn); i++) {
 		struct carb_archive_item *it = &b->items[i];
@@ -482,7 +515,8 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 		return 0;
 	p = pending_of(w, r);
 	if (!rq->in->opts.dry_run)
-		carb_archive_clean_stale(rq->in->base_fd, p->item.dir, r->id);
+		carb_archive_clean_stale(rq->in->archiving->base_fd,
+					 p->item.dir, r->id);
 	carb_status_mirror(w, r->rel_path, r->rel_len, r->id, "ARCHIVING");
 	carb_archiving_queue(rq->in, d, p);
 	return 0;
@@ -570,16 +604,34 @@ int64_t carb_archiving_tick(struct carb_intake *in, bool first)
 {
 	int64_t now = carb_monotonic_ms(), next = 0;
 
-	if (first || now >= in->next_retry_ms) {
-		for (size_t i = 0; i < in->nwatches && !carb_turn_failed(in->turn); i++)
+	if (first || now >= in->archiving->next_retry_ms) {
+		for (size_t i = 0; i < in->nwatches &&
+		     !carb_turn_failed(in->turn); i++)
 			requeue_status(in, &in->watches[i], "RETRY_PENDING",
 				       carb_now_us());
-		in->next_retry_ms = now + RETRY_POLL_MS;
+		in->archiving->next_retry_ms = now + RETRY_POLL_MS;
 	}
-	next = in->next_retry_ms;
-	for (size_t i = 0; i < in->ndests; i++)
-		if (in->dests[i].paused && in->dests[i].head != NULL &&
-		    in->dests[i].next_probe_ms < next)
-			next = in->dests[i].next_probe_ms;
+	next = in->archiving->next_retry_ms;
+	for (size_t i = 0; i < in->archiving->ndests; i++) {
+		const struct carb_dest_rt *d = &in->archiving->dests[i];
+
+		if (d->paused && d->head != NULL && d->next_probe_ms < next)
+			next = d->next_probe_ms;
+	}
 	return next;
+}
+
+void carb_archiving_leftovers(struct carb_intake *in)
+{
+	for (size_t i = 0; i < in->archiving->ndests; i++) {
+		const struct carb_dest_rt *d = &in->archiving->dests[i];
+
+		if (d->queued > 0) {
+			carb_log(CARB_LOGL_WARNING, "destination \"%s\" cannot"
+				 " take files: %zu file%s left for a later run",
+				 d->cfg->name, d->queued,
+				 d->queued == 1 ? "" : "s");
+			in->run_failures += d->queued;
+		}
+	}
 }

@@ -18,6 +18,13 @@
 
 #include "pipeline/intake_internal.h"
 
+/* The grouping step's state. */
+struct carb_grouping {
+	int fd;                    /* STATE_DIR/plugin-grouping, or -1 */
+	char *poison;              /* "WATCH:HEXPATH" a start found marked */
+	long long count;           /* ... and how often it crashed */
+};
+
 static bool wanted(const struct carb_intake *in)
 {
 	return in->opts.plugin != NULL && in->rules->completeness.function != NULL;
@@ -38,27 +45,28 @@ int carb_grouping_open(struct carb_intake *in, struct carb_error *err)
 	long long count = 0;
 	int used = 0;
 
-	in->grouping_fd = -1;
+	in->grouping = carb_xcalloc(1, sizeof(*in->grouping));
+	in->grouping->fd = -1;
 	if (in->opts.plugin == NULL)
 		return 0;
 	path = mark_path(in);
-	in->grouping_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (in->grouping_fd < 0 && errno != ENOENT) {
+	in->grouping->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (in->grouping->fd < 0 && errno != ENOENT) {
 		carb_error_set(err, "cannot open %s: %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
 	free(path);
-	if (in->grouping_fd < 0)
+	if (in->grouping->fd < 0)
 		return 0;
-	n = pread(in->grouping_fd, buf, sizeof(buf) - 1, 0);
+	n = pread(in->grouping->fd, buf, sizeof(buf) - 1, 0);
 	buf[n > 0 ? n : 0] = '\0';
 	if (n > 0 && sscanf(buf, "%lld %n", &count, &used) == 1 && count > 0) {
 		buf[strcspn(buf, "\n")] = '\0';
-		in->grouping_poison = carb_xstrdup(buf + used);
-		in->grouping_count = count;
+		in->grouping->poison = carb_xstrdup(buf + used);
+		in->grouping->count = count;
 		carb_log(CARB_LOGL_WARNING, "the plugin's grouper crashed the"
-			 " service on %s (%lld time%s)", in->grouping_poison,
+			 " service on %s (%lld time%s)", in->grouping->poison,
 			 count, count == 1 ? "" : "s");
 	}
 	return 0;
@@ -66,11 +74,13 @@ int carb_grouping_open(struct carb_intake *in, struct carb_error *err)
 
 void carb_grouping_close(struct carb_intake *in)
 {
-	if (in->grouping_fd >= 0)
-		close(in->grouping_fd);
-	in->grouping_fd = -1;
-	free(in->grouping_poison);
-	in->grouping_poison = NULL;
+	if (in->grouping == NULL)
+		return;
+	if (in->grouping->fd >= 0)
+		close(in->grouping->fd);
+	free(in->grouping->poison);
+	free(in->grouping);
+	in->grouping = NULL;
 }
 
 static char *file_id(const struct carb_watch_rt *w, const char *rel, size_t len)
@@ -89,16 +99,17 @@ static void mark(struct carb_intake *in, long long count, const char *id)
 	char *line = carb_xasprintf("%lld %s\n", count, id);
 	size_t len = strlen(line);
 
-	if (in->grouping_fd < 0) {
+	if (in->grouping->fd < 0) {
 		char *path = mark_path(in);
 
-		in->grouping_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		in->grouping->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
+					0644);
 		free(path);
 	}
 
 	/* best effort: without the mark a crash is merely not contained */
-	if (ftruncate(in->grouping_fd, 0) < 0 ||
-	    pwrite(in->grouping_fd, line, len, 0) != (ssize_t)len)
+	if (ftruncate(in->grouping->fd, 0) < 0 ||
+	    pwrite(in->grouping->fd, line, len, 0) != (ssize_t)len)
 		carb_log(CARB_LOGL_WARNING, "cannot write the grouping mark: %s",
 			 strerror(errno));
 	free(line);
@@ -106,7 +117,7 @@ static void mark(struct carb_intake *in, long long count, const char *id)
 
 static void unmark(struct carb_intake *in)
 {
-	if (in->grouping_fd >= 0 && ftruncate(in->grouping_fd, 0) < 0)
+	if (in->grouping->fd >= 0 && ftruncate(in->grouping->fd, 0) < 0)
 		carb_log(CARB_LOGL_WARNING, "cannot clear the grouping mark: %s",
 			 strerror(errno));
 }
@@ -124,8 +135,9 @@ static int call_grouper(struct carb_intake *in, struct carb_watch_rt *w,
 	long long count = 1;
 	int rc;
 
-	if (in->grouping_poison != NULL && strcmp(id, in->grouping_poison) == 0)
-		count = in->grouping_count + 1;
+	if (in->grouping->poison != NULL &&
+	    strcmp(id, in->grouping->poison) == 0)
+		count = in->grouping->count + 1;
 	if (count > carb_config_plugins(in->cfg)->max_crashes) {
 		*reason = carb_xasprintf("plugin crashed in completeness.function %s", fname);
 		free(id);

@@ -40,9 +40,7 @@ void carb_intake_stats(struct carb_intake *in, struct carb_intake_stats *st)
 		while (carb_map_iter_next(&it, &rel, &len, &v))
 			count(st, ((const struct carb_known *)v)->status);
 	}
-	for (size_t i = 0; i < in->ndests && st->paused == NULL; i++)
-		if (in->dests[i].paused)
-			st->paused = in->dests[i].cfg->name;
+	st->paused = carb_archiving_paused(in);
 }
 
 /* What the pool shows of its most overdue job, copied out under its

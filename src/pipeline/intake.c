@@ -179,9 +179,7 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 	in->opts = *opts;
 	if (in->opts.dry_run)
 		in->opts.once = true;
-	in->base_fd = -1;
 	in->rules_fd = -1;
-	in->grouping_fd = -1;
 	in->cfg = cfg;
 	in->rules = carb_config_rules(cfg);
 	in->cat = cat;

@@ -94,13 +94,9 @@ struct carb_intake {
 	int64_t next_deadline_us;  /* of a waiting group; 0: none */
 	struct carb_turn *turn;    /* the turn's transaction and failure */
 	struct carb_run_options opts;
-	/* archiving */
-	int base_fd;               /* archive.base_path, O_PATH */
-	struct carb_dest_rt *dests;
-	size_t ndests;
-	size_t batches;            /* archive batches at the workers */
-	size_t batch_files;        /* most files in one, for the fd limit */
-	int64_t next_retry_ms;     /* next look for due retries */
+	/* the steps' own state (opaque: defined in their .c) */
+	struct carb_archiving *archiving;  /* archiving.c */
+	struct carb_grouping *grouping;    /* grouping.c */
 	size_t run_failures;       /* files that failed in this run */
 	/* rules reloads */
 	struct carb_config *rules_cfg;  /* the snapshot in->rules is from */
@@ -117,10 +113,6 @@ struct carb_intake {
 	int64_t busy_at_ms;        /* last hooks->busy call */
 	int64_t hung_gid;          /* the group last marked hung; 0: none */
 	int64_t drain_end_ms;      /* when a stop's drain gives up; 0: none */
-	/* the plugin's grouper (grouping.c) */
-	int grouping_fd;           /* STATE_DIR/plugin-grouping, or -1 */
-	char *grouping_poison;     /* "WATCH:HEXPATH" a start found marked */
-	long long grouping_count;  /* ... and how often it crashed */
 };
 
 /* Where an inotify watch or a pending rename points. */
@@ -281,6 +273,13 @@ int64_t carb_archiving_tick(struct carb_intake *in, bool first);
 /* Whether archive work is queued or at the workers (paused destinations
  * aside). */
 bool carb_archiving_busy(const struct carb_intake *in);
+/* Archive batches at the workers. */
+size_t carb_archiving_batches(const struct carb_intake *in);
+/* The name of a paused destination, or NULL when none is. */
+const char *carb_archiving_paused(const struct carb_intake *in);
+/* With once, at the end: what destinations could not take is logged and
+ * counted among the run's failures. */
+void carb_archiving_leftovers(struct carb_intake *in);
 
 /* locks.c: one lock file per watch, so two runs never handle one watch. */
 /* Returns the descriptor holding the lock, -2 when another process holds

@@ -157,32 +157,21 @@ static void drain(struct carb_intake *in)
 	 * checked again at the next start. */
 	in->stopping = true;
 	take_results(in, 0);
-	while ((in->batches > 0 || in->meta_inflight > 0) && !carb_turn_failed(in->turn)) {
+	while ((carb_archiving_batches(in) > 0 || in->meta_inflight > 0) &&
+	       !carb_turn_failed(in->turn)) {
 		int64_t left = end - carb_monotonic_ms();
 
 		if (left <= 0) {
 			carb_log(CARB_LOGL_WARNING, "stopping with %zu archive"
 				 " batch%s unfinished; the next start takes"
-				 " them up", in->batches,
-				 in->batches == 1 ? "" : "es");
+				 " them up", carb_archiving_batches(in),
+				 carb_archiving_batches(in) == 1 ? "" : "es");
 			break;
 		}
 		poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
 		take_results(in, 0);
 	}
 	carb_turn_commit(in->turn);
-}
-
-static void log_leftovers(struct carb_intake *in)
-{
-	for (size_t i = 0; i < in->ndests; i++)
-		if (in->dests[i].queued > 0) {
-			carb_log(CARB_LOGL_WARNING, "destination \"%s\" cannot"
-				 " take files: %zu file%s left for a later run",
-				 in->dests[i].cfg->name, in->dests[i].queued,
-				 in->dests[i].queued == 1 ? "" : "s");
-			in->run_failures += in->dests[i].queued;
-		}
 }
 
 /* The owner's bound on the sleep, after each turn. */
@@ -236,7 +225,7 @@ int carb_intake_run(struct carb_intake *in, const struct carb_loop_hooks *hooks,
 		drain(in);
 	in->hooks = NULL;
 	if (in->opts.once)
-		log_leftovers(in);
+		carb_archiving_leftovers(in);
 	if (carb_turn_failed(in->turn) || in->opts.dry_run)
 		carb_turn_rollback(in->turn);
 	if (carb_turn_failed(in->turn)) {
