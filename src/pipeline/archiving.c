@@ -314,7 +314,7 @@ static void known(struct carb_intake *in, const struct carb_pending *p,
 		  const struct carb_archive_item *it, const char *status)
 {
 	carb_status_mirror(&in->watches[p->watch], it->src_rel,
-			  strlen(it->src_rel), it->id, status);
+			   strlen(it->src_rel), it->id, status);
 }
 
 static void placed(struct carb_intake *in, struct carb_dest_rt *d,
@@ -381,8 +381,8 @@ static void failed(struct carb_intake *in, struct carb_pending *p,
 	}
 	if (carb_turn_tx(in->turn) &&
 	    carb_status_attempt_failed(in, it->id,
-					  retry ? "RETRY_PENDING" : "FAILED",
-					  it->reason, next, &changed, &err) < 0)
+				       retry ? "RETRY_PENDING" : "FAILED",
+				       it->reason, next, &changed, &err) < 0)
 		carb_turn_fail(in->turn, &err);
 	if (changed)
 		known(in, p, it, retry ? "RETRY_PENDING" : "FAILED");
@@ -508,8 +508,8 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 	}
 	if (!changed && carb_turn_tx(rq->in->turn) &&
 	    carb_status_archiving(rq->in, r->id, rq->from, d->cfg->name,
-				     r->archive_path, r->archive_path_len,
-				     &changed, err) < 0)
+				  r->archive_path, r->archive_path_len,
+				  &changed, err) < 0)
 		return -1;
 	if (!changed)
 		return 0;
@@ -540,7 +540,7 @@ static void replan(struct carb_intake *in, int64_t id, int64_t gid,
 	if (carb_group_get(in->cat, gid, &g, &found, &err) < 0 ||
 	    (found && strcmp(g.status, "READY") != 0 &&
 	     carb_status_group_route(in, gid, g.status, "READY", NULL, NULL,
-			      NULL, &err) < 0))
+				     NULL, &err) < 0))
 		carb_turn_fail(in->turn, &err);
 	carb_group_info_release(&g);
 	if (!carb_turn_failed(in->turn))

@@ -24,7 +24,7 @@ static void recheck(struct carb_intake *in, struct carb_watch_rt *w,
 	if (strcmp(k->status, "INTEGRITY_FAILED") == 0) {
 		if (!carb_status_set(in, k->id, &ch))
 			return;
-		snprintf(k->status, sizeof(k->status), "PENDING");
+		carb_status_known(k, "PENDING");
 	}
 	carb_integrity_submit(in, w, rel, len, k->id);
 }
@@ -175,7 +175,7 @@ static void decide(struct carb_intake *in, int64_t gid,
 	if (!carb_turn_tx(in->turn))
 		return;
 	if (carb_status_group_set(in, gid, "WAITING", to, complete, missing,
-			   &changed, &err) < 0) {
+				  &changed, &err) < 0) {
 		carb_turn_fail(in->turn, &err);
 		return;
 	}
@@ -278,11 +278,12 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 		int64_t gen = found ? g.generation + 1 : 1;
 
 		ready = completes_alone(in, job);
-		if (ready ? carb_status_group_insert_ready(in, w->cfg->name, key,
-						    klen, gen, &born, &err) < 0
+		if (ready ? carb_status_group_insert_ready(in, w->cfg->name,
+							   key, klen, gen,
+							   &born, &err) < 0
 			  : carb_status_group_insert(in, w->cfg->name, key, klen,
-					      gen, timeout_us, &g.id,
-					      &deadline, &err) < 0)
+						     gen, timeout_us, &g.id,
+						     &deadline, &err) < 0)
 			goto failed;
 		if (ready) {
 			ch.new_status = "READY";
@@ -295,7 +296,7 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 	}
 	ch.file_id = g.id;
 	if (carb_status_set(in, job->id, &ch)) {
-		snprintf(k->status, sizeof(k->status), "%s", ch.new_status);
+		carb_status_known(k, ch.new_status);
 		if (strcmp(ch.new_status, "WAITING") == 0)
 			log_member(CARB_LOGL_DEBUG, w->cfg->name, job->rel,
 				   job->rel_len, g.id, "WAITING",
@@ -356,7 +357,7 @@ void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
 		ch.new_status = "INTEGRITY_FAILED";
 		ch.reason = job->reason;
 		if (carb_status_set(in, job->id, &ch)) {
-			snprintf(k->status, sizeof(k->status), "INTEGRITY_FAILED");
+			carb_status_known(k, "INTEGRITY_FAILED");
 			in->run_failures++;
 			carb_log(CARB_LOGL_INFO, "watch \"%s\": component %lld:"
 				 " integrity failed: %s", w->cfg->name,

@@ -41,7 +41,7 @@ static int load_row(void *ctx, const struct carb_component_row *r,
 	k.mtime_us = r->mtime_us;
 	k.device = r->device;
 	k.inode = r->inode;
-	snprintf(k.status, sizeof(k.status), "%s", r->status);
+	carb_status_known(&k, r->status);
 	carb_known_put(lc->w, r->rel_path, r->rel_len, &k);
 	return 0;
 }

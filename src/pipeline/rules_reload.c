@@ -85,9 +85,10 @@ static size_t reselect(struct carb_intake *in)
 			bool changed = false;
 
 			if (!carb_turn_tx(in->turn) ||
-			    carb_status_group_route(in, ids[i], "NOT_SELECTED",
-					     "READY", NULL, NULL, &changed,
-					     &err) < 0) {
+			    carb_status_group_route(in, ids[i],
+						    "NOT_SELECTED", "READY",
+						    NULL, NULL, &changed,
+						    &err) < 0) {
 				carb_turn_fail(in->turn, &err);
 				break;
 			}

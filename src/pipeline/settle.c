@@ -66,7 +66,7 @@ static void set_status(struct carb_intake *in, struct carb_known *k,
 		carb_turn_fail(in->turn, &err);
 		return;
 	}
-	snprintf(k->status, sizeof(k->status), "%s", new_status);
+	carb_status_known(k, new_status);
 }
 
 void carb_settle_observe(struct carb_intake *in, struct carb_watch_rt *w,
@@ -274,7 +274,7 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 	if (k != NULL && (strcmp(k->status, "PENDING") == 0 ||
 			  strcmp(k->status, "INTEGRITY_FAILED") == 0)) {
 		if (carb_status_refresh(in, k->id, &c, &changed,
-					   &err) < 0) {
+					&err) < 0) {
 			carb_turn_fail(in->turn, &err);
 			return;
 		}
@@ -292,7 +292,7 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 	nk.mtime_us = c.mtime_us;
 	nk.device = c.device;
 	nk.inode = c.inode;
-	snprintf(nk.status, sizeof(nk.status), "PENDING");
+	carb_status_known(&nk, "PENDING");
 	carb_known_put(w, rel, len, &nk);
 	log_name(CARB_LOGL_DEBUG, w, rel, len, "recorded");
 	carb_integrity_submit(in, w, rel, len, nk.id);

@@ -204,7 +204,7 @@ static void settle_whole(struct stage *s, const char *to, const char *reason)
 	carb_error_clear(&err);
 	if (carb_turn_tx(s->in->turn) &&
 	    carb_status_group_route(s->in, s->g.id, "READY", to, NULL, reason,
-			     &changed, &err) < 0)
+				    &changed, &err) < 0)
 		fail_catalog(s, &err);
 	if (!changed)
 		return;
@@ -337,7 +337,7 @@ static void plan(struct stage *s, struct carb_dest_rt *d, const char *dir,
 	carb_error_clear(&err);
 	if (carb_turn_tx(s->in->turn) &&
 	    carb_status_archiving(s->in, m->id, "READY", d->cfg->name,
-				     path, strlen(path), &changed, &err) < 0)
+				  path, strlen(path), &changed, &err) < 0)
 		fail_catalog(s, &err);
 	free(path);
 	if (!changed)
@@ -395,7 +395,8 @@ static void route(struct stage *s, const char *name, const char *from)
 		slash_error(s, d->cfg->destination, &err);
 	if (carb_turn_tx(s->in->turn) &&
 	    carb_status_group_route(s->in, s->g.id, from, "ARCHIVING", name,
-			     err.msg[0] ? err.msg : NULL, &changed, &err) < 0)
+				    err.msg[0] ? err.msg : NULL, &changed,
+				    &err) < 0)
 		fail_catalog(s, &err);
 	for (size_t i = 0; changed && i < s->n && !carb_turn_failed(s->in->turn); i++) {
 		if (err.msg[0] != '\0')
@@ -655,7 +656,7 @@ void carb_stage_settle_group(struct carb_intake *in, int64_t gid)
 						(long long)failed,
 						failed == 1 ? "" : "s");
 		if (carb_status_group_route(in, gid, status, to, NULL, reason,
-				     NULL, &err) < 0)
+					    NULL, &err) < 0)
 			carb_turn_fail(in->turn, &err);
 	}
 	free(reason);

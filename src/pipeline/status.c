@@ -39,13 +39,18 @@ bool carb_status_set(struct carb_intake *in, int64_t id,
 	return changed;
 }
 
+void carb_status_known(struct carb_known *k, const char *status)
+{
+	snprintf(k->status, sizeof(k->status), "%s", status);
+}
+
 void carb_status_mirror(struct carb_watch_rt *w, const char *rel, size_t len,
 			int64_t id, const char *status)
 {
 	struct carb_known *k = carb_map_get(w->known, rel, len);
 
 	if (k != NULL && k->id == id)
-		snprintf(k->status, sizeof(k->status), "%s", status);
+		carb_status_known(k, status);
 }
 
 struct members {
@@ -72,7 +77,7 @@ static int member_row(void *ctx, const struct carb_component_row *r,
 
 		if (w != NULL)
 			carb_status_mirror(w, r->rel_path, r->rel_len, r->id,
-					  m->to);
+					   m->to);
 	}
 	return 0;
 }

@@ -23,6 +23,10 @@ bool carb_status_open(const char *status);
  * is then failed). */
 bool carb_status_set(struct carb_intake *in, int64_t id,
 		     const struct carb_component_change *ch);
+/* Sets the in-memory status of a known component (the mirror of its
+ * catalog row, written after the row or when it is read). */
+struct carb_known;
+void carb_status_known(struct carb_known *k, const char *status);
 /* Keeps the in-memory status of component id at rel in step. */
 void carb_status_mirror(struct carb_watch_rt *w, const char *rel, size_t len,
 			int64_t id, const char *status);

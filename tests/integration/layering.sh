@@ -93,6 +93,10 @@ done
 t_run grep -nE "$writers" $others
 t_expect_status 1 "only status.c writes a status in the loop (reconcile_*.c, outside it, is the named exception)"
 
+# shellcheck disable=SC2086
+t_run grep -nE '(->|\.)status, sizeof' $others
+t_expect_status 1 "only status.c writes the in-memory mirror of a status"
+
 t_run grep -nE '(^|[^_a-z])carb_(intake_tx|intake_commit|intake_fail)[[:space:]]*\(' ./*.c ./*.h
 t_expect_status 1 "steps reach the turn's transaction through turn.h, not through the intake"
 
