@@ -161,6 +161,7 @@ extern const char *const carb_cfg_log_levels[];
 extern const char *const carb_cfg_log_formats[];
 extern const char *const carb_cfg_watch_modes[];
 extern const char *const carb_cfg_archive_modes[];
+extern const char *const carb_cfg_isolations[];
 extern const char *const carb_cfg_verifies[];
 extern const char *const carb_cfg_on_conflicts[];
 extern const char *const carb_cfg_checksum_policies[];
