@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "plugin/plugin.h"
 #include "util/util.h"
 
 static const struct carb_cmd commands[] = {
@@ -228,5 +229,8 @@ static int close_stdout(int rc)
 
 int main(int argc, char **argv)
 {
+	/* a plugin helper the service started: no command, no stdout */
+	if (argc > 1 && strcmp(argv[1], CARB_PLUGIN_HELPER_ARG) == 0)
+		return carb_plugin_helper_main(argc, argv);
 	return close_stdout(run_command(argc, argv));
 }

@@ -240,7 +240,7 @@ void carb_metadata_submit(struct carb_intake *in)
 	for (; jobs != NULL; jobs = next) {
 		next = jobs->next;
 		jobs->next = NULL;
-		jobs->limit_ms = carb_config_plugins(in->cfg)->timeout_ms;
+		jobs->limit_ms = carb_plugin_job_limit_ms(in->opts.plugin);
 		in->meta_inflight++;
 		carb_workers_submit(in->workers, jobs);
 	}
