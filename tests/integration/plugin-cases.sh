@@ -75,7 +75,7 @@ extract = "count"'
 	sed -i 's/extract = "count"/extract = "cuont"/' "$P/rules.toml"
 	t_run "$CARB" -c "$P/config.toml" check config
 	t_expect_status 2 "$DB_DIALECT: an unknown extractor is a config error"
-	t_expect_err 'rules.toml:2:11: metadata.extract: plugin probe has no function "cuont" of that kind (available: count, crash, slow, hang, fail, badtype, undeclared)' \
+	t_expect_err 'rules.toml:2:11: metadata.extract: plugin probe has no function "cuont" of that kind (available: count, crash, segv, spin, slow, hang, fail, badtype, undeclared)' \
 		"$DB_DIALECT: ... with its place and the available names"
 	t_run "$CARB" -c "$P/config.toml" run --once
 	t_expect_status 2 "$DB_DIALECT: run refuses to start with it"
