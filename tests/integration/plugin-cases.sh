@@ -77,6 +77,14 @@ extract = "count"'
 	t_expect_err "is not up to date (1 migration pending or changed)" "$DB_DIALECT: ... and says why"
 	sed -i "s|^migrations = \"mig\"|migrations = \"$PROBE_MIG\"|" "$P/config.toml"
 
+	p_plugins 'isolation = "fork"'
+	t_run "$CARB" -c "$P/config.toml" check config
+	t_expect_status 2 "$DB_DIALECT: an unknown isolation is a config error"
+	t_expect_err 'config.toml:' "$DB_DIALECT: ... with its place"
+	t_expect_err 'plugins.isolation: "fork" is not one of "process", "thread"' \
+		"$DB_DIALECT: ... naming the value and the choices"
+	sed -i '/^isolation = "fork"$/d' "$P/config.toml"
+
 	sed -i 's/extract = "count"/extract = "cuont"/' "$P/rules.toml"
 	t_run "$CARB" -c "$P/config.toml" check config
 	t_expect_status 2 "$DB_DIALECT: an unknown extractor is a config error"
