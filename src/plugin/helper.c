@@ -7,7 +7,6 @@
  * the columns it declared, then runs one call per request until the
  * service closes the socket, when it runs the plugin's fini and ends. */
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -145,11 +144,8 @@ int carb_plugin_helper_main(int argc, char **argv)
 	struct carb_plugin_rt *p = NULL;
 	struct carb_diags d;
 
-	if (argc != 5 || !bound_to_parent(argv[4])) {
-		fprintf(stderr, "carbonation: the plugin helper is started by"
-			" the service only\n");
+	if (argc != 5 || !bound_to_parent(argv[4]))
 		return 2;
-	}
 	/* what the service holds open is none of the plugin's business */
 	close_range(SERVICE_FD + 1, ~0U, 0);
 	catch_crashes();

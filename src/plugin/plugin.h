@@ -124,7 +124,8 @@ int carb_plugin_call(struct carb_plugin_rt *p, enum carb_plugin_kind k,
 /* argv[1] of a helper: the program hands such a run to
  * carb_plugin_helper_main before anything else. */
 #define CARB_PLUGIN_HELPER_ARG "--plugin-helper-for-the-service"
-/* A helper's whole life: returns main's exit status. */
+/* A helper's whole life: returns main's exit status, 2 (having printed
+ * nothing) when it was not started by a service. */
 int carb_plugin_helper_main(int argc, char **argv);
 
 /* [plugins] timeout changed by a reload; safe from any thread. */

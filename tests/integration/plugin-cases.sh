@@ -2,8 +2,11 @@
 # by itself): loading and its errors, the extractor filling the group's
 # columns, selection and routing by plugin functions and by rules on
 # columns, path templates with plugin values that try to escape, calls
-# that fail, serialised and concurrent plugins, and a plugin that crashes
-# the process on one group.  plugin-sqlite.sh, plugin-postgresql.sh and
+# that fail, serialised and concurrent plugins; in thread isolation a
+# plugin that crashes the process on one group, blamed on that group
+# alone; in process isolation (the default) a plugin that segfaults,
+# aborts or loops forever, which fails only that call's group while the
+# service goes on, and SIGTERM during such a call.  plugin-sqlite.sh, plugin-postgresql.sh and
 # plugin-mariadb.sh source tests/lib/common.sh, tests/lib/catalog.sh,
 # intake-cases.sh, archive-cases.sh (helpers) and this file, call
 # catalog_start, then plugin_run_cases.
