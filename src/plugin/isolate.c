@@ -282,19 +282,52 @@ static struct helper *start_helper(const struct carb_plugin_rt *p, char **why)
 	return h;
 }
 
+/* Whether idle helper h is gone: killed with the thread that started
+ * it (PR_SET_PDEATHSIG follows the thread), e.g. when the workers were
+ * stopped and started again after a catalog outage. */
+static bool gone(struct helper *h)
+{
+	int status;
+
+	return waitpid(h->pid, &status, WNOHANG) == h->pid;
+}
+
+/* An idle helper that still runs; the gone ones are dropped.  Called
+ * with the pool's lock. */
+static struct helper *idle_one(struct carb_plugin_pool *pool)
+{
+	struct helper **pp = &pool->all, *h;
+
+	while ((h = *pp) != NULL) {
+		if (h->busy) {
+			pp = &h->next;
+		} else if (gone(h)) {
+			*pp = h->next;
+			close(h->fd);
+			free(h);
+		} else {
+			h->busy = true;
+			return h;
+		}
+	}
+	return NULL;
+}
+
 /* An idle helper, else a new one; NULL with *why. */
 static struct helper *take(struct carb_plugin_rt *p, char **why)
 {
 	struct carb_plugin_pool *pool = p->pool;
-	struct helper *h;
+	struct helper *h = NULL;
+	bool cancelled;
 
 	pthread_mutex_lock(&pool->lock);
-	for (h = pool->all; h != NULL && h->busy; h = h->next)
-		;
-	if (h != NULL)
-		h->busy = true;
+	cancelled = pool->cancelled;
+	if (!cancelled)
+		h = idle_one(pool);
 	pthread_mutex_unlock(&pool->lock);
-	if (h != NULL)
+	if (cancelled)
+		*why = carb_xstrdup("not called: the service is stopping");
+	if (h != NULL || cancelled)
 		return h;
 	h = start_helper(p, why);
 	if (h == NULL)
@@ -450,11 +483,6 @@ int carb_plugin_call_isolated(struct carb_plugin_rt *p,
 	bool cancelled;
 	int rc = -1, status;
 
-	pthread_mutex_lock(&p->pool->lock);
-	cancelled = p->pool->cancelled;
-	pthread_mutex_unlock(&p->pool->lock);
-	if (cancelled)
-		return failed(o, carb_xstrdup("not called: the service is stopping"));
 	h = take(p, &why);
 	if (h == NULL)
 		return failed(o, why);
