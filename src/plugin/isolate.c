@@ -451,8 +451,8 @@ static char *death_reason(const struct carb_plugin_rt *p, int status,
 				      carb_config_format_duration(timeout_of(p),
 						limit, sizeof(limit)));
 	if (we->malformed != NULL)
-		return carb_xasprintf("the plugin's helper process sent %s;"
-				      " it was killed", we->malformed);
+		return carb_xasprintf("the plugin's helper process gave a bad"
+				      " reply (%s); it was killed", we->malformed);
 	if (WIFSIGNALED(status)) {
 		const char *abbrev = sigabbrev_np(WTERMSIG(status));
 

@@ -137,15 +137,16 @@ int carb_wire_get_outcome(struct carb_wire_in *in,
 {
 	uint32_t nset = carb_wire_get_u32(in);
 
+	int rc = 0;
+
 	*why = NULL;
-	for (uint32_t k = 0; k < nset && !in->bad; k++)
-		if (get_value(in, p, o, why) < 0)
-			return -1;
-	if (!in->bad && get_names(in, o, why) < 0)
-		return -1;
-	if (in->bad)
+	for (uint32_t k = 0; k < nset && rc == 0; k++)
+		rc = get_value(in, p, o, why);
+	if (rc == 0)
+		rc = get_names(in, o, why);
+	if (rc < 0 && *why == NULL)
 		return bad(why, "sent a malformed reply");
-	return 0;
+	return rc;
 }
 
 void carb_wire_put_call(struct carb_buf *b, enum carb_plugin_kind k,
