@@ -369,6 +369,11 @@ int carb_config_load_with_rules(const char *config_path,
 				const char *rules_path,
 				struct carb_config **out,
 				struct carb_diags *diags);
+/* Loads config_path's values without checking them against the disk or
+ * each other (a watch folder may be gone), and no rules: what a plugin
+ * helper needs to run the plugin's init as the service did. */
+int carb_config_load_values(const char *config_path, struct carb_config **out,
+			    struct carb_diags *diags);
 void carb_config_free(struct carb_config **cfg);
 
 /* A reload: fresh is config.toml read again.  Each changed key is passed

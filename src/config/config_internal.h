@@ -72,6 +72,8 @@ struct carb_cfg_ctx {
 	const char *base_dir;        /* relative paths resolve against it */
 	const struct carb_config *cfg;  /* the config being built, for checks
 	                                 * that look across sections */
+	bool lenient;                /* values only: no checks of keys
+	                              * against the disk or each other */
 };
 
 /* Reports one problem at line:column of ctx->file. */

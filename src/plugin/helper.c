@@ -150,8 +150,7 @@ int carb_plugin_helper_main(int argc, char **argv)
 	close_range(SERVICE_FD + 1, ~0U, 0);
 	catch_crashes();
 	carb_diags_init(&d);
-	/* the rules are the service's: an empty set loads in any case */
-	if (carb_config_load_with_rules(argv[2], "/dev/null", &cfg, &d) < 0 ||
+	if (carb_config_load_values(argv[2], &cfg, &d) < 0 ||
 	    carb_plugin_load_path(cfg, argv[3], &p, &d) < 0) {
 		send_refusal(&d);
 	} else {
