@@ -90,9 +90,13 @@ struct carb_plugin_call;
  *              (the stem) stays; -1 failed: the file is INTEGRITY_FAILED
  *              with the message as its reason
  *
- * A function that crashes the process is contained: the group is marked
- * before the call, and a group marked through [plugins] max_crashes
- * restarts (3 by default) is FAILED with "plugin crashed in NAME". */
+ * By default ([plugins] isolation = "process") every call runs in a
+ * helper process: a function that crashes, aborts or runs past [plugins]
+ * timeout fails that call's group alone, with the signal or the timeout
+ * as its reason.  With isolation = "thread" a crash takes the process
+ * down; it is contained: the group is marked before the call, and a
+ * group blamed through [plugins] max_crashes restarts (3 by default) is
+ * FAILED with "plugin crashed in NAME". */
 typedef int (*carb_plugin_fn)(const struct carb_plugin_host *host,
 			      struct carb_plugin_call *call, void *state);
 
@@ -245,7 +249,9 @@ struct carb_plugin_host {
 /* ---- the description ---------------------------------------------------- */
 
 /* Functions may be called from several threads at once.  Without it the
- * host calls the plugin's functions one at a time. */
+ * host calls the plugin's functions one at a time in one process (in
+ * process isolation several helper processes, each with its own state,
+ * may run calls at the same time). */
 #define CARB_PLUGIN_CONCURRENT 0x1u
 
 struct carb_plugin {

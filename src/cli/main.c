@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "plugin/plugin.h"
 #include "util/util.h"
 
 static const struct carb_cmd commands[] = {
@@ -228,5 +229,14 @@ static int close_stdout(int rc)
 
 int main(int argc, char **argv)
 {
+	/* a plugin helper the service started: no command, no stdout */
+	if (argc > 1 && strcmp(argv[1], CARB_PLUGIN_HELPER_ARG) == 0) {
+		int rc = carb_plugin_helper_main(argc, argv);
+
+		if (rc == 2)
+			carb_cli_errorf("%s: only the service starts plugin helpers",
+					argv[1]);
+		return rc;
+	}
 	return close_stdout(run_command(argc, argv));
 }

@@ -66,6 +66,12 @@ enum carb_watch_mode {
 	CARB_WATCH_POLL,
 };
 
+/* [plugins] isolation: where plugin calls run. */
+enum carb_plugin_isolation {
+	CARB_ISOLATION_PROCESS,   /* in helper processes, with a timeout */
+	CARB_ISOLATION_THREAD,    /* in the worker threads themselves */
+};
+
 enum carb_archive_mode {
 	CARB_ARCHIVE_COPY,
 	CARB_ARCHIVE_MOVE,
@@ -146,12 +152,13 @@ struct carb_plugins_config {
 	const char *package;
 	const char *path;         /* absolute; exists */
 	struct carb_config_strings search_path;  /* absolute folders */
+	enum carb_plugin_isolation isolation;
 	int64_t max_crashes;
 	int64_t timeout_ms;
 	uint64_t max_value_bytes;
 	struct {
 		struct carb_config_loc table, package, path, search_path,
-			max_crashes, timeout, max_value_bytes;
+			isolation, max_crashes, timeout, max_value_bytes;
 	} loc;
 };
 
@@ -362,6 +369,11 @@ int carb_config_load_with_rules(const char *config_path,
 				const char *rules_path,
 				struct carb_config **out,
 				struct carb_diags *diags);
+/* Loads config_path's values without checking them against the disk or
+ * each other (a watch folder may be gone), and no rules: what a plugin
+ * helper needs to run the plugin's init as the service did. */
+int carb_config_load_values(const char *config_path, struct carb_config **out,
+			    struct carb_diags *diags);
 void carb_config_free(struct carb_config **cfg);
 
 /* A reload: fresh is config.toml read again.  Each changed key is passed

@@ -72,6 +72,8 @@ struct carb_cfg_ctx {
 	const char *base_dir;        /* relative paths resolve against it */
 	const struct carb_config *cfg;  /* the config being built, for checks
 	                                 * that look across sections */
+	bool lenient;                /* values only: no checks of keys
+	                              * against the disk or each other */
 };
 
 /* Reports one problem at line:column of ctx->file. */
@@ -161,6 +163,7 @@ extern const char *const carb_cfg_log_levels[];
 extern const char *const carb_cfg_log_formats[];
 extern const char *const carb_cfg_watch_modes[];
 extern const char *const carb_cfg_archive_modes[];
+extern const char *const carb_cfg_isolations[];
 extern const char *const carb_cfg_verifies[];
 extern const char *const carb_cfg_on_conflicts[];
 extern const char *const carb_cfg_checksum_policies[];

@@ -337,6 +337,8 @@ static void load_sections(struct carb_cfg_ctx *ctx, struct carb_config *cfg,
 	}
 	load_watches(ctx, cfg, root);
 	load_archive(ctx, cfg, root);
+	if (ctx->lenient)
+		return;
 	carb_cfg_check_watches(ctx, cfg);
 	carb_cfg_check_archive(ctx, cfg);
 }
@@ -396,10 +398,8 @@ static void sort_diags(struct carb_diags *diags, size_t from)
 	}
 }
 
-int carb_config_load_with_rules(const char *config_path,
-				const char *rules_path,
-				struct carb_config **out,
-				struct carb_diags *diags)
+static int load(const char *config_path, const char *rules_path,
+		bool lenient, struct carb_config **out, struct carb_diags *diags)
 {
 	size_t before = diags->count;
 	struct carb_toml_value *root = NULL;
@@ -416,6 +416,7 @@ int carb_config_load_with_rules(const char *config_path,
 	ctx.file = cfg->display;
 	ctx.base_dir = cfg->dir;
 	ctx.cfg = cfg;
+	ctx.lenient = lenient;
 	load_sections(&ctx, cfg, root);
 	rules_location(cfg, root, rules_path, &rpath, &rdisplay, &must_exist);
 	cfg->root = root;
@@ -431,10 +432,25 @@ int carb_config_load_with_rules(const char *config_path,
 	return 0;
 }
 
+int carb_config_load_with_rules(const char *config_path,
+				const char *rules_path,
+				struct carb_config **out,
+				struct carb_diags *diags)
+{
+	return load(config_path, rules_path, false, out, diags);
+}
+
 int carb_config_load(const char *config_path, struct carb_config **out,
 		     struct carb_diags *diags)
 {
-	return carb_config_load_with_rules(config_path, NULL, out, diags);
+	return load(config_path, NULL, false, out, diags);
+}
+
+int carb_config_load_values(const char *config_path, struct carb_config **out,
+			    struct carb_diags *diags)
+{
+	/* an empty rule set: the rules are the caller's business */
+	return load(config_path, "/dev/null", true, out, diags);
 }
 
 void carb_config_free(struct carb_config **cfgp)

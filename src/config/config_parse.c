@@ -571,7 +571,7 @@ size_t carb_cfg_parse_section(struct carb_cfg_ctx *ctx,
 		 * across sections still see a well-formed section. */
 		if (convert(ctx, k, label, v, obj) != 0)
 			apply_default(ctx, k, obj);
-		else if (k->check != NULL)
+		else if (k->check != NULL && !ctx->lenient)
 			k->check(ctx, label, (const char *)obj + k->off, v);
 		free(label);
 	}

@@ -22,6 +22,7 @@ const char *const carb_cfg_watch_modes[] = { "auto", "inotify", "poll", NULL };
 const char *const carb_cfg_archive_modes[] = {
 	"copy", "move", "hardlink", "symlink", NULL,
 };
+const char *const carb_cfg_isolations[] = { "process", "thread", NULL };
 const char *const carb_cfg_verifies[] = { "size", "sha256", NULL };
 const char *const carb_cfg_on_conflicts[] = {
 	"version", "fail", "overwrite", NULL,
@@ -111,16 +112,20 @@ static const struct carb_cfg_key plugins_keys[] = {
 	{ .name = "search_path", .type = CARB_CFG_PATHS,
 	  AT(struct carb_plugins_config, search_path), .def_list = empty_list,
 	  .doc = "more folders to look for plugin packages in" },
+	{ .name = "isolation", .type = CARB_CFG_ENUM,
+	  AT(struct carb_plugins_config, isolation), .def = "process",
+	  .choices = carb_cfg_isolations,
+	  .doc = "where plugin calls run: \"process\", in helper processes, so a crash, abort or endless loop costs only its group; \"thread\", in the workers themselves: faster, but a crash takes the service down" },
 	{ .name = "max_crashes", .type = CARB_CFG_INT,
 	  AT(struct carb_plugins_config, max_crashes), .def = "3",
 	  .min = 1, .max = 100,
 	  .live = true,
-	  .doc = "restarts a group may crash the plugin through before it is FAILED" },
+	  .doc = "with isolation = \"thread\": restarts a group run alone may crash the plugin through before it is FAILED" },
 	{ .name = "timeout", .type = CARB_CFG_DURATION,
 	  AT_MS(struct carb_plugins_config, timeout), .def = "60s",
 	  AT_LEAST(100),
 	  .live = true,
-	  .doc = "longest one plugin call may take; past it the call counts as hung and the watchdog stops" },
+	  .doc = "longest one plugin call may take; past it the call fails its group (isolation = \"process\"), or counts as hung and the watchdog stops (\"thread\")" },
 	{ .name = "max_value_bytes", .type = CARB_CFG_SIZE,
 	  AT(struct carb_plugins_config, max_value_bytes), .def = "64KiB",
 	  .doc = "largest text value a plugin may set; a larger one fails the call" },

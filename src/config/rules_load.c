@@ -440,6 +440,7 @@ void carb_rules_load(struct carb_rules *rules, const char *path,
 	ctx.file = rules->display_path;
 	ctx.base_dir = carb_config_dir(cfg);
 	ctx.cfg = cfg;
+	ctx.lenient = false;
 	if (carb_cfg_parse_file(path, display, diags, !must_exist, &absent,
 				&root) != 0)
 		return;

@@ -4,11 +4,13 @@
  *
  * A plugin is someone else's code and may crash the process.  Before a
  * call the group is marked (files.plugin_call) and the mark committed;
- * the outcome clears it.  A start that finds marks counts a crash for
- * each marked group; one marked through [plugins] max_crashes starts is
- * FAILED, the others are suspects: they are called again one at a time,
- * with nothing else marked, so the group that crashes is the only one
- * blamed from then on. */
+ * the outcome clears it.  A start that finds marks counts a crash only
+ * for a group it can blame (the one marked, or the one named hung); one
+ * blamed through [plugins] max_crashes starts is FAILED, the others are
+ * suspects: they are called again one at a time, with nothing else
+ * marked, so the group that crashes then is blamed alone.  With
+ * [plugins] isolation = "process" (plugin.h) a plugin's crash never
+ * gets here: the call fails its group and the service goes on. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,7 +272,7 @@ void carb_metadata_submit(struct carb_intake *in)
 	for (; jobs != NULL; jobs = next) {
 		next = jobs->next;
 		jobs->next = NULL;
-		jobs->limit_ms = carb_config_plugins(in->cfg)->timeout_ms;
+		jobs->limit_ms = carb_plugin_job_limit_ms(in->opts.plugin);
 		in->meta_inflight++;
 		carb_workers_submit(in->workers, jobs);
 	}
@@ -412,7 +414,9 @@ int carb_meta_verdict(const struct carb_meta_work *mw)
 
 /* ---- recovery ------------------------------------------------------- */
 
-/* Marks a previous run left: each is one crash of that group. */
+/* Marks a previous run left.  A crash counts against a group only when
+ * it is the one to blame: the only group in a call then, or the one the
+ * watchdog named hung; with several marked, each runs again alone. */
 void carb_metadata_recover(struct carb_intake *in)
 {
 	int64_t max = carb_config_plugins(in->cfg)->max_crashes;
@@ -428,7 +432,9 @@ void carb_metadata_recover(struct carb_intake *in)
 		return;
 	}
 	for (size_t i = 0; i < n && !carb_turn_failed(in->turn); i++) {
-		int64_t crashes = marks[i].crashes + 1;
+		bool blamed = n == 1 || strncmp(marks[i].call, CARB_PLUGIN_HUNG_MARK,
+						strlen(CARB_PLUGIN_HUNG_MARK)) == 0;
+		int64_t crashes = marks[i].crashes + blamed;
 
 		if (!carb_turn_tx(in->turn) ||
 		    carb_group_plugin_crashed(in->cat, marks[i].id, crashes, &err) < 0) {
@@ -436,10 +442,11 @@ void carb_metadata_recover(struct carb_intake *in)
 			break;
 		}
 		carb_log(CARB_LOGL_WARNING, "group %lld was in plugin call %s when"
-			 " the service stopped (%lld of %lld)",
+			 " the service stopped (%s%lld of %lld)",
 			 (long long)marks[i].id, marks[i].call,
-			 (long long)crashes, (long long)max);
-		if (crashes >= max)
+			 blamed ? "" : "with other groups, so not counted: it runs"
+			 " again alone; ", (long long)crashes, (long long)max);
+		if (blamed && crashes >= max)
 			carb_stage_crashed(in, marks[i].id, marks[i].call);
 		else
 			carb_stage_suspect(in, marks[i].id);

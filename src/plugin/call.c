@@ -1,6 +1,6 @@
-/* Calling a plugin function on a group: find it by name, serialise the
- * call unless the plugin says it may run concurrently, and keep what it
- * set in the outcome. */
+/* Calling a plugin function on a group: in a helper process (isolate.c)
+ * or here: find it by name, serialise the call unless the plugin says it
+ * may run concurrently, and keep what it set in the outcome. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +50,15 @@ static carb_plugin_fn lookup(const struct carb_plugin_rt *p,
 int carb_plugin_call(struct carb_plugin_rt *p, enum carb_plugin_kind k,
 		     const char *fname, const struct carb_plugin_group *g,
 		     struct carb_plugin_outcome *o)
+{
+	if (p->isolation == CARB_ISOLATION_PROCESS)
+		return carb_plugin_call_isolated(p, k, fname, g, o);
+	return carb_plugin_call_here(p, k, fname, g, o);
+}
+
+int carb_plugin_call_here(struct carb_plugin_rt *p, enum carb_plugin_kind k,
+			  const char *fname, const struct carb_plugin_group *g,
+			  struct carb_plugin_outcome *o)
 {
 	struct carb_plugin_call call = { p, k, fname, g, o };
 	carb_plugin_fn fn = lookup(p, k, fname);

@@ -12,10 +12,17 @@
 #include "plugin/plugin_internal.h"
 
 static char plugin_name[64] = "plugin";
+/* Set only in a helper process, which has no log of its own. */
+static void (*log_sink)(int level, const char *line);
 
 void carb_plugin_host_set_name(const char *name)
 {
 	snprintf(plugin_name, sizeof(plugin_name), "%s", name);
+}
+
+void carb_plugin_host_set_log(void (*sink)(int level, const char *line))
+{
+	log_sink = sink;
 }
 
 static void host_log(enum carb_plugin_log_level level, const char *fmt, ...)
@@ -29,7 +36,10 @@ static void host_log(enum carb_plugin_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	carb_log(l, "plugin %s: %s", plugin_name, msg);
+	if (log_sink != NULL)
+		log_sink(l, msg);
+	else
+		carb_log(l, "plugin %s: %s", plugin_name, msg);
 }
 
 /* ---- configuration (init) ------------------------------------------- */
@@ -221,7 +231,7 @@ static int call_fail(struct carb_plugin_call *c, const char *fmt, ...)
 	return -1;
 }
 
-static bool utf8_valid(const unsigned char *s, size_t n)
+bool carb_plugin_utf8_valid(const unsigned char *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {
 		unsigned char b = s[i];
@@ -281,7 +291,7 @@ static int set_text(struct carb_plugin_call *c, const char *col,
 {
 	struct carb_plugin_value *v;
 
-	if (text == NULL || !utf8_valid((const unsigned char *)text, len))
+	if (text == NULL || !carb_plugin_utf8_valid((const unsigned char *)text, len))
 		return call_fail(c, "%s set column \"%s\" to text that is not UTF-8 without NUL",
 				 c->fname, col ? col : "(null)");
 	/* Checked before it is copied: a runaway value costs no memory. */

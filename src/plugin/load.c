@@ -322,6 +322,50 @@ static int run_init(struct carb_plugin_rt *p, const struct carb_config *cfg,
 	return rc != 0 || setup.errors > 0 ? -1 : 0;
 }
 
+/* A new runtime with what it keeps of cfg. */
+static struct carb_plugin_rt *rt_new(const struct carb_config *cfg)
+{
+	const struct carb_plugins_config *pc = carb_config_plugins(cfg);
+	struct carb_plugin_rt *p = carb_xcalloc(1, sizeof(*p));
+
+	pthread_mutex_init(&p->serial, NULL);
+	p->max_value_bytes = pc->max_value_bytes;
+	p->isolation = pc->isolation;
+	p->timeout_ms = pc->timeout_ms;
+	p->config_path = carb_xstrdup(carb_config_path(cfg));
+	if (p->isolation == CARB_ISOLATION_PROCESS)
+		p->pool = carb_plugin_pool_new();
+	return p;
+}
+
+/* Opens the .so p->path names, checks it and runs its init. */
+static int open_and_init(struct carb_plugin_rt *p,
+			 const struct carb_config *cfg, struct where *w)
+{
+	if (p->path == NULL || open_so(p, w) < 0)
+		return -1;
+	carb_plugin_host_set_name(p->desc->name);
+	set_migrations(p);
+	return run_init(p, cfg, w);
+}
+
+int carb_plugin_load_path(const struct carb_config *cfg, const char *path,
+			  struct carb_plugin_rt **out, struct carb_diags *diags)
+{
+	const struct carb_plugins_config *pc = carb_config_plugins(cfg);
+	struct where w = { diags, carb_config_display_path(cfg), pc->loc.table };
+	struct carb_plugin_rt *p = rt_new(cfg);
+
+	*out = NULL;
+	p->path = carb_xstrdup(path);
+	if (open_and_init(p, cfg, &w) < 0) {
+		carb_plugin_unload(&p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
 int carb_plugin_load(const struct carb_config *cfg,
 		     struct carb_plugin_rt **out, struct carb_diags *diags)
 {
@@ -332,21 +376,13 @@ int carb_plugin_load(const struct carb_config *cfg,
 	*out = NULL;
 	if (!carb_config_has_plugin(cfg))
 		return 0;
-	p = carb_xcalloc(1, sizeof(*p));
-	pthread_mutex_init(&p->serial, NULL);
-	p->max_value_bytes = pc->max_value_bytes;
+	p = rt_new(cfg);
 	p->path = find_plugin(pc, &w);
 	if (pc->path != NULL)
 		w.at = pc->loc.path;
 	else if (pc->package != NULL)
 		w.at = pc->loc.package;
-	if (p->path == NULL || open_so(p, &w) < 0) {
-		carb_plugin_unload(&p);
-		return -1;
-	}
-	carb_plugin_host_set_name(p->desc->name);
-	set_migrations(p);
-	if (run_init(p, cfg, &w) < 0 ||
+	if (open_and_init(p, cfg, &w) < 0 ||
 	    carb_plugin_check_rules(p, carb_config_rules(cfg), diags) < 0 ||
 	    carb_plugin_check_templates(p, cfg, diags) < 0) {
 		carb_plugin_unload(&p);
@@ -362,6 +398,8 @@ void carb_plugin_unload(struct carb_plugin_rt **pp)
 
 	if (p == NULL)
 		return;
+	/* the helpers first: they run the plugin's fini themselves */
+	carb_plugin_pool_free(&p->pool);
 	if (p->inited && p->desc->fini != NULL)
 		p->desc->fini(&carb_plugin_host_table, p->state);
 	for (size_t i = 0; i < p->ncolumns; i++) {
@@ -374,6 +412,7 @@ void carb_plugin_unload(struct carb_plugin_rt **pp)
 	/* Never dlclose: a thread-local destructor or atexit handler the
 	 * plugin registered would be left pointing at unmapped code. */
 	free(p->path);
+	free(p->config_path);
 	pthread_mutex_destroy(&p->serial);
 	free(p);
 	*pp = NULL;

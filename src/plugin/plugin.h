@@ -112,6 +112,33 @@ int carb_plugin_call(struct carb_plugin_rt *p, enum carb_plugin_kind k,
 		     const char *fname, const struct carb_plugin_group *g,
 		     struct carb_plugin_outcome *o);
 
+/* ---- isolation ([plugins] isolation) ----------------------------------- */
+
+/* With "process", carb_plugin_call runs the function in a helper process
+ * and waits for it at most [plugins] timeout: a crash, an abort or a
+ * timeout fails that call alone (-1, the reason naming the signal or the
+ * timeout), and the next call gets a new helper.  With "thread" it runs
+ * in the calling thread, as fast as a function call, and a crash takes
+ * the process with it. */
+
+/* argv[1] of a helper: the program hands such a run to
+ * carb_plugin_helper_main before anything else. */
+#define CARB_PLUGIN_HELPER_ARG "--plugin-helper-for-the-service"
+/* A helper's whole life: returns main's exit status, 2 (having printed
+ * nothing) when it was not started by a service. */
+int carb_plugin_helper_main(int argc, char **argv);
+
+/* [plugins] timeout changed by a reload; safe from any thread. */
+void carb_plugin_set_timeout(struct carb_plugin_rt *p, int64_t ms);
+/* How long a job of up to three calls may take before a watchdog may
+ * call it hung: the timeout itself in thread isolation, where nothing
+ * else bounds a call; past the calls' own bounds in process isolation. */
+int64_t carb_plugin_job_limit_ms(const struct carb_plugin_rt *p);
+/* The service is stopping: calls in helpers end now (-1, "the service
+ * is stopping") and no new one starts.  A no-op in thread isolation or
+ * for NULL. */
+void carb_plugin_cancel(struct carb_plugin_rt *p);
+
 /* Text of value v for a path template or a message: text as is, numbers
  * in decimal, booleans "true"/"false", timestamps as UTC
  * "YYYY-MM-DDTHH:MM:SSZ"; "" for NULL.  Appends to b. */

@@ -59,6 +59,8 @@ void carb_service_reload(struct carb_service *svc, struct carb_intake *in)
 	fresh = load(svc);
 	if (fresh != NULL) {
 		waiting = carb_config_reload(svc->cfg, fresh, changed, NULL);
+		carb_plugin_set_timeout(svc->opts.plugin,
+					carb_config_plugins(svc->cfg)->timeout_ms);
 		carb_config_swap_rules(svc->cfg, fresh);
 		if (in != NULL)
 			carb_intake_use_rules(in, carb_config_rules(svc->cfg),

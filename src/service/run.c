@@ -45,6 +45,8 @@ static bool on_signal(void *ctx, struct carb_intake *in)
 		carb_notify_stopping("stopping: archives in flight finish");
 		carb_log(CARB_LOGL_INFO, "stopping: archives in flight finish"
 			 " (up to service.shutdown_timeout), nothing new starts");
+		/* a plugin call is not an archive: it runs again next start */
+		carb_plugin_cancel(o->svc->opts.plugin);
 		o->stopped = true;
 		return true;
 	case CARB_SIG_RELOAD:

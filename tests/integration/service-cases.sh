@@ -15,9 +15,10 @@
 # STATUS= kept current; WATCHDOG=1 at half the interval, idle and busy;
 # pings stop when a worker is stuck in a copy (CARB_TEST_HANG_AT, see
 # docs/testing.md) and when the catalog server is stopped with SIGSTOP
-# (PostgreSQL, MariaDB), and the next start archives everything; a plugin
-# call that never returns fails its group only, with a reason that says
-# it hung; SIGHUP: RELOADING=1 then READY=1, a valid change applied (and
+# (PostgreSQL, MariaDB), and the next start archives everything; in
+# thread isolation, a plugin call that never returns fails its group
+# only, with a reason that says it hung (process isolation:
+# plugin-cases.sh); SIGHUP: RELOADING=1 then READY=1, a valid change applied (and
 # a change that needs a restart named), an invalid one refused with its
 # position, the old rules kept; SIGTERM: STOPPING=1, the batch in flight
 # finishes, exit 0, also while a plugin call hangs.
@@ -356,6 +357,7 @@ svc_supervise() {
 svc_case_hung_plugin() {
 	svc_project hung "[plugins]
 path = \"$SVC_PLUGINS/probe.so\"
+isolation = \"thread\"
 timeout = \"1s\"
 max_crashes = 2
 

@@ -83,6 +83,50 @@ static int crash(const struct carb_plugin_host *h, struct carb_plugin_call *c,
 	return count(h, c, state);
 }
 
+/* Writes to an unmapped address on a group with "segv" in a member's
+ * name: a real fault, past the sanitizers' checks, as a plugin built
+ * without them would make. */
+__attribute__((no_sanitize("address", "undefined")))
+static void fault(void)
+{
+	volatile int *nowhere = (volatile int *)(uintptr_t)16;
+
+	*nowhere = 1;
+}
+
+static int segv(const struct carb_plugin_host *h, struct carb_plugin_call *c,
+		void *state)
+{
+	for (size_t i = 0; i < h->member_count(c); i++)
+		if (strstr(h->member(c, i)->rel_path, "segv") != NULL)
+			fault();
+	return count(h, c, state);
+}
+
+/* Loops forever, busy, on a group with "spin" in a member's name: an
+ * endless loop in a parser. */
+static int spin(const struct carb_plugin_host *h, struct carb_plugin_call *c,
+		void *state)
+{
+	volatile unsigned long n = 0;
+
+	for (size_t i = 0; i < h->member_count(c); i++)
+		if (strstr(h->member(c, i)->rel_path, "spin") != NULL)
+			for (;;)
+				n++;
+	return count(h, c, state);
+}
+
+/* Every way to go wrong, by name: "segv", "crash" (abort), "spin". */
+static int trouble(const struct carb_plugin_host *h,
+		   struct carb_plugin_call *c, void *state)
+{
+	for (size_t i = 0; i < h->member_count(c); i++)
+		if (strstr(h->member(c, i)->rel_path, "crash") != NULL)
+			abort();
+	return segv(h, c, state) < 0 ? -1 : spin(h, c, state);
+}
+
 /* Never returns on a group with "hang" in a member's name, as a plugin
  * stuck on a dead network share would not. */
 static int hang(const struct carb_plugin_host *h, struct carb_plugin_call *c,
@@ -246,6 +290,9 @@ static const struct carb_plugin_column columns[] = {
 static const struct carb_plugin_function extractors[] = {
 	{ "count", count, "label and line count of the .dat file" },
 	{ "crash", crash, "aborts on a group with \"crash\" in a name" },
+	{ "segv", segv, "SIGSEGV on a group with \"segv\" in a name" },
+	{ "spin", spin, "loops forever on a group with \"spin\" in a name" },
+	{ "trouble", trouble, "segv, crash and spin by name" },
 	{ "slow", slow, "300 ms; records the most calls at once" },
 	{ "hang", hang, "never returns on a group with \"hang\" in a name" },
 	{ "fail", fail, "always fails" },
