@@ -686,6 +686,7 @@ struct carb_archived_row {
 	size_t target_len;
 	int64_t missing_at;        /* 0: not marked missing */
 	bool newest;               /* no newer generation of its path */
+	const char *checksum_conflict;  /* a late sidecar's contradiction */
 };
 
 typedef int (*carb_archived_cb)(void *ctx, const struct carb_archived_row *r,
@@ -714,6 +715,15 @@ int carb_component_requeue_archived(struct carb_catalog *cat, int64_t id,
 int carb_component_mark_missing(struct carb_catalog *cat, int64_t id,
 				const char *reason, bool *changed,
 				struct carb_error *err);
+
+/* A checksum sidecar recorded after component id went past integrity
+ * contradicts it: checksum_conflict = what (the first one found is
+ * kept); the status stays what it is (ARCHIVING, RETRY_PENDING or
+ * ARCHIVED), since the archive holds, or will hold, the delivered bytes.
+ * *changed: false when the row is in no such status or already marked. */
+int carb_component_mark_conflict(struct carb_catalog *cat, int64_t id,
+				 const char *what, bool *changed,
+				 struct carb_error *err);
 
 /* ---- queries: `query files|components`, status, libcarbonation -------- */
 

@@ -103,7 +103,7 @@ static int load_row(void *ctx, const struct carb_component_row *r,
 		    struct carb_error *err)
 {
 	struct load_ctx *lc = ctx;
-	struct carb_known k;
+	struct carb_known k = { 0 };
 
 	(void)err;
 	if (carb_map_get(lc->w->known, r->rel_path, r->rel_len) != NULL)

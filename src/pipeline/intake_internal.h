@@ -20,6 +20,10 @@ struct carb_known {
 	int64_t generation;
 	int64_t size, mtime_us, device, inode;
 	char status[24];
+	/* Integrity checks submitted for it: a result is applied only when
+	 * it is the newest check's (a sidecar recorded meanwhile makes the
+	 * older one stale). */
+	uint32_t checks;
 };
 
 /* A file seen but not yet settled. */
@@ -192,6 +196,31 @@ void carb_intake_submit(struct carb_intake *in, struct carb_watch_rt *w,
 /* groups.c: results of integrity, completeness, timeouts. */
 void carb_groups_apply(struct carb_intake *in, struct carb_job *job);
 void carb_groups_tick(struct carb_intake *in);
+/* A file that may belong to a group left the running (INTEGRITY_FAILED,
+ * WITHDRAWN): its WAITING group, held for it, is judged again. */
+void carb_groups_sibling_done(struct carb_intake *in, struct carb_watch_rt *w,
+			      const char *rel, size_t len);
+/* group_wait.c: what a group waits for beyond its required extensions.
+ * Whether a file that may belong to the group of folder+stem key is
+ * settling or being checked (the members' own rels, n of them, aside):
+ * the group is not judged before it is.  Always false with a plugin
+ * grouper, whose keys cannot be known before a file passed. */
+bool carb_group_wait_held(const struct carb_intake *in,
+			  const struct carb_watch_rt *w, const char *key,
+			  size_t klen, char *const *rels, const size_t *lens,
+			  size_t n);
+/* The names the group's checksum file (KEY.sha256, .sha1 or .md5, among
+ * the members rels) lists that are not members, space-separated (owned);
+ * NULL when none.  *from: the checksum file's rel (pointing into rels). */
+char *carb_group_wait_named(const struct carb_intake *in,
+			    const struct carb_watch_rt *w, const char *key,
+			    size_t klen, char *const *rels, const size_t *lens,
+			    size_t n, const char **from);
+/* Whether base[0..len) is the checksum file of the group of stem
+ * stem[0..stem_len): STEM.sha256, STEM.sha1 or STEM.md5. */
+bool carb_name_is_group_sum(const char *base, size_t len, const char *stem,
+			    size_t stem_len);
+
 /* Moves the members of group gid from status `from` to `to` (reason may
  * be NULL), keeping the in-memory view in step. */
 void carb_groups_move_members(struct carb_intake *in, int64_t gid,
@@ -321,6 +350,9 @@ void carb_rules_reload_events(struct carb_intake *in);
 void carb_rules_reload_tick(struct carb_intake *in);
 void carb_rules_reload_close(struct carb_intake *in);
 
+/* NAME.sha256/.sha1/.md5, STEM.sha256/.sha1/.md5 and the manifest. */
+#define CARB_JOB_SIDECARS 7
+
 /* One integrity check, filled by the intake thread, run by a worker; or
  * one archive batch (batch != NULL). */
 struct carb_job {
@@ -340,7 +372,18 @@ struct carb_job {
 	uint64_t min_size;
 	enum carb_checksum_policy checksum;
 	bool is_sidecar;          /* sidecars are not checked against sidecars */
-	char *sidecars[4];        /* rel paths of recorded sidecars, NULL-ended */
+	/* rel paths of recorded checksum files that may speak for the file
+	 * (NAME.<algo>, STEM.<algo>, the manifest), NULL-ended */
+	char *sidecars[CARB_JOB_SIDECARS + 1];
+	uint32_t check_seq;       /* carb_known.checks when submitted */
+	/* A late check: a checksum file recorded after the file went past
+	 * integrity.  The content read is the archived copy (alt_fd,
+	 * alt_rel) when there is one, else the delivered file; late_hash is
+	 * the content_hash recorded for it. */
+	bool late;
+	char *late_hash;
+	int alt_fd;
+	char *alt_rel;
 	/* results */
 	bool passed;
 	bool gone;                /* the file vanished before it was read */
@@ -375,7 +418,8 @@ bool carb_workers_overdue(struct carb_workers *w, int64_t now_ms,
 size_t carb_workers_stop_within(struct carb_workers **w, int64_t wait_ms);
 void carb_job_free(struct carb_job *job);
 
-/* Runs one integrity check: what a worker does with a job. */
+/* Runs one integrity check: what a worker does with a job (a late one
+ * too). */
 void carb_integrity_check(struct carb_job *job);
 
 /* "symlink", "fifo", "directory"...: what a file that is not regular is,

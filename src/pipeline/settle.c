@@ -280,6 +280,7 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 		}
 	}
 	nk.id = changed ? k->id : 0;
+	nk.checks = changed ? k->checks : 0;
 	nk.generation = k != NULL ? k->generation + (changed ? 0 : 1) : 1;
 	if (!changed) {
 		c.generation = nk.generation;
@@ -301,15 +302,20 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 void carb_settle_depart(struct carb_intake *in, struct carb_watch_rt *w,
 			const char *rel, size_t len)
 {
-	struct carb_known *k;
+	struct carb_candidate *c = carb_map_remove(w->cands, rel, len);
+	struct carb_known *k = carb_map_get(w->known, rel, len);
 
-	free(carb_map_remove(w->cands, rel, len));
-	k = carb_map_get(w->known, rel, len);
-	if (k == NULL || !carb_status_open(k->status))
+	free(c);
+	if (k == NULL || !carb_status_open(k->status)) {
+		/* A group may have been held for it while it settled. */
+		if (c != NULL)
+			carb_groups_sibling_done(in, w, rel, len);
 		return;
+	}
 	set_status(in, k, "WITHDRAWN",
 		   "left the watch before it was processed");
 	log_name(CARB_LOGL_INFO, w, rel, len, "withdrawn");
+	carb_groups_sibling_done(in, w, rel, len);
 }
 
 void carb_settle_rename(struct carb_intake *in, struct carb_watch_rt *w,

@@ -282,7 +282,9 @@ void carb_job_free(struct carb_job *job)
 	}
 	carb_meta_work_free(job->meta);
 	free(job->rel);
-	for (size_t i = 0; i < 4 && job->sidecars[i] != NULL; i++)
+	for (size_t i = 0; job->sidecars[i] != NULL; i++)
 		free(job->sidecars[i]);
+	free(job->late_hash);
+	free(job->alt_rel);
 	free(job);
 }

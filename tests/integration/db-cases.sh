@@ -74,6 +74,7 @@ db_case_lifecycle() {
 	t_expect_out "applied core 0005_components_rebuilt" "$DB_DIALECT: db init applies 0005_components_rebuilt"
 	t_expect_out "applied core 0006_completions" "$DB_DIALECT: db init applies 0006_completions"
 	t_expect_out "applied core 0007_heartbeat" "$DB_DIALECT: db init applies 0007_heartbeat"
+	t_expect_out "applied core 0008_checksum_conflict" "$DB_DIALECT: db init applies 0008_checksum_conflict"
 
 	sum1=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0001_core.sql" | cut -d' ' -f1)
 	sum2=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0002_intake.sql" | cut -d' ' -f1)
@@ -82,11 +83,12 @@ db_case_lifecycle() {
 	sum5=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0005_components_rebuilt.sql" | cut -d' ' -f1)
 	sum6=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0006_completions.sql" | cut -d' ' -f1)
 	sum7=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0007_heartbeat.sql" | cut -d' ' -f1)
+	sum8=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0008_checksum_conflict.sql" | cut -d' ' -f1)
 	t_run db_query life "SELECT branch, version, name, checksum FROM schema_migrations ORDER BY version"
-	db_expect_rows "$(printf 'core|1|core|%s\ncore|2|intake|%s\ncore|3|archive|%s\ncore|4|plugins|%s\ncore|5|components_rebuilt|%s\ncore|6|completions|%s\ncore|7|heartbeat|%s' "$sum1" "$sum2" "$sum3" "$sum4" "$sum5" "$sum6" "$sum7")" \
-		"$DB_DIALECT: schema_migrations records 0001 to 0007 with the files' SHA-256"
+	db_expect_rows "$(printf 'core|1|core|%s\ncore|2|intake|%s\ncore|3|archive|%s\ncore|4|plugins|%s\ncore|5|components_rebuilt|%s\ncore|6|completions|%s\ncore|7|heartbeat|%s\ncore|8|checksum_conflict|%s' "$sum1" "$sum2" "$sum3" "$sum4" "$sum5" "$sum6" "$sum7" "$sum8")" \
+		"$DB_DIALECT: schema_migrations records 0001 to 0008 with the files' SHA-256"
 	t_run db_query life "SELECT COUNT(*) FROM schema_migrations WHERE applied_at > 1600000000000000"
-	db_expect_rows "7" "$DB_DIALECT: applied_at is in microseconds"
+	db_expect_rows "8" "$DB_DIALECT: applied_at is in microseconds"
 	t_run db_query life "SELECT COUNT(*) FROM components"
 	db_expect_rows "0" "$DB_DIALECT: the core tables exist"
 	t_run db_query life "SELECT COUNT(*) FROM components WHERE late = 0"
@@ -216,6 +218,7 @@ db_case_upgrade_0005() {
 	mv "$MIG/0005_components_rebuilt.sql" "$T/0005"
 	mv "$MIG/0006_completions.sql" "$T/0006"
 	mv "$MIG/0007_heartbeat.sql" "$T/0007"
+	mv "$MIG/0008_checksum_conflict.sql" "$T/0008"
 	"$CARB" -c "$CFG" db init >/dev/null 2>&1
 	t_run db_query up5 "INSERT INTO files (id, watch, group_key, generation, status, created_at, updated_at)
 		VALUES (7, 'in', $(db_blob 61), 1, 'ARCHIVED', 1, 2)"
@@ -225,6 +228,7 @@ db_case_upgrade_0005() {
 	mv "$T/0005" "$MIG/0005_components_rebuilt.sql"
 	mv "$T/0006" "$MIG/0006_completions.sql"
 	mv "$T/0007" "$MIG/0007_heartbeat.sql"
+	mv "$T/0008" "$MIG/0008_checksum_conflict.sql"
 	t_run "$CARB" -c "$CFG" db upgrade
 	t_expect_status 0 "$DB_DIALECT: db upgrade applies 0005 to a catalog with rows"
 	t_expect_out "applied core 0005_components_rebuilt" "$DB_DIALECT: db upgrade names 0005"
