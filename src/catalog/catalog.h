@@ -128,6 +128,11 @@ const char *carb_catalog_url(const struct carb_catalog *cat);
 /* Whether CREATE/ALTER TABLE can be rolled back (false on MariaDB, where
  * DDL commits implicitly). */
 bool carb_catalog_transactional_ddl(const struct carb_catalog *cat);
+/* The longest rel_path (and group key) the catalog's columns hold, in
+ * bytes; 0 when there is no limit (SQLite's BLOB, PostgreSQL's BYTEA).
+ * MariaDB's VARBINARY columns hold CARB_MARIADB_PATH_MAX (0008). */
+#define CARB_MARIADB_PATH_MAX 32768
+size_t carb_catalog_path_max(const struct carb_catalog *cat);
 
 /* How the last failure on this connection may be handled above the
  * backends (retry, reconnect, report). */

@@ -46,6 +46,8 @@ struct carb_watch_rt {
 	struct carb_map *inodes; /* "dev:ino" -> strdup'ed rel path */
 	struct carb_map *cands;  /* rel path -> struct carb_candidate */
 	struct carb_map *dirs;   /* rel dir ("" for the root) -> wd+1 */
+	struct carb_map *refused;  /* paths too long for the catalog, said
+				    * once -> "" */
 	int lock_fd;             /* holds the watch's lock file */
 	int unread_errno;        /* why the last walk could not read the
 				  * folder at all; 0 when it could */

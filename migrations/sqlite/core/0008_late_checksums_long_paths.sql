@@ -6,3 +6,6 @@
 -- rows as checksum-conflict (docs/integrity.md).
 
 ALTER TABLE components ADD COLUMN checksum_conflict TEXT;
+--
+-- Paths longer than PATH_MAX need nothing here: rel_path and group_key
+-- have no length limit in this dialect (MariaDB widens its columns).
