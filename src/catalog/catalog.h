@@ -128,6 +128,11 @@ const char *carb_catalog_url(const struct carb_catalog *cat);
 /* Whether CREATE/ALTER TABLE can be rolled back (false on MariaDB, where
  * DDL commits implicitly). */
 bool carb_catalog_transactional_ddl(const struct carb_catalog *cat);
+/* The longest rel_path (and group key) the catalog's columns hold, in
+ * bytes; 0 when there is no limit (SQLite's BLOB, PostgreSQL's BYTEA).
+ * MariaDB's VARBINARY columns hold CARB_MARIADB_PATH_MAX (0008). */
+#define CARB_MARIADB_PATH_MAX 32768
+size_t carb_catalog_path_max(const struct carb_catalog *cat);
 
 /* How the last failure on this connection may be handled above the
  * backends (retry, reconnect, report). */
@@ -686,6 +691,7 @@ struct carb_archived_row {
 	size_t target_len;
 	int64_t missing_at;        /* 0: not marked missing */
 	bool newest;               /* no newer generation of its path */
+	const char *checksum_conflict;  /* a late sidecar's contradiction */
 };
 
 typedef int (*carb_archived_cb)(void *ctx, const struct carb_archived_row *r,
@@ -714,6 +720,15 @@ int carb_component_requeue_archived(struct carb_catalog *cat, int64_t id,
 int carb_component_mark_missing(struct carb_catalog *cat, int64_t id,
 				const char *reason, bool *changed,
 				struct carb_error *err);
+
+/* A checksum sidecar recorded after component id went past integrity
+ * contradicts it: checksum_conflict = what (the first one found is
+ * kept); the status stays what it is (ARCHIVING, RETRY_PENDING or
+ * ARCHIVED), since the archive holds, or will hold, the delivered bytes.
+ * *changed: false when the row is in no such status or already marked. */
+int carb_component_mark_conflict(struct carb_catalog *cat, int64_t id,
+				 const char *what, bool *changed,
+				 struct carb_error *err);
 
 /* ---- queries: `query files|components`, status, libcarbonation -------- */
 

@@ -204,6 +204,12 @@ bool carb_catalog_transactional_ddl(const struct carb_catalog *cat)
 	return cat->drv->transactional_ddl;
 }
 
+size_t carb_catalog_path_max(const struct carb_catalog *cat)
+{
+	return carb_catalog_kind(cat) == CARB_DB_MARIADB
+		? CARB_MARIADB_PATH_MAX : 0;
+}
+
 enum carb_db_errclass carb_catalog_last_error_class(const struct carb_catalog *cat)
 {
 	return cat->drv->last_error(cat->conn);

@@ -76,12 +76,13 @@ int carb_components_retry_failed(struct carb_catalog *cat, const char *watch,
 	" c.archive_destination, c.archive_path, c.archive_target," \
 	" c.missing_at, CASE WHEN EXISTS (SELECT 1 FROM components n" \
 	" WHERE n.watch = c.watch AND n.rel_path = c.rel_path" \
-	" AND n.generation > c.generation) THEN 0 ELSE 1 END"
+	" AND n.generation > c.generation) THEN 0 ELSE 1 END," \
+	" c.checksum_conflict"
 
 /* One row copied out of its statement, with the memory it owns. */
 struct archived_copy {
 	struct carb_archived_row row;
-	char *owned[6];
+	char *owned[7];
 };
 
 /* A NUL-terminated copy of a column's bytes; NULL for SQL NULL. */
@@ -120,6 +121,7 @@ static void copy_row(struct carb_stmt *st, struct archived_copy *c)
 	r->archive_target = c->owned[5] = copy_column(st, 7, &r->target_len);
 	r->missing_at = carb_stmt_column_int64(st, 8);
 	r->newest = carb_stmt_column_int64(st, 9) != 0;
+	r->checksum_conflict = c->owned[6] = copy_column(st, 10, NULL);
 	if (r->watch == NULL)
 		r->watch = c->owned[0] = carb_xstrdup("");
 	if (r->rel_path == NULL)
@@ -129,7 +131,7 @@ static void copy_row(struct carb_stmt *st, struct archived_copy *c)
 static void free_page(struct archived_copy *page, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < 6; j++)
+		for (size_t j = 0; j < 7; j++)
 			free(page[i].owned[j]);
 }
 
@@ -228,6 +230,23 @@ int carb_component_mark_missing(struct carb_catalog *cat, int64_t id,
 			" updated_at = ?"
 			" WHERE id = ? AND status = 'ARCHIVED'", "itii", now,
 			reason, now, id) < 0)
+		return -1;
+	*changed = n > 0;
+	return 0;
+}
+
+int carb_component_mark_conflict(struct carb_catalog *cat, int64_t id,
+				 const char *what, bool *changed,
+				 struct carb_error *err)
+{
+	int64_t now = carb_now_us(), n = 0;
+
+	if (carb_catalog_execf(cat, &n, err,
+			"UPDATE components SET checksum_conflict = ?,"
+			" updated_at = ?"
+			" WHERE id = ? AND status IN ('ARCHIVING', 'RETRY_PENDING',"
+			" 'ARCHIVED') AND checksum_conflict IS NULL", "tii",
+			what, now, id) < 0)
 		return -1;
 	*changed = n > 0;
 	return 0;

@@ -102,6 +102,11 @@ void carb_archiving_close(struct carb_intake *in)
 	in->archiving = NULL;
 }
 
+int carb_archiving_base_fd(const struct carb_intake *in)
+{
+	return in->archiving->base_fd;
+}
+
 size_t carb_archiving_batches(const struct carb_intake *in)
 {
 	return in->archiving->batches;

@@ -9,19 +9,75 @@
 #include "pipeline/checksum.h"
 #include "pipeline/intake_internal.h"
 
-/* Checks a component again; one that failed is PENDING again first, so
- * that passing moves it on. */
+/* What a late check needs of the row: its hash and archived copy. */
+struct late_row {
+	char *hash;
+	char *archived;            /* NULL unless ARCHIVED */
+	size_t archived_len;
+};
+
+static int late_row(void *ctx, const struct carb_component_row *r,
+		    struct carb_error *err)
+{
+	struct late_row *l = ctx;
+
+	(void)err;
+	if (r->content_hash != NULL)
+		l->hash = carb_xstrdup(r->content_hash);
+	if (r->archive_path != NULL && strcmp(r->status, "ARCHIVED") == 0) {
+		l->archived = carb_xstrndup(r->archive_path,
+					    r->archive_path_len);
+		l->archived_len = r->archive_path_len;
+	}
+	return 0;
+}
+
+/* Component id at rel went past integrity before a checksum file that
+ * speaks for it was recorded: its content (the archived copy when there
+ * is one) is checked against it on a worker. */
+static void recheck_late(struct carb_intake *in, struct carb_watch_rt *w,
+			 const char *rel, size_t len, int64_t id)
+{
+	struct late_row l = { NULL, NULL, 0 };
+	struct carb_error err;
+
+	carb_error_clear(&err);
+	if (carb_component_get(in->cat, id, late_row, &l, &err) < 0)
+		carb_turn_fail(in->turn, &err);
+	else if (l.hash != NULL)
+		carb_integrity_submit_late(in, w, rel, len, id, l.hash,
+					   l.archived, l.archived_len);
+	free(l.hash);
+	free(l.archived);
+}
+
+/* Statuses past integrity whose content a late checksum file is
+ * checked against: the archive has, or will have, those bytes. */
+static bool past_integrity(const char *status)
+{
+	return strcmp(status, "ARCHIVING") == 0 ||
+	       strcmp(status, "RETRY_PENDING") == 0 ||
+	       strcmp(status, "ARCHIVED") == 0;
+}
+
+/* Checks a component again.  One that failed or waits is PENDING again
+ * first, so that its group waits for the check and passing moves it on;
+ * one past integrity gets a late check. */
 static void recheck(struct carb_intake *in, struct carb_watch_rt *w,
 		    const char *rel, size_t len, struct carb_known *k)
 {
 	struct carb_component_change ch = {
-		.old_status = "INTEGRITY_FAILED", .new_status = "PENDING",
-		.late = -1,
+		.old_status = k->status, .new_status = "PENDING", .late = -1,
 	};
 
+	if (past_integrity(k->status)) {
+		recheck_late(in, w, rel, len, k->id);
+		return;
+	}
 	if (!carb_status_open(k->status))
 		return;
-	if (strcmp(k->status, "INTEGRITY_FAILED") == 0) {
+	if (strcmp(k->status, "INTEGRITY_FAILED") == 0 ||
+	    strcmp(k->status, "WAITING") == 0) {
 		if (!carb_status_set(in, k->id, &ch))
 			return;
 		carb_status_known(k, "PENDING");
@@ -29,38 +85,55 @@ static void recheck(struct carb_intake *in, struct carb_watch_rt *w,
 	carb_integrity_submit(in, w, rel, len, k->id);
 }
 
-/* A sidecar arrived: the files it speaks for are checked again. */
-static void recheck_targets(struct carb_intake *in, struct carb_watch_rt *w,
-			    const char *rel, size_t len)
+/* Every file of rel's folder (of those whose base is stem[0..stem_len)
+ * when stem is not NULL) but checksum files is checked again. */
+static void recheck_folder(struct carb_intake *in, struct carb_watch_rt *w,
+			   const char *rel, size_t dlen, const char *stem,
+			   size_t stem_len)
 {
-	size_t blen, stem;
-	const char *base = carb_name_base(rel, len, &blen);
 	struct carb_map_iter it;
 	const char *k;
 	size_t klen;
 	void *v;
 
-	if (carb_digest_algo_from_name(base, blen) >= 0) {
-		const char *dot = memrchr(rel, '.', len);
-		struct carb_known *t = carb_map_get(w->known, rel,
-						    (size_t)(dot - rel));
-
-		if (t != NULL)
-			recheck(in, w, rel, (size_t)(dot - rel), t);
-		return;
-	}
-	/* A manifest: every file of its folder. */
-	stem = (size_t)(base - rel);
 	carb_map_iter_init(&it, w->known);
 	while (carb_map_iter_next(&it, &k, &klen, &v)) {
-		struct carb_known *t = v;
-		size_t tb;
+		size_t tb, ts;
 		const char *tbase = carb_name_base(k, klen, &tb);
 
-		if ((size_t)(tbase - k) == stem && memcmp(k, rel, stem) == 0 &&
-		    !carb_name_is_sidecar(tbase, tb, w->cfg))
-			recheck(in, w, k, klen, t);
+		if ((size_t)(tbase - k) != dlen || memcmp(k, rel, dlen) != 0 ||
+		    carb_name_is_sidecar(tbase, tb, w->cfg))
+			continue;
+		carb_name_split(tbase, tb, &ts);
+		if (stem == NULL || (ts == stem_len &&
+				     memcmp(tbase, stem, ts) == 0))
+			recheck(in, w, k, klen, v);
 	}
+}
+
+/* A checksum file arrived: the files it speaks for are checked again.
+ * NAME.sha256 speaks for NAME; when NAME is a stem (a.sha256), for the
+ * whole group of that stem; a manifest, for its whole folder. */
+static void recheck_targets(struct carb_intake *in, struct carb_watch_rt *w,
+			    const char *rel, size_t len)
+{
+	size_t blen, stem;
+	const char *base = carb_name_base(rel, len, &blen);
+	size_t dlen = (size_t)(base - rel);
+
+	if (carb_digest_algo_from_name(base, blen) >= 0) {
+		const char *dot = memrchr(rel, '.', len);
+		size_t tlen = (size_t)(dot - rel);
+		struct carb_known *t = carb_map_get(w->known, rel, tlen);
+
+		carb_name_split(base, blen, &stem);
+		if (stem == tlen - dlen)
+			recheck_folder(in, w, rel, dlen, base, stem);
+		else if (t != NULL)
+			recheck(in, w, rel, tlen, t);
+		return;
+	}
+	recheck_folder(in, w, rel, dlen, NULL, 0);
 }
 
 /* The WAITING members of a group, read once and used both to judge the
@@ -175,7 +248,7 @@ static void decide(struct carb_intake *in, int64_t gid,
 	if (!carb_turn_tx(in->turn))
 		return;
 	if (carb_status_group_set(in, gid, "WAITING", to, complete, missing,
-				  &changed, &err) < 0) {
+			   &changed, &err) < 0) {
 		carb_turn_fail(in->turn, &err);
 		return;
 	}
@@ -202,15 +275,88 @@ static void decide(struct carb_intake *in, int64_t gid,
 		carb_stage_group(in, gid);
 }
 
-/* Decides group gid when its WAITING members wt have every required
- * extension. */
-static void evaluate(struct carb_intake *in, int64_t gid,
-		     const struct waiting *wt)
-{
-	char *missing = missing_of(in, &wt->present);
+/* The members' rels as group_wait.c takes them (views into wt). */
+struct rels {
+	char **rel;
+	size_t *len;
+	size_t n;
+};
 
-	if (missing == NULL || *missing == '\0')
+static void rels_of(const struct waiting *wt, struct rels *r)
+{
+	r->n = wt->n;
+	r->rel = carb_xcalloc(wt->n + 1, sizeof(*r->rel));
+	r->len = carb_xcalloc(wt->n + 1, sizeof(*r->len));
+	for (size_t i = 0; i < wt->n; i++) {
+		r->rel[i] = wt->m[i].rel;
+		r->len[i] = wt->m[i].rel_len;
+	}
+}
+
+static void rels_release(struct rels *r)
+{
+	free(r->rel);
+	free(r->len);
+}
+
+/* The default key of the group of rel: its folder and stem. */
+static size_t key_len_of(const char *rel, size_t len)
+{
+	size_t blen, stem;
+	const char *base = carb_name_base(rel, len, &blen);
+
+	carb_name_split(base, blen, &stem);
+	return (size_t)(base - rel) + stem;
+}
+
+/* What the group's checksum file names that has not arrived, written
+ * into files.missing so that `query files` shows what it waits for. */
+static void note_named(struct carb_intake *in, int64_t gid,
+		       const char *named, const char *from)
+{
+	struct carb_error err;
+	struct carb_buf b;
+
+	carb_error_clear(&err);
+	if (carb_turn_tx(in->turn) &&
+	    carb_status_group_set(in, gid, "WAITING", "WAITING", false, named,
+			   NULL, &err) < 0)
+		carb_turn_fail(in->turn, &err);
+	carb_buf_init(&b);
+	carb_buf_add_safe_name(&b, from, strlen(from));
+	carb_log(CARB_LOGL_INFO, "group %lld waits for %s, named by its"
+		 " checksum file %s", (long long)gid, named, b.data);
+	carb_buf_release(&b);
+}
+
+/* Decides group gid when its WAITING members wt have every required
+ * extension, nothing that may belong to it is still settling or being
+ * checked, and every member its checksum file names is in. */
+static void evaluate(struct carb_intake *in, struct carb_watch_rt *w,
+		     int64_t gid, const struct waiting *wt)
+{
+	char *missing = missing_of(in, &wt->present), *named = NULL;
+	const char *from = NULL;
+	struct rels r = { NULL, NULL, 0 };
+	size_t klen;
+
+	if ((missing != NULL && *missing != '\0') || wt->n == 0 || w == NULL) {
+		free(missing);
+		return;
+	}
+	rels_of(wt, &r);
+	klen = key_len_of(r.rel[0], r.len[0]);
+	if (!carb_group_wait_held(in, w, r.rel[0], klen, r.rel, r.len, r.n))
+		named = carb_group_wait_named(in, w, r.rel[0], klen, r.rel,
+					      r.len, r.n, &from);
+	else
+		from = "";
+	if (named != NULL)
+		note_named(in, gid, named, from);
+	else if (from == NULL)
 		decide(in, gid, wt, "READY", true, NULL);
+	free(named);
+	rels_release(&r);
 	free(missing);
 }
 
@@ -233,6 +379,54 @@ static bool completes_alone(const struct carb_intake *in,
 	free(missing);
 	free(ext);
 	return alone;
+}
+
+/* A group's first member completes it alone only when nothing else of
+ * the group is settling or being checked, and it is not a checksum file
+ * naming other members (*named, owned, and *from say which then). */
+static bool alone_ready(const struct carb_intake *in,
+			const struct carb_watch_rt *w,
+			const struct carb_job *job, const char *key,
+			size_t klen, char **named, const char **from)
+{
+	char *rel = job->rel;
+	size_t len = job->rel_len;
+
+	if (carb_group_wait_held(in, w, key, klen, &rel, &len, 1))
+		return false;
+	*named = carb_group_wait_named(in, w, key, klen, &rel, &len, 1, from);
+	return *named == NULL;
+}
+
+struct has_path_ctx {
+	int64_t id;               /* the member asking, which is no answer */
+	const char *rel;
+	size_t len;
+	bool found;
+};
+
+static int path_row(void *ctx, const struct carb_component_row *r,
+		    struct carb_error *err)
+{
+	struct has_path_ctx *h = ctx;
+
+	(void)err;
+	h->found |= r->id != h->id && r->rel_len == h->len &&
+		    memcmp(r->rel_path, h->rel, h->len) == 0;
+	return 0;
+}
+
+/* Whether group gid has a member at rel already, other than id. */
+static bool has_path(struct carb_intake *in, int64_t gid, int64_t id,
+		     const char *rel, size_t len)
+{
+	struct has_path_ctx h = { id, rel, len, false };
+	struct carb_error err;
+
+	carb_error_clear(&err);
+	if (carb_group_members_each(in->cat, gid, path_row, &h, &err) < 0)
+		carb_turn_fail(in->turn, &err);
+	return h.found;
 }
 
 static bool follows_archive(const char *group_status)
@@ -260,16 +454,19 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 	struct carb_error err;
 	struct waiting wt = { { 0, NULL }, NULL, 0 };
 	bool found = false, inserted = false, ready = false;
-	char *reason = NULL;
+	char *reason = NULL, *named = NULL;
+	const char *from = NULL;
 
 	carb_error_clear(&err);
 	if (carb_group_find(in->cat, w->cfg->name, key, klen, &g, &found,
 			    &err) < 0)
 		goto failed;
-	if (found && strcmp(g.status, "WAITING") != 0 && k->generation == 1) {
+	if (found && strcmp(g.status, "WAITING") != 0 &&
+	    !has_path(in, g.id, job->id, job->rel, job->rel_len)) {
 		/* Decided already: a late member, visibly so.  It follows a
 		 * group on its way to the archive; otherwise it takes the
-		 * group's status. */
+		 * group's status.  A path the group holds already is a new
+		 * delivery: it starts the group's next generation. */
 		ch.new_status = follows_archive(g.status) ? "READY" : g.status;
 		ch.late = 1;
 		ch.reason = reason = carb_xasprintf("late member: group was"
@@ -277,13 +474,13 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 	} else if (!found || strcmp(g.status, "WAITING") != 0) {
 		int64_t gen = found ? g.generation + 1 : 1;
 
-		ready = completes_alone(in, job);
-		if (ready ? carb_status_group_insert_ready(in, w->cfg->name,
-							   key, klen, gen,
-							   &born, &err) < 0
+		ready = completes_alone(in, job) &&
+			alone_ready(in, w, job, key, klen, &named, &from);
+		if (ready ? carb_status_group_insert_ready(in, w->cfg->name, key,
+						    klen, gen, &born, &err) < 0
 			  : carb_status_group_insert(in, w->cfg->name, key, klen,
-						     gen, timeout_us, &g.id,
-						     &deadline, &err) < 0)
+					      gen, timeout_us, &g.id,
+					      &deadline, &err) < 0)
 			goto failed;
 		if (ready) {
 			ch.new_status = "READY";
@@ -301,6 +498,8 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 			log_member(CARB_LOGL_DEBUG, w->cfg->name, job->rel,
 				   job->rel_len, g.id, "WAITING",
 				   "waiting for the rest of its group");
+		if (named != NULL)
+			note_named(in, g.id, named, from);
 		/* A group made just now that its member does not complete
 		 * alone (completes_alone said so) simply waits. */
 		if (ready) {
@@ -315,13 +514,14 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 			if (carb_group_members_each(in->cat, g.id, waiting_row,
 						    &wt, &err) < 0)
 				goto failed;
-			evaluate(in, g.id, &wt);
+			evaluate(in, w, g.id, &wt);
 		} else if (ch.late == 1 && strcmp(ch.new_status, "READY") == 0)
 			carb_stage_late(in, g.id);
 	}
 	carb_group_info_release(&born);
 	waiting_release(&wt);
 	free(reason);
+	free(named);
 	free(key);
 	return;
 failed:
@@ -329,20 +529,78 @@ failed:
 	carb_group_info_release(&born);
 	waiting_release(&wt);
 	free(reason);
+	free(named);
 	free(key);
+}
+
+/* A late check came back: a contradiction marks the component (it is,
+ * or will be, archived with the delivered bytes) and is an error. */
+static void apply_late(struct carb_intake *in, struct carb_watch_rt *w,
+		       const struct carb_job *job)
+{
+	struct carb_log_fields f = {
+		.watch = w->cfg->name, .component = job->rel,
+		.component_len = job->rel_len,
+	};
+	struct carb_error err;
+	struct carb_buf b;
+	bool changed = false;
+	char *what;
+
+	if (job->passed)
+		return;
+	carb_error_clear(&err);
+	what = carb_xasprintf("a checksum file recorded after the file went"
+			      " past integrity contradicts it: %s",
+			      job->reason);
+	if (carb_component_mark_conflict(in->cat, job->id, what, &changed,
+					 &err) < 0)
+		carb_turn_fail(in->turn, &err);
+	if (changed) {
+		carb_buf_init(&b);
+		carb_buf_add_safe_name(&b, job->rel, job->rel_len);
+		carb_logf(CARB_LOGL_ERROR, &f, "watch \"%s\": %s: %s",
+			  w->cfg->name, b.data, what);
+		carb_buf_release(&b);
+	}
+	free(what);
+}
+
+static void apply_failed(struct carb_intake *in, struct carb_watch_rt *w,
+			 const struct carb_job *job, struct carb_known *k)
+{
+	struct carb_component_change ch = { .late = -1 };
+
+	if (!carb_status_open(k->status) ||
+	    strcmp(k->status, "INTEGRITY_FAILED") == 0)
+		return;
+	ch.old_status = k->status;
+	ch.new_status = "INTEGRITY_FAILED";
+	ch.reason = job->reason;
+	if (!carb_status_set(in, job->id, &ch))
+		return;
+	carb_status_known(k, "INTEGRITY_FAILED");
+	in->run_failures++;
+	carb_log(CARB_LOGL_INFO, "watch \"%s\": component %lld: integrity"
+		 " failed: %s", w->cfg->name, (long long)job->id, job->reason);
+	carb_groups_sibling_done(in, w, job->rel, job->rel_len);
 }
 
 void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
 {
 	struct carb_watch_rt *w = &in->watches[job->watch];
 	struct carb_known *k = carb_map_get(w->known, job->rel, job->rel_len);
-	struct carb_component_change ch = { .late = -1 };
 	char *key = NULL, *why = NULL;
 	size_t klen = 0;
 
+	/* renamed, replaced or gone meanwhile; or a newer check is out */
 	if (k == NULL || k->id != job->id || job->gone ||
-	    !carb_turn_tx(in->turn))
-		return;  /* renamed, replaced or gone meanwhile */
+	    k->checks != job->check_seq || !carb_turn_tx(in->turn))
+		return;
+	if (job->late) {
+		apply_late(in, w, job);
+		return;
+	}
 	if (job->passed && strcmp(k->status, "PENDING") == 0 &&
 	    carb_grouping_key(in, w, job, k->size, &key, &klen, &why) < 0) {
 		job->passed = false;
@@ -350,27 +608,42 @@ void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
 		free(why);
 	}
 	if (!job->passed) {
-		if (!carb_status_open(k->status) ||
-		    strcmp(k->status, "INTEGRITY_FAILED") == 0)
-			return;
-		ch.old_status = k->status;
-		ch.new_status = "INTEGRITY_FAILED";
-		ch.reason = job->reason;
-		if (carb_status_set(in, job->id, &ch)) {
-			carb_status_known(k, "INTEGRITY_FAILED");
-			in->run_failures++;
-			carb_log(CARB_LOGL_INFO, "watch \"%s\": component %lld:"
-				 " integrity failed: %s", w->cfg->name,
-				 (long long)job->id, job->reason);
-		}
+		apply_failed(in, w, job, k);
 		return;
 	}
+	/* What a checksum file speaks for is checked again before the
+	 * checksum file joins the group, so the group waits for that. */
+	if (job->is_sidecar)
+		recheck_targets(in, w, job->rel, job->rel_len);
 	if (strcmp(k->status, "PENDING") == 0)
 		join(in, w, job, k, key, klen);
 	else
 		free(key);
-	if (job->is_sidecar)
-		recheck_targets(in, w, job->rel, job->rel_len);
+}
+
+void carb_groups_sibling_done(struct carb_intake *in, struct carb_watch_rt *w,
+			      const char *rel, size_t len)
+{
+	struct waiting wt = { { 0, NULL }, NULL, 0 };
+	size_t klen = key_len_of(rel, len);
+	struct carb_group_row g;
+	struct carb_error err;
+	bool found = false;
+
+	carb_error_clear(&err);
+	if (carb_turn_failed(in->turn) || (in->opts.plugin != NULL &&
+			   in->rules->completeness.function != NULL))
+		return;
+	if (carb_group_find(in->cat, w->cfg->name, rel, klen, &g, &found,
+			    &err) < 0 ||
+	    (found && strcmp(g.status, "WAITING") == 0 &&
+	     carb_group_members_each(in->cat, g.id, waiting_row, &wt,
+				     &err) < 0)) {
+		carb_turn_fail(in->turn, &err);
+	} else if (found && strcmp(g.status, "WAITING") == 0) {
+		evaluate(in, w, g.id, &wt);
+	}
+	waiting_release(&wt);
 }
 
 static void tick_watch(struct carb_intake *in, struct carb_watch_rt *w);
@@ -385,6 +658,32 @@ void carb_groups_tick(struct carb_intake *in)
 	if (!carb_turn_failed(in->turn) &&
 	    carb_groups_next_deadline(in->cat, &in->next_deadline_us, &err) < 0)
 		carb_turn_fail(in->turn, &err);
+}
+
+/* What a group that timed out lacks: required extensions, and the
+ * members its checksum file names (owned; "" when nothing). */
+static char *timed_out_missing(struct carb_intake *in,
+			       struct carb_watch_rt *w,
+			       const struct waiting *wt)
+{
+	char *missing = missing_of(in, &wt->present), *named, *both;
+	const char *from;
+	struct rels r;
+
+	if (wt->n == 0)
+		return missing;
+	rels_of(wt, &r);
+	named = carb_group_wait_named(in, w, r.rel[0],
+				      key_len_of(r.rel[0], r.len[0]), r.rel,
+				      r.len, r.n, &from);
+	rels_release(&r);
+	if (named == NULL)
+		return missing;
+	both = carb_xasprintf("%s%s%s", missing ? missing : "",
+			      missing && *missing ? " " : "", named);
+	free(missing);
+	free(named);
+	return both;
 }
 
 static void tick_watch(struct carb_intake *in, struct carb_watch_rt *w)
@@ -410,7 +709,7 @@ static void tick_watch(struct carb_intake *in, struct carb_watch_rt *w)
 			waiting_release(&wt);
 			break;
 		}
-		missing = missing_of(in, &wt.present);
+		missing = timed_out_missing(in, w, &wt);
 		if (cr->on_timeout == CARB_TIMEOUT_PROCESS)
 			decide(in, ids[i], &wt, "READY", false, missing);
 		else

@@ -30,7 +30,7 @@ static int load_row(void *ctx, const struct carb_component_row *r,
 		    struct carb_error *err)
 {
 	struct load_ctx *lc = ctx;
-	struct carb_known k;
+	struct carb_known k = { 0 };
 
 	(void)err;
 	if (carb_map_get(lc->w->known, r->rel_path, r->rel_len) != NULL)
@@ -121,6 +121,7 @@ static int open_watches(struct carb_intake *in, struct carb_error *err)
 		w->inodes = carb_map_new();
 		w->cands = carb_map_new();
 		w->dirs = carb_map_new();
+		w->refused = carb_map_new();
 		if (carb_watch_effective_mode(w->cfg, &w->poll, w->why,
 					      sizeof(w->why), err) < 0)
 			return -1;
@@ -215,9 +216,10 @@ static void free_watch(struct carb_watch_rt *w)
 	size_t len;
 	void *v;
 
-	struct carb_map *maps[] = { w->known, w->inodes, w->cands };
+	struct carb_map *maps[] = { w->known, w->inodes, w->cands,
+				    w->refused };
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		if (maps[i] == NULL)
 			continue;
 		carb_map_iter_init(&it, maps[i]);

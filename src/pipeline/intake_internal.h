@@ -23,6 +23,10 @@ struct carb_known {
 	int64_t generation;
 	int64_t size, mtime_us, device, inode;
 	char status[24];
+	/* Integrity checks submitted for it: a result is applied only when
+	 * it is the newest check's (a sidecar recorded meanwhile makes the
+	 * older one stale). */
+	uint32_t checks;
 };
 
 /* A file seen but not yet settled. */
@@ -45,6 +49,8 @@ struct carb_watch_rt {
 	struct carb_map *inodes; /* "dev:ino" -> strdup'ed rel path */
 	struct carb_map *cands;  /* rel path -> struct carb_candidate */
 	struct carb_map *dirs;   /* rel dir ("" for the root) -> wd+1 */
+	struct carb_map *refused;  /* paths too long for the catalog, said
+				    * once -> "" */
 	int lock_fd;             /* holds the watch's lock file */
 	int unread_errno;        /* why the last walk could not read the
 				  * folder at all; 0 when it could */
@@ -170,6 +176,30 @@ void carb_known_put(struct carb_watch_rt *w, const char *rel, size_t len,
  * integrity check's result (the integrity job's apply). */
 void carb_groups_apply(struct carb_intake *in, struct carb_job *job);
 void carb_groups_tick(struct carb_intake *in);
+/* A file that may belong to a group left the running (INTEGRITY_FAILED,
+ * WITHDRAWN): its WAITING group, held for it, is judged again. */
+void carb_groups_sibling_done(struct carb_intake *in, struct carb_watch_rt *w,
+			      const char *rel, size_t len);
+/* group_wait.c: what a group waits for beyond its required extensions.
+ * Whether a file that may belong to the group of folder+stem key is
+ * settling or being checked (the members' own rels, n of them, aside):
+ * the group is not judged before it is.  Always false with a plugin
+ * grouper, whose keys cannot be known before a file passed. */
+bool carb_group_wait_held(const struct carb_intake *in,
+			  const struct carb_watch_rt *w, const char *key,
+			  size_t klen, char *const *rels, const size_t *lens,
+			  size_t n);
+/* The names the group's checksum file (KEY.sha256, .sha1 or .md5, among
+ * the members rels) lists that are not members, space-separated (owned);
+ * NULL when none.  *from: the checksum file's rel (pointing into rels). */
+char *carb_group_wait_named(const struct carb_intake *in,
+			    const struct carb_watch_rt *w, const char *key,
+			    size_t klen, char *const *rels, const size_t *lens,
+			    size_t n, const char **from);
+/* Whether base[0..len) is the checksum file of the group of stem
+ * stem[0..stem_len): STEM.sha256, STEM.sha1 or STEM.md5. */
+bool carb_name_is_group_sum(const char *base, size_t len, const char *stem,
+			    size_t stem_len);
 /* The run-time watch named name, or NULL when this run does not hold it. */
 struct carb_watch_rt *carb_intake_watch(struct carb_intake *in,
 					const char *name);
@@ -275,6 +305,8 @@ int64_t carb_archiving_tick(struct carb_intake *in, bool first);
 bool carb_archiving_busy(const struct carb_intake *in);
 /* Archive batches at the workers. */
 size_t carb_archiving_batches(const struct carb_intake *in);
+/* archive.base_path (O_PATH), for reading archived copies. */
+int carb_archiving_base_fd(const struct carb_intake *in);
 /* The name of a paused destination, or NULL when none is. */
 const char *carb_archiving_paused(const struct carb_intake *in);
 /* With once, at the end: what destinations could not take is logged and
@@ -301,6 +333,14 @@ void carb_rules_reload_close(struct carb_intake *in);
  * carb_groups_apply. */
 void carb_integrity_submit(struct carb_intake *in, struct carb_watch_rt *w,
 			   const char *rel, size_t len, int64_t id);
+/* A late check of component id (past integrity) against the checksum
+ * files recorded for it now: hash is its content_hash, archived its
+ * archive_path when it is ARCHIVED (else NULL).  Nothing is submitted
+ * when no checksum file speaks for it. */
+void carb_integrity_submit_late(struct carb_intake *in,
+				struct carb_watch_rt *w, const char *rel,
+				size_t len, int64_t id, const char *hash,
+				const char *archived, size_t archived_len);
 
 /* "symlink", "fifo", "directory"...: what a file that is not regular is,
  * in messages and reasons. */

@@ -86,24 +86,42 @@ static const char *base_of(const char *rel)
 	return carb_name_base(rel, strlen(rel), &unused);
 }
 
-/* Collects the hashes the sidecars claim for the job's file.  Returns the
- * number of claims, or -1 after failing the job. */
+/* What a checksum file is to the job's file. */
+enum sum_kind {
+	SUM_OWN,        /* NAME.<algo>: speaks for NAME alone, maybe bare */
+	SUM_GROUP,      /* STEM.<algo>: names members of the group */
+	SUM_MANIFEST,   /* the watch's manifest: names files of the folder */
+};
+
+static enum sum_kind sum_kind(const char *sc_base, const char *base,
+			      int algo)
+{
+	size_t blen = strlen(base), stem;
+
+	if (algo < 0)
+		return SUM_MANIFEST;
+	if (strlen(sc_base) == blen + 1 +
+		    strlen(carb_digest_algo_name(algo)) &&
+	    strncmp(sc_base, base, blen) == 0)
+		return SUM_OWN;
+	carb_name_split(base, blen, &stem);
+	return carb_name_is_group_sum(sc_base, strlen(sc_base), base, stem)
+		? SUM_GROUP : SUM_MANIFEST;
+}
+
+/* Collects the hashes the checksum files claim for the job's file.
+ * Returns the number of claims, or -1 after failing the job. */
 static int collect_claims(struct carb_job *job,
-			  struct carb_sidecar_entry claims[4],
-			  const char *claim_from[4])
+			  struct carb_sidecar_entry claims[],
+			  const char *claim_from[])
 {
 	const char *base = base_of(job->rel);
 	int n = 0;
 
-	for (size_t i = 0; i < 4 && job->sidecars[i] != NULL; i++) {
+	for (size_t i = 0; job->sidecars[i] != NULL; i++) {
 		const char *sc_rel = job->sidecars[i], *sc_base = base_of(sc_rel);
 		int algo = carb_digest_algo_from_name(sc_base, strlen(sc_base));
-		/* NAME.sha256 speaks for NAME alone; anything else is a
-		 * manifest that may list many files. */
-		bool manifest = algo < 0 ||
-			strlen(sc_base) != strlen(base) + 1 +
-				strlen(carb_digest_algo_name(algo)) ||
-			strncmp(sc_base, base, strlen(base)) != 0;
+		enum sum_kind kind = sum_kind(sc_base, base, algo);
 		const struct carb_sidecar_entry *e;
 		struct carb_sidecar sc = { NULL, 0 };
 		struct carb_error err;
@@ -112,8 +130,9 @@ static int collect_claims(struct carb_job *job,
 
 		carb_error_clear(&err);
 		if (read_sidecar(job->root_fd, sc_rel, &text, &len, &err) < 0 ||
-		    carb_sidecar_parse(text, len, sc_base, manifest ? -1 : algo,
-				       !manifest, &sc, &err) < 0) {
+		    carb_sidecar_parse(text, len, sc_base,
+				       kind == SUM_MANIFEST ? -1 : algo,
+				       kind != SUM_MANIFEST, &sc, &err) < 0) {
 			free(text);
 			carb_sidecar_release(&sc);
 			fail(job, "%s", err.msg);
@@ -121,7 +140,11 @@ static int collect_claims(struct carb_job *job,
 		}
 		free(text);
 		e = carb_sidecar_find(&sc, base, strlen(base));
-		if (e == NULL && !manifest) {
+		/* A bare hash in STEM.sha256 is the file STEM's, not this
+		 * member's. */
+		if (e != NULL && e->name == NULL && kind == SUM_GROUP)
+			e = NULL;
+		if (e == NULL && kind == SUM_OWN) {
 			carb_sidecar_release(&sc);
 			fail(job, "sidecar %s has no entry for %s", sc_base, base);
 			return -1;
@@ -139,8 +162,8 @@ static int collect_claims(struct carb_job *job,
 static void check_content(struct carb_job *job, int fd)
 {
 	char hex[CARB_DIGEST_COUNT][129];
-	struct carb_sidecar_entry claims[4];
-	const char *from[4];
+	struct carb_sidecar_entry claims[CARB_JOB_SIDECARS];
+	const char *from[CARB_JOB_SIDECARS];
 	struct carb_error err;
 	unsigned mask = 0;
 	uint64_t size = 0;
@@ -174,6 +197,83 @@ static void check_content(struct carb_job *job, int fd)
 	job->passed = true;
 }
 
+/* The content a late check reads: the archived copy, else the delivered
+ * file; -1 when neither is a regular file that can be read. */
+static int open_late(const struct carb_job *job)
+{
+	const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+	struct stat st;
+	int fd = -1;
+
+	if (job->alt_fd >= 0 && job->alt_rel != NULL)
+		fd = carb_open_beneath(job->alt_fd, job->alt_rel, flags);
+	if (fd < 0 && job->root_fd >= 0)
+		fd = carb_open_beneath(job->root_fd, job->rel, flags);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Claims against the recorded SHA-256 alone, when no copy of the
+ * content is left to read: other algorithms cannot be judged. */
+static void late_by_hash(struct carb_job *job,
+			 const struct carb_sidecar_entry *claims,
+			 const char *const *from, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (claims[i].algo == CARB_DIGEST_SHA256 &&
+		    strcmp(claims[i].hex, job->late_hash) != 0) {
+			fail(job, "checksum mismatch: %s says %s, the file"
+			     " had %s", from[i], claims[i].hex,
+			     job->late_hash);
+			return;
+		}
+	job->passed = true;
+}
+
+/* A checksum file recorded after the file went past integrity: does it
+ * contradict the content the catalog recorded? */
+static void late_check(struct carb_job *job)
+{
+	struct carb_sidecar_entry claims[CARB_JOB_SIDECARS];
+	const char *from[CARB_JOB_SIDECARS];
+	char hex[CARB_DIGEST_COUNT][129];
+	struct carb_error err;
+	unsigned mask = 0;
+	int n = collect_claims(job, claims, from), fd;
+
+	if (n <= 0) {
+		job->passed = n == 0;
+		return;
+	}
+	fd = open_late(job);
+	if (fd < 0) {
+		late_by_hash(job, claims, from, n);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		mask |= 1u << claims[i].algo;
+	carb_error_clear(&err);
+	if (carb_digest_fd(fd, mask, hex, NULL, &err) < 0) {
+		close(fd);
+		late_by_hash(job, claims, from, n);
+		return;
+	}
+	close(fd);
+	job->passed = true;
+	/* Other bytes than the recorded ones: not the content in question. */
+	if (strcmp(hex[CARB_DIGEST_SHA256], job->late_hash) != 0)
+		return;
+	for (int i = 0; i < n; i++)
+		if (strcmp(hex[claims[i].algo], claims[i].hex) != 0) {
+			fail(job, "checksum mismatch: %s says %s, file has %s",
+			     from[i], claims[i].hex, hex[claims[i].algo]);
+			return;
+		}
+}
+
 static void carb_integrity_check(struct carb_job *job)
 {
 	struct stat st;
@@ -181,6 +281,10 @@ static void carb_integrity_check(struct carb_job *job)
 
 	job->passed = false;
 	job->gone = false;
+	if (job->late) {
+		late_check(job);
+		return;
+	}
 	if (job->root_fd < 0) {
 		job->gone = true;
 		return;
@@ -235,8 +339,10 @@ static void integrity_apply(struct carb_intake *in, struct carb_job *job)
 static void integrity_release(struct carb_job *job)
 {
 	free(job->rel);
-	for (size_t i = 0; i < 4 && job->sidecars[i] != NULL; i++)
+	for (size_t i = 0; job->sidecars[i] != NULL; i++)
 		free(job->sidecars[i]);
+	free(job->late_hash);
+	free(job->alt_rel);
 }
 
 static int64_t integrity_describe(const struct carb_job *job, char *what,
@@ -258,45 +364,59 @@ static const struct carb_job_ops integrity_ops = {
 	.describe = integrity_describe,
 };
 
-/* Recorded sidecars that may speak for rel: NAME.sha256/.sha1/.md5 and
- * the watch's manifest in the same folder. */
+/* rel (owned) joins the job's checksum files when it is recorded. */
+static void add_if_known(struct carb_watch_rt *w, struct carb_job *job,
+			 size_t *n, char *rel)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(job->sidecars[i], rel) == 0) {
+			free(rel);
+			return;  /* a file "a": a.sha256 is both */
+		}
+	if (*n < CARB_JOB_SIDECARS &&
+	    carb_map_get(w->known, rel, strlen(rel)) != NULL)
+		job->sidecars[(*n)++] = rel;
+	else
+		free(rel);
+}
+
+/* Recorded checksum files that may speak for rel: NAME.sha256/.sha1/.md5,
+ * the group's STEM.sha256/.sha1/.md5, and the watch's manifest in the
+ * same folder. */
 static void add_sidecars(struct carb_watch_rt *w, struct carb_job *job)
 {
 	static const char *const exts[] = { ".sha256", ".sha1", ".md5" };
-	size_t n = 0, blen, dlen;
+	size_t n = 0, blen, dlen, stem;
 	const char *base = carb_name_base(job->rel, job->rel_len, &blen);
 
 	dlen = (size_t)(base - job->rel);
-	for (size_t i = 0; i < 3; i++) {
-		char *p = carb_xasprintf("%s%s", job->rel, exts[i]);
-
-		if (carb_map_get(w->known, p, strlen(p)) != NULL)
-			job->sidecars[n++] = p;
-		else
-			free(p);
-	}
-	if (w->cfg->manifest != NULL) {
-		char *p = carb_xasprintf("%.*s%s", (int)dlen, job->rel,
-					 w->cfg->manifest);
-
-		if (carb_map_get(w->known, p, strlen(p)) != NULL)
-			job->sidecars[n++] = p;
-		else
-			free(p);
-	}
+	carb_name_split(base, blen, &stem);
+	for (size_t i = 0; i < 3; i++)
+		add_if_known(w, job, &n, carb_xasprintf("%s%s", job->rel,
+							exts[i]));
+	for (size_t i = 0; i < 3; i++)
+		add_if_known(w, job, &n, carb_xasprintf("%.*s%s",
+			     (int)(dlen + stem), job->rel, exts[i]));
+	if (w->cfg->manifest != NULL)
+		add_if_known(w, job, &n, carb_xasprintf("%.*s%s", (int)dlen,
+					job->rel, w->cfg->manifest));
 }
 
-void carb_integrity_submit(struct carb_intake *in, struct carb_watch_rt *w,
-			   const char *rel, size_t len, int64_t id)
+/* A check of component id at rel; it becomes the component's newest
+ * check, so an older one still out is stale when it comes back. */
+static struct carb_job *new_check(struct carb_intake *in,
+				  struct carb_watch_rt *w, const char *rel,
+				  size_t len, int64_t id)
 {
 	struct carb_job *job = carb_job_new(&integrity_ops);
-	const struct carb_known *k = carb_map_get(w->known, rel, len);
+	struct carb_known *k = carb_map_get(w->known, rel, len);
 	size_t blen;
 	const char *base = carb_name_base(rel, len, &blen);
 
 	job->id = id;
 	job->watch = w->index;
 	job->root_fd = w->root_fd;
+	job->alt_fd = -1;
 	job->rel = carb_xstrndup(rel, len);
 	job->rel_len = len;
 	job->min_size = in->rules->integrity.min_size;
@@ -304,7 +424,35 @@ void carb_integrity_submit(struct carb_intake *in, struct carb_watch_rt *w,
 	job->is_sidecar = carb_name_is_sidecar(base, blen, w->cfg);
 	if (!job->is_sidecar)
 		add_sidecars(w, job);
+	if (k != NULL)
+		job->check_seq = ++k->checks;
 	/* a checksum reads the whole file */
 	job->limit_ms = carb_intake_job_limit(in, k ? k->size : 0);
+	return job;
+}
+
+void carb_integrity_submit(struct carb_intake *in, struct carb_watch_rt *w,
+			   const char *rel, size_t len, int64_t id)
+{
+	carb_workers_submit(in->workers, new_check(in, w, rel, len, id));
+}
+
+void carb_integrity_submit_late(struct carb_intake *in,
+				struct carb_watch_rt *w, const char *rel,
+				size_t len, int64_t id, const char *hash,
+				const char *archived, size_t archived_len)
+{
+	struct carb_job *job = new_check(in, w, rel, len, id);
+
+	if (job->sidecars[0] == NULL) {
+		carb_job_free(job);
+		return;
+	}
+	job->late = true;
+	job->late_hash = carb_xstrdup(hash);
+	if (archived != NULL) {
+		job->alt_fd = carb_archiving_base_fd(in);
+		job->alt_rel = carb_xstrndup(archived, archived_len);
+	}
 	carb_workers_submit(in->workers, job);
 }

@@ -241,6 +241,12 @@ static void examine(struct archive *a, const struct carb_archived_row *r,
 {
 	struct stat st;
 
+	/* A late sidecar's verdict stands whatever the copy looks like: the
+	 * copy is what the sidecar contradicts. */
+	if (r->checksum_conflict != NULL) {
+		found(f, "checksum-conflict", "%s", r->checksum_conflict);
+		return;
+	}
 	if (r->archive_path == NULL || r->archive_len == 0) {
 		found(f, "missing", "the catalog records no archive path");
 		return;
@@ -320,6 +326,12 @@ static int fix(struct archive *a, const struct carb_archived_row *r,
 
 	if (strcmp(klass, "unreadable") == 0) {
 		carb_buf_adds(action, "none: it could not be examined");
+		return 0;
+	}
+	/* Which side is wrong, the file or its sidecar, is for a person to
+	 * say: nothing is archived again or marked. */
+	if (strcmp(klass, "checksum-conflict") == 0) {
+		carb_buf_adds(action, "none: check the file against its sender");
 		return 0;
 	}
 	carb_buf_init(&why);

@@ -80,7 +80,7 @@ void carb_settle_observe(struct carb_intake *in, struct carb_watch_rt *w,
 		return;
 	if (c == NULL) {
 		if (w->root_fd < 0 ||
-		    fstatat(w->root_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		    carb_lstat_at(w->root_fd, rel, &st) < 0)
 			return;
 		k = carb_map_get(w->known, rel, len);
 		if (k != NULL && known_is(k, &st)) {
@@ -158,8 +158,13 @@ static int64_t tick_watch(struct carb_intake *in, struct carb_watch_rt *w,
 			continue;
 		}
 		if (w->root_fd < 0 ||
-		    fstatat(w->root_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		    carb_lstat_at(w->root_fd, rel, &st) < 0) {
+			/* a group may have been held for it */
+			char *gone = carb_xstrndup(rel, len);
+
 			free(carb_map_remove(w->cands, rel, len));
+			carb_groups_sibling_done(in, w, gone, len);
+			free(gone);
 			continue;
 		}
 		if (!same_file(&st, &c->st)) {
@@ -240,7 +245,7 @@ static bool adopt_by_inode(struct carb_intake *in, struct carb_watch_rt *w,
 	inode_key(key, sizeof(key), (int64_t)st->st_dev, (int64_t)st->st_ino);
 	old = carb_map_get(w->inodes, key, strlen(key));
 	if (old == NULL || strcmp(old, rel) == 0 ||
-	    fstatat(w->root_fd, old, &other, AT_SYMLINK_NOFOLLOW) == 0)
+	    carb_lstat_at(w->root_fd, old, &other) == 0)
 		return false;
 	{
 		char *from = carb_xstrdup(old);
@@ -255,6 +260,30 @@ static bool adopt_by_inode(struct carb_intake *in, struct carb_watch_rt *w,
 	}
 }
 
+/* A path longer than the catalog's columns hold (MariaDB) cannot have a
+ * row: it is said once, and counts as a failure of the run. */
+static bool too_long(struct carb_intake *in, struct carb_watch_rt *w,
+		     const char *rel, size_t len)
+{
+	size_t max = carb_catalog_path_max(in->cat);
+	struct carb_buf b;
+
+	if (max == 0 || len <= max)
+		return false;
+	if (carb_map_get(w->refused, rel, len) != NULL)
+		return true;
+	carb_map_put(w->refused, rel, len, carb_xstrdup(""));
+	in->run_failures++;
+	carb_buf_init(&b);
+	carb_buf_add_safe_name(&b, rel, 200);
+	carb_log(CARB_LOGL_ERROR, "watch \"%s\": %s...: not recorded: its"
+		 " path has %zu bytes, more than the %zu the %s catalog"
+		 " holds", w->cfg->name, b.data, len, max,
+		 carb_catalog_dialect(in->cat));
+	carb_buf_release(&b);
+	return true;
+}
+
 static void record(struct carb_intake *in, struct carb_watch_rt *w,
 		   const char *rel, size_t len, const struct stat *st)
 {
@@ -264,6 +293,8 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 	bool changed = false;
 
 	if (k != NULL && known_is(k, st))
+		return;
+	if (too_long(in, w, rel, len))
 		return;
 	if (k == NULL && adopt_by_inode(in, w, rel, len, st))
 		return;
@@ -280,6 +311,7 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 		}
 	}
 	nk.id = changed ? k->id : 0;
+	nk.checks = changed ? k->checks : 0;
 	nk.generation = k != NULL ? k->generation + (changed ? 0 : 1) : 1;
 	if (!changed) {
 		c.generation = nk.generation;
@@ -301,15 +333,20 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 void carb_settle_depart(struct carb_intake *in, struct carb_watch_rt *w,
 			const char *rel, size_t len)
 {
-	struct carb_known *k;
+	struct carb_candidate *c = carb_map_remove(w->cands, rel, len);
+	struct carb_known *k = carb_map_get(w->known, rel, len);
 
-	free(carb_map_remove(w->cands, rel, len));
-	k = carb_map_get(w->known, rel, len);
-	if (k == NULL || !carb_status_open(k->status))
+	free(c);
+	if (k == NULL || !carb_status_open(k->status)) {
+		/* A group may have been held for it while it settled. */
+		if (c != NULL)
+			carb_groups_sibling_done(in, w, rel, len);
 		return;
+	}
 	set_status(in, k, "WITHDRAWN",
 		   "left the watch before it was processed");
 	log_name(CARB_LOGL_INFO, w, rel, len, "withdrawn");
+	carb_groups_sibling_done(in, w, rel, len);
 }
 
 void carb_settle_rename(struct carb_intake *in, struct carb_watch_rt *w,

@@ -110,6 +110,29 @@ static void log_max_watches(const struct carb_watch_rt *w, const char *dir)
 		 max > 0 ? max * 2 : 524288);
 }
 
+/* inotify_add_watch takes a path: one longer than PATH_MAX is reached
+ * through the folder's descriptor instead, opened below the watch's root
+ * without following a symlink (so IN_DONT_FOLLOW, which would stop at the
+ * /proc link itself, is not needed). */
+static int add_watch(struct carb_intake *in, struct carb_watch_rt *w,
+		     const char *path, const char *rel)
+{
+	char proc[64];
+	int fd, wd, saved;
+
+	if (strlen(path) < PATH_MAX)
+		return inotify_add_watch(in->ifd, path, WATCH_MASK);
+	fd = carb_open_beneath(w->root_fd, rel, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	wd = inotify_add_watch(in->ifd, proc, WATCH_MASK & ~IN_DONT_FOLLOW);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return wd;
+}
+
 /* Adds the inotify watch of folder rel (below w's path).  Returns false
  * when it could not be added (logged; the folder is then rescanned). */
 static bool add_dir_watch(struct carb_intake *in, struct carb_watch_rt *w,
@@ -123,7 +146,8 @@ static bool add_dir_watch(struct carb_intake *in, struct carb_watch_rt *w,
 		return true;
 	path = carb_xasprintf("%s%s%.*s", w->cfg->path, len ? "/" : "",
 			      (int)len, rel);
-	wd = inotify_add_watch(in->ifd, path, WATCH_MASK);
+	wd = add_watch(in, w, path, path + strlen(w->cfg->path) +
+		       (len ? 1 : 0));
 	free(path);
 	if (wd < 0) {
 		if (errno == ENOSPC)

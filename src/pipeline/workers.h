@@ -44,6 +44,9 @@ struct carb_job_ops {
 
 /* One job: the pool's part, then each kind's data (a kind reads only
  * its own). */
+/* NAME.sha256/.sha1/.md5, STEM.sha256/.sha1/.md5 and the manifest. */
+#define CARB_JOB_SIDECARS 7
+
 struct carb_job {
 	struct carb_job *next;
 	const struct carb_job_ops *ops;
@@ -65,7 +68,18 @@ struct carb_job {
 	uint64_t min_size;
 	enum carb_checksum_policy checksum;
 	bool is_sidecar;          /* sidecars are not checked against sidecars */
-	char *sidecars[4];        /* rel paths of recorded sidecars, NULL-ended */
+	/* rel paths of recorded checksum files that may speak for the file
+	 * (NAME.<algo>, STEM.<algo>, the manifest), NULL-ended */
+	char *sidecars[CARB_JOB_SIDECARS + 1];
+	uint32_t check_seq;       /* carb_known.checks when submitted */
+	/* A late check: a checksum file recorded after the file went past
+	 * integrity.  The content read is the archived copy (alt_fd,
+	 * alt_rel) when there is one, else the delivered file; late_hash is
+	 * the content_hash recorded for it. */
+	bool late;
+	char *late_hash;
+	int alt_fd;
+	char *alt_rel;
 	/* results */
 	bool passed;
 	bool gone;                /* the file vanished before it was read */

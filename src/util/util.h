@@ -202,6 +202,12 @@ int carb_log_journal_send(const struct carb_log_message *m);
  * Returns the descriptor, or -1 with errno set. */
 int carb_open_beneath(int root_fd, const char *rel, int flags);
 int carb_open_inside(int root_fd, const char *rel, int flags);
+/* fstatat(dir_fd, rel, st, AT_SYMLINK_NOFOLLOW) for a rel of any length:
+ * one longer than PATH_MAX has its folder opened with carb_open_beneath
+ * (which follows no symlink); a shorter one is looked up as fstatat
+ * does.  0, or -1 with errno. */
+struct stat;
+int carb_lstat_at(int dir_fd, const char *rel, struct stat *st);
 
 /* The folder holding migrations/ and scaffold/: $CARBONATION_DATADIR if
  * set, the source tree when running from the build tree, else the installed

@@ -1336,6 +1336,61 @@ archive_case_fd_limit() {
 	svc_stop fdlim
 }
 
+# --- folders nested deeper than PATH_MAX ------------------------------------------
+
+# a_deep_tree TOP N FILE TEXT: N folders of 200 bytes each below TOP, one
+# inside the other, made one at a time (no single path to them fits in
+# PATH_MAX), then FILE holding TEXT at the bottom, renamed in.
+a_deep_tree() (
+	seg=$(printf '%0200d' 0)
+	cd "$1" || exit 1
+	i=0
+	while [ "$i" -lt "$2" ]; do
+		mkdir "$seg$i" && cd "$seg$i" || exit 1
+		i=$((i + 1))
+	done
+	printf '%s\n' "$4" >".$3.part" && mv ".$3.part" "$3"
+)
+
+# a_deep_cmp TOP N FILE OTHER: cmp of the deep FILE with OTHER (absolute).
+a_deep_cmp() (
+	seg=$(printf '%0200d' 0)
+	cd "$1" || exit 1
+	i=0
+	while [ "$i" -lt "$2" ]; do
+		cd "$seg$i" || exit 1
+		i=$((i + 1))
+	done
+	cmp -s "$3" "$4"
+)
+
+# A file whose path is longer than PATH_MAX (21 folders of 200 bytes) is
+# recorded, checked and archived like any other, by run --once and by the
+# service, which watches such folders too.
+archive_case_deep_paths() {
+	a_project deep '' 'recursive = true'
+	a_deep_tree "$T/deep/in" 21 deep1.dat 'below 4 KiB of folders'
+	a_once deep
+	t_expect_status 0 "$DB_DIALECT: run --once archives a file below folders deeper than PATH_MAX"
+	expect_rows deep "SELECT status, CASE WHEN LENGTH(rel_path) > 4096 THEN 'deep' ELSE 'short' END FROM components WHERE extension = $(db_path .dat)" \
+		"ARCHIVED|deep" "$DB_DIALECT: deep path: one ARCHIVED component, its rel_path longer than 4,096 bytes"
+	got=$(find "$T/deep/archive" -name deep1.dat | head -n 1)
+	a_ok "deep path: the archived copy equals the delivered file" \
+		a_deep_cmp "$T/deep/in" 21 deep1.dat "${got:-/nonexistent}"
+	svc_start deep
+	svc_ready deep
+	mkdir "$T/deep/in/second"
+	a_deep_tree "$T/deep/in/second" 21 deep2.dat 'made while the service runs'
+	wait_rows deep "SELECT status FROM components WHERE extension = $(db_path .dat) AND stem = $(db_path deep2)" \
+		ARCHIVED "$DB_DIALECT: deep path: the service archives a file in folders made deeper than PATH_MAX while it runs" 30
+	svc_stop deep
+	if grep -q "cannot watch" "$T/deep.log"; then
+		i_fail "$DB_DIALECT: deep path: no folder is left unwatched" deep
+	else
+		t_pass "$DB_DIALECT: deep path: no folder is left unwatched"
+	fi
+}
+
 archive_run_cases() {
 	t_cleanup a_mount_cleanup
 	t_cleanup svc_cleanup
@@ -1365,4 +1420,5 @@ archive_run_cases() {
 	archive_case_lock
 	archive_case_route
 	archive_case_fd_limit
+	archive_case_deep_paths
 }
