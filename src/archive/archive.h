@@ -72,6 +72,8 @@ struct carb_archive_item {
 	char *src_rel;            /* relative to src_root */
 	char *src_abs;            /* absolute: the symlink target */
 	int64_t size;             /* recorded at intake */
+	int64_t device, inode;    /* recorded at intake (0, 0: unknown): the
+				   * only file the archive may receive */
 	char *hash;               /* SHA-256 hex recorded at intake */
 	char *dir;                /* rendered folder, relative to base_path */
 	char *name;               /* the file's base name */

@@ -174,12 +174,52 @@ static int open_source(struct carb_place *p, const struct carb_place *prev,
 	return 0;
 }
 
+/* What a delivered file's name was found holding instead, for a reason. */
+static const char *found_kind(const struct stat *st)
+{
+	if (S_ISLNK(st->st_mode))
+		return "a symlink";
+	if (S_ISREG(st->st_mode))
+		return "another file";
+	if (S_ISDIR(st->st_mode))
+		return "a folder";
+	return "a special file";
+}
+
+/* Whether st is the file intake recorded (rows from before the record
+ * was kept say 0, 0: then the file the batch first looked at). */
+static bool matches_record(const struct carb_archive_item *it,
+			   const struct stat *st)
+{
+	if (it->device == 0 && it->inode == 0)
+		return true;
+	return (int64_t)st->st_dev == it->device &&
+	       (int64_t)st->st_ino == it->inode;
+}
+
+/* Whether st is the item's file: after check_source, src_st is the one
+ * intake recorded.  A name is only ever a name: a delivery folder's
+ * writer can put anything there between two looks. */
+static bool is_item_file(const struct carb_place *p, const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_ino == p->src_st.st_ino &&
+	       st->st_dev == p->src_st.st_dev;
+}
+
+/* Fails the item for good: no retry makes the swapped-in thing the file
+ * that was checked, and it belongs to whoever put it there. */
+static int replaced(struct carb_place *p, const struct stat *st,
+		    const char *when)
+{
+	return carb_place_outcome(p, CARB_PLACE_FAIL,
+		"the delivered %s was replaced by %s %s; left in the delivery"
+		" folder", p->it->src_rel, found_kind(st), when);
+}
+
 static int check_source(struct carb_place *p)
 {
-	if (!S_ISREG(p->src_st.st_mode))
-		return carb_place_outcome(p, CARB_PLACE_FAIL,
-			"the delivered %s is no longer a regular file",
-			p->it->src_rel);
+	if (!S_ISREG(p->src_st.st_mode) || !matches_record(p->it, &p->src_st))
+		return replaced(p, &p->src_st, "after it was checked");
 	if (p->src_st.st_size != p->it->size)
 		return carb_place_outcome(p, CARB_PLACE_FAIL,
 			"the delivered %s changed after it was checked"
@@ -188,13 +228,49 @@ static int check_source(struct carb_place *p)
 	return 0;
 }
 
-static void tmp_name(struct carb_place *p)
+/* A name of our own (CARB_TMP_PREFIX: never taken for a delivery, never
+ * archived).  kind "": a copy's temporary name, which
+ * carb_archive_clean_stale removes; any other kind is never removed
+ * unseen, because it may hold a delivered file. */
+static void reserved_name(const struct carb_place *p, char *buf, size_t size,
+			  const char *kind)
 {
 	static unsigned long counter;
 	unsigned long n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
 
-	snprintf(p->tmp, sizeof(p->tmp), "%s%lld-%ld-%lu", CARB_TMP_PREFIX,
+	snprintf(buf, size, "%s%s%lld-%ld-%lu", CARB_TMP_PREFIX, kind,
 		 (long long)p->it->id, (long)getpid(), n);
+}
+
+static void tmp_name(struct carb_place *p)
+{
+	reserved_name(p, p->tmp, sizeof(p->tmp), "");
+}
+
+/* Opens the delivered file, never through a symlink, and only if it is
+ * the file intake recorded: the fd is then that file whatever its name
+ * holds later.  Returns the fd, or -1 with the outcome set. */
+static int open_item(struct carb_place *p, int flags, const char *when)
+{
+	struct stat st;
+	int fd = openat(p->src_dir_fd, p->src_base,
+			flags | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == ELOOP &&
+	    fstatat(p->src_dir_fd, p->src_base, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return replaced(p, &st, when);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return carb_place_errno(p, e, p->it->src_rel);
+	}
+	if (!is_item_file(p, &st)) {
+		close(fd);
+		return replaced(p, &st, when);
+	}
+	return fd;
 }
 
 /* Whether an open file can surely be given a name: by linkat through
@@ -245,13 +321,10 @@ static int start_copy(struct carb_place *p)
 	struct stat st;
 
 	p->how = CARB_HOW_COPY;
-	p->src_fd = openat(p->src_dir_fd, p->src_base, O_RDONLY | O_NOFOLLOW |
-			   O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	p->src_fd = open_item(p, O_RDONLY | O_NONBLOCK | O_NOCTTY,
+			      "before it was copied");
 	if (p->src_fd < 0 || fstat(p->src_fd, &st) < 0)
-		return carb_place_errno(p, errno, p->it->src_rel);
-	if (st.st_ino != p->src_st.st_ino || st.st_dev != p->src_st.st_dev)
-		return carb_place_outcome(p, CARB_PLACE_RETRY,
-			"%s was replaced while being archived", p->it->src_rel);
+		return p->done ? -1 : carb_place_errno(p, errno, p->it->src_rel);
 	if (open_copy(p) < 0)
 		return carb_place_errno(p, errno, "cannot create a temporary file");
 	if (carb_archive_copy_data(p->src_fd, p->tmp_fd, p->it->size) < 0)
@@ -275,25 +348,21 @@ static int start_copy(struct carb_place *p)
 	return 0;
 }
 
-/* A hash check before a rename: the renamed file is the delivered one, so
- * this is the re-read of the archived copy. */
-static int verify_source(struct carb_archive_batch *b, struct carb_place *p)
+static bool wants_hash(const struct carb_archive_batch *b,
+		       const struct carb_place *p)
+{
+	return b->verify == CARB_VERIFY_SHA256 && p->it->hash != NULL;
+}
+
+/* A hash check before a rename or a link: the archive then holds the
+ * delivered file itself, so this is the re-read of the archived copy.
+ * fd is the file open_item checked. */
+static int verify_source(struct carb_place *p, int fd)
 {
 	char hex[65];
-	int fd;
 
-	if (b->verify != CARB_VERIFY_SHA256 || p->it->hash == NULL)
-		return 0;
-	fd = openat(p->src_dir_fd, p->src_base, O_RDONLY | O_NOFOLLOW |
-		    O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || carb_archive_sha256_fd(fd, hex) < 0) {
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return carb_place_errno(p, e, p->it->src_rel);
-	}
-	close(fd);
+	if (carb_archive_sha256_fd(fd, hex) < 0)
+		return carb_place_errno(p, errno, p->it->src_rel);
 	if (strcmp(hex, p->it->hash) != 0)
 		return carb_place_outcome(p, CARB_PLACE_FAIL,
 			"%s changed after it was checked (SHA-256 %s, recorded %s)",
@@ -301,17 +370,83 @@ static int verify_source(struct carb_archive_batch *b, struct carb_place *p)
 	return 0;
 }
 
+/* Sets aside what a move took that was not the item's file: back at its
+ * delivered name, or beside it at a reserved name when a new delivery
+ * took the name meanwhile (never replacing anything), or, when the
+ * delivery folder refuses it, at a reserved name in the archive folder:
+ * never at a final archive name. */
+static int put_back(struct carb_place *p, const struct stat *st)
+{
+	const char *what = found_kind(st);
+	char hold[96];
+	int e;
+
+	if (renameat2(p->dst_fd, final_name(p), p->src_dir_fd, p->src_base,
+		      RENAME_NOREPLACE) == 0) {
+		fsync(p->src_dir_fd);
+		return replaced(p, st, "before it was moved");
+	}
+	e = errno;
+	reserved_name(p, hold, sizeof(hold), "swapped-");
+	if (e == EEXIST && renameat2(p->dst_fd, final_name(p), p->src_dir_fd,
+				     hold, RENAME_NOREPLACE) == 0) {
+		fsync(p->src_dir_fd);
+		return carb_place_outcome(p, CARB_PLACE_FAIL,
+			"the delivered %s was replaced by %s before it was moved;"
+			" its name was taken again meanwhile, so it was left in"
+			" the delivery folder as %s", p->it->src_rel, what, hold);
+	}
+	e = errno;
+	if (renameat2(p->dst_fd, final_name(p), p->dst_fd, hold,
+		      RENAME_NOREPLACE) == 0)
+		return carb_place_outcome(p, CARB_PLACE_FAIL,
+			"the delivered %s was replaced by %s before it was moved;"
+			" it could not go back (%s), so it was set aside as %s/%s",
+			p->it->src_rel, what, strerror(e), p->it->dir, hold);
+	return carb_place_outcome(p, CARB_PLACE_FAIL,
+		"the delivered %s was replaced by %s before it was moved;"
+		" it could not go back (%s) and is at %s", p->it->src_rel, what,
+		strerror(e), p->it->final_rel);
+}
+
+/* There is no call that renames a given file, only a name: the archive
+ * name is looked at once the rename is done, in a folder no delivery
+ * writes to, and keeps only the file intake recorded. */
+static int check_moved(struct carb_place *p)
+{
+	struct stat st;
+
+	if (fstatat(p->dst_fd, final_name(p), &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return carb_place_errno(p, errno, p->it->final_rel);
+	if (!is_item_file(p, &st))
+		return put_back(p, &st);
+	p->it->src_removed = true;
+	return 0;
+}
+
+/* A name to be replaced (on_conflict = "overwrite") goes by copy: what a
+ * rename replaced could not be had back if the file moved in turned out
+ * to be another. */
 static int start_rename(struct carb_archive_batch *b, struct carb_place *p)
 {
-	unsigned flags = p->overwrite ? 0 : RENAME_NOREPLACE;
-
-	if (verify_source(b, p) < 0)
-		return -1;
-	if (renameat2(p->src_dir_fd, p->src_base, p->dst_fd, final_name(p),
-		      flags) == 0) {
-		p->it->src_removed = true;
-		return 0;
+	if (p->overwrite) {
+		p->unlink_source = true;
+		return start_copy(p);
 	}
+	if (wants_hash(b, p)) {
+		int fd = open_item(p, O_RDONLY | O_NONBLOCK | O_NOCTTY,
+				   "before it was moved");
+		int rc = fd < 0 ? -1 : verify_source(p, fd);
+
+		if (fd >= 0)
+			close(fd);
+		if (rc < 0)
+			return -1;
+	}
+	carb_test_stop("batch-move");
+	if (renameat2(p->src_dir_fd, p->src_base, p->dst_fd, final_name(p),
+		      RENAME_NOREPLACE) == 0)
+		return check_moved(p);
 	if (errno != EXDEV)
 		return carb_place_errno(p, errno, "rename into the archive");
 	p->unlink_source = true;
@@ -324,6 +459,7 @@ static int start_rename(struct carb_archive_batch *b, struct carb_place *p)
 static bool source_is_item(struct carb_place *p)
 {
 	return S_ISREG(p->src_st.st_mode) && p->src_st.st_size == p->it->size &&
+	       matches_record(p->it, &p->src_st) &&
 	       carb_archive_has_hash(p->src_dir_fd, p->src_base, p->it->hash);
 }
 
@@ -349,30 +485,55 @@ typedef int (*carb_namer)(struct carb_place *p, const char *name);
 /* linkat(AT_EMPTY_PATH) spares the walk through /proc; a kernel before
  * 6.10 allows it only with CAP_DAC_READ_SEARCH and says ENOENT without.
  * Which one works is learnt once; workers racing here learn the same. */
-static int link_copy(struct carb_place *p, const char *name)
+static int link_fd(int fd, int dst_fd, const char *name)
 {
 	static int by_proc = -1;
 	int proc = __atomic_load_n(&by_proc, __ATOMIC_RELAXED);
 	char path[48];
 
 	if (proc != 1) {
-		if (linkat(p->tmp_fd, "", p->dst_fd, name, AT_EMPTY_PATH) == 0) {
+		if (linkat(fd, "", dst_fd, name, AT_EMPTY_PATH) == 0) {
 			__atomic_store_n(&by_proc, 0, __ATOMIC_RELAXED);
 			return 0;
 		}
 		if (proc == 0 || (errno != ENOENT && errno != EPERM))
 			return -1;
 	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", p->tmp_fd);
-	if (linkat(AT_FDCWD, path, p->dst_fd, name, AT_SYMLINK_FOLLOW) < 0)
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, path, dst_fd, name, AT_SYMLINK_FOLLOW) < 0)
 		return -1;
 	__atomic_store_n(&by_proc, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
+static int link_copy(struct carb_place *p, const char *name)
+{
+	return link_fd(p->tmp_fd, p->dst_fd, name);
+}
+
+/* A hard link to the very file open_item checked (src_fd), not to its
+ * name.  Where open files cannot be linked (no procfs, and a kernel that
+ * refuses AT_EMPTY_PATH), the name is linked and the new link looked at:
+ * one that is not the item's file is removed again (the file it names
+ * keeps its other names) and the item fails. */
 static int link_source(struct carb_place *p, const char *name)
 {
-	return linkat(p->src_dir_fd, p->src_base, p->dst_fd, name, 0);
+	struct stat st;
+
+	if (link_fd(p->src_fd, p->dst_fd, name) == 0)
+		return 0;
+	if (can_link_open_files() || (errno != ENOENT && errno != EPERM))
+		return -1;
+	if (linkat(p->src_dir_fd, p->src_base, p->dst_fd, name, 0) < 0)
+		return -1;
+	if (fstatat(p->dst_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (is_item_file(p, &st))
+		return 0;
+	if (unlinkat(p->dst_fd, name, 0) == 0 && name == p->tmp)
+		p->tmp[0] = '\0';
+	replaced(p, &st, "before it was linked");
+	return 0;  /* the outcome is decided */
 }
 
 static int make_symlink(struct carb_place *p, const char *name)
@@ -430,10 +591,19 @@ static int name_errno(struct carb_place *p, int e, const char *what)
 
 static int start_link(struct carb_archive_batch *b, struct carb_place *p)
 {
+	bool hash = wants_hash(b, p);
+
+	p->src_fd = open_item(p, hash ? O_RDONLY | O_NONBLOCK | O_NOCTTY
+				      : O_PATH, "before it was linked");
+	if (p->src_fd < 0 || (hash && verify_source(p, p->src_fd) < 0))
+		return -1;
+	carb_test_stop("batch-link");
 	if (make_name(b, p, link_source) == 0)
 		return 0;
 	if (errno != EXDEV)
 		return name_errno(p, errno, "hard link");
+	close(p->src_fd);  /* start_copy opens and checks it again */
+	p->src_fd = -1;
 	if (!b->hardlink_fallback)
 		return carb_place_outcome(p, CARB_PLACE_FAIL,
 			"the archive is on another filesystem than %s;"
@@ -655,23 +825,65 @@ static void sync_dirs(struct carb_archive_batch *b, struct carb_place *ps,
 	}
 }
 
+/* The archived item keeps a note in its reason. */
+static void note(struct carb_place *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void note(struct carb_place *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->it->reason, sizeof(p->it->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* Puts back a file taken to a reserved name by drop_source. */
+static void drop_undo(struct carb_place *p, const char *hold,
+		      const char *what)
+{
+	if (renameat2(p->src_dir_fd, hold, p->src_dir_fd, p->src_base,
+		      RENAME_NOREPLACE) == 0)
+		note(p, "archived; %s %s, so it was left in the delivery"
+		     " folder", p->it->src_rel, what);
+	else
+		note(p, "archived; %s %s, so it was left in the delivery"
+		     " folder as %s", p->it->src_rel, what, hold);
+}
+
 /* A move done by copying: the source goes only once its copy and the
- * copy's name are durable, and only if it is still the file copied. */
+ * copy's name are durable, and only if it is still the file copied.
+ * Checked, then unlinked by name, a file delivered under that name in
+ * between would be the one lost; so the file is first renamed to a
+ * reserved name in its folder, which no delivery uses, and looked at
+ * there. */
 static void drop_source(struct carb_place *p)
 {
 	struct stat st;
+	char hold[96];
 
 	if (p->done || !p->unlink_source)
 		return;
-	if (fstatat(p->src_dir_fd, p->src_base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    st.st_ino != p->src_st.st_ino || st.st_dev != p->src_st.st_dev)
+	if (fstatat(p->src_dir_fd, p->src_base, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return;
-	if (unlinkat(p->src_dir_fd, p->src_base, 0) == 0)
+	if (!is_item_file(p, &st)) {
+		note(p, "archived; %s was replaced by %s meanwhile, left in"
+		     " the delivery folder", p->it->src_rel, found_kind(&st));
+		return;
+	}
+	reserved_name(p, hold, sizeof(hold), "drop-");
+	if (renameat2(p->src_dir_fd, p->src_base, p->src_dir_fd, hold,
+		      RENAME_NOREPLACE) < 0) {
+		note(p, "archived, but %s could not be removed: %s",
+		     p->it->src_rel, strerror(errno));
+		return;
+	}
+	if (fstatat(p->src_dir_fd, hold, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !is_item_file(p, &st))
+		drop_undo(p, hold, "was replaced meanwhile");
+	else if (unlinkat(p->src_dir_fd, hold, 0) == 0)
 		p->it->src_removed = true;
 	else
-		snprintf(p->it->reason, sizeof(p->it->reason),
-			 "archived, but %s could not be removed: %s",
-			 p->it->src_rel, strerror(errno));
+		drop_undo(p, hold, "could not be removed");
 }
 
 static void release(struct carb_place *p)
