@@ -17,6 +17,11 @@
  *    unless on_conflict = "overwrite";
  *  - a source is unlinked (move across filesystems) only after its copy
  *    and the copy's folder are durable;
+ *  - the archive receives only the file intake recorded (device, inode):
+ *    copies and hard links are made from a descriptor checked to be it,
+ *    a move checks what its rename brought and puts anything else back;
+ *    a name found swapped fails the item (CARB_PLACE_FAIL), and what was
+ *    swapped in stays in the delivery folder;
  *  - nothing is created outside base_path: folders are opened with
  *    RESOLVE_BENEATH, rendered paths with "..", "." or NUL are refused;
  *  - placing a file that is already there (same size and SHA-256) is a

@@ -2,9 +2,11 @@
  * steps, and the batch shares the expensive ones:
  *
  *   prepare   open the folders, find the final name (or find the file
- *             already there), write a copy without a name (O_TMPFILE) or
- *             at a temporary name beside the final one; link a hard link
- *             or a symlink straight at its final name
+ *             already there), check the delivered file is the one intake
+ *             recorded, write a copy without a name (O_TMPFILE) or at a
+ *             temporary name beside the final one; link a hard link (to
+ *             the checked file's descriptor) or a symlink straight at its
+ *             final name; rename a move and check what arrived
  *   flush     one filesystem sync for every copy of the batch
  *   verify    size, and SHA-256 re-read from disk when asked
  *   name      the copy gets its final name: linkat for a nameless copy,
@@ -41,6 +43,10 @@
  * writeback cost the small-file benchmark a fifth of its time (each a
  * separate submission, none merged with its neighbours). */
 #define EARLY_WRITEBACK_MIN (1 << 20)
+
+/* A delivered file opened to be read: a FIFO swapped in must not block
+ * the open, a terminal must not become ours. */
+#define READ_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY)
 
 int carb_place_outcome(struct carb_place *p, enum carb_archive_outcome o,
 		       const char *fmt, ...)
@@ -82,7 +88,7 @@ static void set_final(struct carb_place *p, int64_t version)
 	free(name);
 }
 
-static const char *final_name(const struct carb_place *p)
+const char *carb_place_final_name(const struct carb_place *p)
 {
 	return strrchr(p->it->final_rel, '/') + 1;
 }
@@ -97,13 +103,14 @@ static int find_slot(struct carb_archive_batch *b, struct carb_place *p)
 		struct stat st;
 
 		set_final(p, v);
-		if (fstatat(p->dst_fd, final_name(p), &st,
+		if (fstatat(p->dst_fd, carb_place_final_name(p), &st,
 			    AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT)
 				return 0;
 			return carb_place_errno(p, errno, p->it->final_rel);
 		}
-		if (carb_archive_same_content(p, p->dst_fd, final_name(p), &st))
+		if (carb_archive_same_content(p, p->dst_fd,
+					      carb_place_final_name(p), &st))
 			return 1;
 		if (b->on_conflict == CARB_CONFLICT_FAIL)
 			return carb_place_outcome(p, CARB_PLACE_FAIL,
@@ -174,52 +181,12 @@ static int open_source(struct carb_place *p, const struct carb_place *prev,
 	return 0;
 }
 
-/* What a delivered file's name was found holding instead, for a reason. */
-static const char *found_kind(const struct stat *st)
-{
-	if (S_ISLNK(st->st_mode))
-		return "a symlink";
-	if (S_ISREG(st->st_mode))
-		return "another file";
-	if (S_ISDIR(st->st_mode))
-		return "a folder";
-	return "a special file";
-}
-
-/* Whether st is the file intake recorded (rows from before the record
- * was kept say 0, 0: then the file the batch first looked at). */
-static bool matches_record(const struct carb_archive_item *it,
-			   const struct stat *st)
-{
-	if (it->device == 0 && it->inode == 0)
-		return true;
-	return (int64_t)st->st_dev == it->device &&
-	       (int64_t)st->st_ino == it->inode;
-}
-
-/* Whether st is the item's file: after check_source, src_st is the one
- * intake recorded.  A name is only ever a name: a delivery folder's
- * writer can put anything there between two looks. */
-static bool is_item_file(const struct carb_place *p, const struct stat *st)
-{
-	return S_ISREG(st->st_mode) && st->st_ino == p->src_st.st_ino &&
-	       st->st_dev == p->src_st.st_dev;
-}
-
-/* Fails the item for good: no retry makes the swapped-in thing the file
- * that was checked, and it belongs to whoever put it there. */
-static int replaced(struct carb_place *p, const struct stat *st,
-		    const char *when)
-{
-	return carb_place_outcome(p, CARB_PLACE_FAIL,
-		"the delivered %s was replaced by %s %s; left in the delivery"
-		" folder", p->it->src_rel, found_kind(st), when);
-}
-
 static int check_source(struct carb_place *p)
 {
-	if (!S_ISREG(p->src_st.st_mode) || !matches_record(p->it, &p->src_st))
-		return replaced(p, &p->src_st, "after it was checked");
+	if (!S_ISREG(p->src_st.st_mode) ||
+	    !carb_archive_source_recorded(p->it, &p->src_st))
+		return carb_archive_source_replaced(p, &p->src_st,
+						     "after it was checked");
 	if (p->src_st.st_size != p->it->size)
 		return carb_place_outcome(p, CARB_PLACE_FAIL,
 			"the delivered %s changed after it was checked"
@@ -228,12 +195,8 @@ static int check_source(struct carb_place *p)
 	return 0;
 }
 
-/* A name of our own (CARB_TMP_PREFIX: never taken for a delivery, never
- * archived).  kind "": a copy's temporary name, which
- * carb_archive_clean_stale removes; any other kind is never removed
- * unseen, because it may hold a delivered file. */
-static void reserved_name(const struct carb_place *p, char *buf, size_t size,
-			  const char *kind)
+void carb_place_reserved_name(const struct carb_place *p, char *buf,
+			      size_t size, const char *kind)
 {
 	static unsigned long counter;
 	unsigned long n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
@@ -244,33 +207,7 @@ static void reserved_name(const struct carb_place *p, char *buf, size_t size,
 
 static void tmp_name(struct carb_place *p)
 {
-	reserved_name(p, p->tmp, sizeof(p->tmp), "");
-}
-
-/* Opens the delivered file, never through a symlink, and only if it is
- * the file intake recorded: the fd is then that file whatever its name
- * holds later.  Returns the fd, or -1 with the outcome set. */
-static int open_item(struct carb_place *p, int flags, const char *when)
-{
-	struct stat st;
-	int fd = openat(p->src_dir_fd, p->src_base,
-			flags | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0 && errno == ELOOP &&
-	    fstatat(p->src_dir_fd, p->src_base, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return replaced(p, &st, when);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return carb_place_errno(p, e, p->it->src_rel);
-	}
-	if (!is_item_file(p, &st)) {
-		close(fd);
-		return replaced(p, &st, when);
-	}
-	return fd;
+	carb_place_reserved_name(p, p->tmp, sizeof(p->tmp), "");
 }
 
 /* Whether an open file can surely be given a name: by linkat through
@@ -321,10 +258,11 @@ static int start_copy(struct carb_place *p)
 	struct stat st;
 
 	p->how = CARB_HOW_COPY;
-	p->src_fd = open_item(p, O_RDONLY | O_NONBLOCK | O_NOCTTY,
-			      "before it was copied");
+	p->src_fd = carb_archive_source_open(p, READ_FLAGS,
+					     "before it was copied");
 	if (p->src_fd < 0 || fstat(p->src_fd, &st) < 0)
-		return p->done ? -1 : carb_place_errno(p, errno, p->it->src_rel);
+		return p->done ? -1
+			       : carb_place_errno(p, errno, p->it->src_rel);
 	if (open_copy(p) < 0)
 		return carb_place_errno(p, errno, "cannot create a temporary file");
 	if (carb_archive_copy_data(p->src_fd, p->tmp_fd, p->it->size) < 0)
@@ -370,60 +308,6 @@ static int verify_source(struct carb_place *p, int fd)
 	return 0;
 }
 
-/* Sets aside what a move took that was not the item's file: back at its
- * delivered name, or beside it at a reserved name when a new delivery
- * took the name meanwhile (never replacing anything), or, when the
- * delivery folder refuses it, at a reserved name in the archive folder:
- * never at a final archive name. */
-static int put_back(struct carb_place *p, const struct stat *st)
-{
-	const char *what = found_kind(st);
-	char hold[96];
-	int e;
-
-	if (renameat2(p->dst_fd, final_name(p), p->src_dir_fd, p->src_base,
-		      RENAME_NOREPLACE) == 0) {
-		fsync(p->src_dir_fd);
-		return replaced(p, st, "before it was moved");
-	}
-	e = errno;
-	reserved_name(p, hold, sizeof(hold), "swapped-");
-	if (e == EEXIST && renameat2(p->dst_fd, final_name(p), p->src_dir_fd,
-				     hold, RENAME_NOREPLACE) == 0) {
-		fsync(p->src_dir_fd);
-		return carb_place_outcome(p, CARB_PLACE_FAIL,
-			"the delivered %s was replaced by %s before it was moved;"
-			" its name was taken again meanwhile, so it was left in"
-			" the delivery folder as %s", p->it->src_rel, what, hold);
-	}
-	e = errno;
-	if (renameat2(p->dst_fd, final_name(p), p->dst_fd, hold,
-		      RENAME_NOREPLACE) == 0)
-		return carb_place_outcome(p, CARB_PLACE_FAIL,
-			"the delivered %s was replaced by %s before it was moved;"
-			" it could not go back (%s), so it was set aside as %s/%s",
-			p->it->src_rel, what, strerror(e), p->it->dir, hold);
-	return carb_place_outcome(p, CARB_PLACE_FAIL,
-		"the delivered %s was replaced by %s before it was moved;"
-		" it could not go back (%s) and is at %s", p->it->src_rel, what,
-		strerror(e), p->it->final_rel);
-}
-
-/* There is no call that renames a given file, only a name: the archive
- * name is looked at once the rename is done, in a folder no delivery
- * writes to, and keeps only the file intake recorded. */
-static int check_moved(struct carb_place *p)
-{
-	struct stat st;
-
-	if (fstatat(p->dst_fd, final_name(p), &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return carb_place_errno(p, errno, p->it->final_rel);
-	if (!is_item_file(p, &st))
-		return put_back(p, &st);
-	p->it->src_removed = true;
-	return 0;
-}
-
 /* A name to be replaced (on_conflict = "overwrite") goes by copy: what a
  * rename replaced could not be had back if the file moved in turned out
  * to be another. */
@@ -434,8 +318,8 @@ static int start_rename(struct carb_archive_batch *b, struct carb_place *p)
 		return start_copy(p);
 	}
 	if (wants_hash(b, p)) {
-		int fd = open_item(p, O_RDONLY | O_NONBLOCK | O_NOCTTY,
-				   "before it was moved");
+		int fd = carb_archive_source_open(p, READ_FLAGS,
+						  "before it was moved");
 		int rc = fd < 0 ? -1 : verify_source(p, fd);
 
 		if (fd >= 0)
@@ -444,9 +328,9 @@ static int start_rename(struct carb_archive_batch *b, struct carb_place *p)
 			return -1;
 	}
 	carb_test_stop("batch-move");
-	if (renameat2(p->src_dir_fd, p->src_base, p->dst_fd, final_name(p),
-		      RENAME_NOREPLACE) == 0)
-		return check_moved(p);
+	if (renameat2(p->src_dir_fd, p->src_base, p->dst_fd,
+		      carb_place_final_name(p), RENAME_NOREPLACE) == 0)
+		return carb_archive_source_moved(p);
 	if (errno != EXDEV)
 		return carb_place_errno(p, errno, "rename into the archive");
 	p->unlink_source = true;
@@ -459,7 +343,7 @@ static int start_rename(struct carb_archive_batch *b, struct carb_place *p)
 static bool source_is_item(struct carb_place *p)
 {
 	return S_ISREG(p->src_st.st_mode) && p->src_st.st_size == p->it->size &&
-	       matches_record(p->it, &p->src_st) &&
+	       carb_archive_source_recorded(p->it, &p->src_st) &&
 	       carb_archive_has_hash(p->src_dir_fd, p->src_base, p->it->hash);
 }
 
@@ -472,7 +356,8 @@ static void adopt_existing(struct carb_archive_batch *b, struct carb_place *p)
 	p->it->outcome = CARB_PLACED_ALREADY;
 	if (b->dry_run || p->how == CARB_HOW_SYMLINK)
 		return;
-	fd = openat(p->dst_fd, final_name(p), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(p->dst_fd, carb_place_final_name(p),
+		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
@@ -528,11 +413,11 @@ static int link_source(struct carb_place *p, const char *name)
 		return -1;
 	if (fstatat(p->dst_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
-	if (is_item_file(p, &st))
+	if (carb_archive_source_is_item(p, &st))
 		return 0;
 	if (unlinkat(p->dst_fd, name, 0) == 0 && name == p->tmp)
 		p->tmp[0] = '\0';
-	replaced(p, &st, "before it was linked");
+	carb_archive_source_replaced(p, &st, "before it was linked");
 	return 0;  /* the outcome is decided */
 }
 
@@ -549,14 +434,14 @@ static int make_symlink(struct carb_place *p, const char *name)
 static int give_name(struct carb_archive_batch *b, struct carb_place *p,
 		     carb_namer make)
 {
-	if (make(p, final_name(p)) == 0)
+	if (make(p, carb_place_final_name(p)) == 0)
 		return 0;
 	if (errno != EEXIST || !p->optimistic)
 		return -1;
 	p->optimistic = false;
 	switch (find_slot(b, p)) {
 	case 0:
-		return make(p, final_name(p));
+		return make(p, carb_place_final_name(p));
 	case 1:
 		adopt_existing(b, p);
 		return 0;
@@ -593,8 +478,8 @@ static int start_link(struct carb_archive_batch *b, struct carb_place *p)
 {
 	bool hash = wants_hash(b, p);
 
-	p->src_fd = open_item(p, hash ? O_RDONLY | O_NONBLOCK | O_NOCTTY
-				      : O_PATH, "before it was linked");
+	p->src_fd = carb_archive_source_open(p, hash ? READ_FLAGS : O_PATH,
+					     "before it was linked");
 	if (p->src_fd < 0 || (hash && verify_source(p, p->src_fd) < 0))
 		return -1;
 	carb_test_stop("batch-link");
@@ -825,67 +710,6 @@ static void sync_dirs(struct carb_archive_batch *b, struct carb_place *ps,
 	}
 }
 
-/* The archived item keeps a note in its reason. */
-static void note(struct carb_place *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void note(struct carb_place *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p->it->reason, sizeof(p->it->reason), fmt, ap);
-	va_end(ap);
-}
-
-/* Puts back a file taken to a reserved name by drop_source. */
-static void drop_undo(struct carb_place *p, const char *hold,
-		      const char *what)
-{
-	if (renameat2(p->src_dir_fd, hold, p->src_dir_fd, p->src_base,
-		      RENAME_NOREPLACE) == 0)
-		note(p, "archived; %s %s, so it was left in the delivery"
-		     " folder", p->it->src_rel, what);
-	else
-		note(p, "archived; %s %s, so it was left in the delivery"
-		     " folder as %s", p->it->src_rel, what, hold);
-}
-
-/* A move done by copying: the source goes only once its copy and the
- * copy's name are durable, and only if it is still the file copied.
- * Checked, then unlinked by name, a file delivered under that name in
- * between would be the one lost; so the file is first renamed to a
- * reserved name in its folder, which no delivery uses, and looked at
- * there. */
-static void drop_source(struct carb_place *p)
-{
-	struct stat st;
-	char hold[96];
-
-	if (p->done || !p->unlink_source)
-		return;
-	if (fstatat(p->src_dir_fd, p->src_base, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return;
-	if (!is_item_file(p, &st)) {
-		note(p, "archived; %s was replaced by %s meanwhile, left in"
-		     " the delivery folder", p->it->src_rel, found_kind(&st));
-		return;
-	}
-	reserved_name(p, hold, sizeof(hold), "drop-");
-	if (renameat2(p->src_dir_fd, p->src_base, p->src_dir_fd, hold,
-		      RENAME_NOREPLACE) < 0) {
-		note(p, "archived, but %s could not be removed: %s",
-		     p->it->src_rel, strerror(errno));
-		return;
-	}
-	if (fstatat(p->src_dir_fd, hold, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    !is_item_file(p, &st))
-		drop_undo(p, hold, "was replaced meanwhile");
-	else if (unlinkat(p->src_dir_fd, hold, 0) == 0)
-		p->it->src_removed = true;
-	else
-		drop_undo(p, hold, "could not be removed");
-}
-
 static void release(struct carb_place *p)
 {
 	if (p->tmp[0] != '\0' && p->dst_fd >= 0)
@@ -933,7 +757,7 @@ void carb_archive_run(struct carb_archive_batch *b)
 		sync_dirs(b, ps, false);
 		carb_test_stop("batch-named");
 		for (size_t i = 0; i < b->n; i++)
-			drop_source(&ps[i]);
+			carb_archive_source_drop(&ps[i]);
 		sync_dirs(b, ps, true);
 		carb_test_stop("batch-placed");
 	}

@@ -21,7 +21,7 @@
 # shellcheck shell=sh
 
 SWAP_RACE_ROUNDS=${CARB_SWAP_ROUNDS:-5}
-SWAP_RACE_FILES=4
+SWAP_RACE_FILES=8
 
 # Until PID has stopped itself (state T): 0; 1 when it exited first or
 # did not stop within 30 s.
@@ -194,7 +194,7 @@ sw_race_deliver() {
 	: >"$T/race.names.new"
 	while [ "$k" -le "$SWAP_RACE_FILES" ]; do
 		n=r$1-$k.dat
-		yes "round $1 file $k: the delivered bytes" | head -c 2M >"$P/in/$n"
+		yes "round $1 file $k: the delivered bytes" | head -c 1M >"$P/in/$n"
 		tr '[:lower:]' '[:upper:]' <"$P/in/$n" >"$P/stage/$n.B"
 		ln -s "$T/outside" "$P/stage/$n.S"
 		stat -c '%i' "$P/in/$n" "$P/stage/$n.B" "$P/stage/$n.S" >>"$T/race.inodes"
