@@ -17,6 +17,11 @@
  *    unless on_conflict = "overwrite";
  *  - a source is unlinked (move across filesystems) only after its copy
  *    and the copy's folder are durable;
+ *  - the archive receives only the file intake recorded (device, inode):
+ *    copies and hard links are made from a descriptor checked to be it,
+ *    a move checks what its rename brought and puts anything else back;
+ *    a name found swapped fails the item (CARB_PLACE_FAIL), and what was
+ *    swapped in stays in the delivery folder;
  *  - nothing is created outside base_path: folders are opened with
  *    RESOLVE_BENEATH, rendered paths with "..", "." or NUL are refused;
  *  - placing a file that is already there (same size and SHA-256) is a
@@ -72,6 +77,8 @@ struct carb_archive_item {
 	char *src_rel;            /* relative to src_root */
 	char *src_abs;            /* absolute: the symlink target */
 	int64_t size;             /* recorded at intake */
+	int64_t device, inode;    /* recorded at intake (0, 0: unknown): the
+				   * only file the archive may receive */
 	char *hash;               /* SHA-256 hex recorded at intake */
 	char *dir;                /* rendered folder, relative to base_path */
 	char *name;               /* the file's base name */

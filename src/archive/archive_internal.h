@@ -58,6 +58,37 @@ bool carb_archive_has_hash(int dir_fd, const char *name, const char *hash);
 bool carb_archive_same_content(const struct carb_place *p, int dir_fd,
 			       const char *name, const struct stat *st);
 
+/* place.c: the final name's last part (after dir/). */
+const char *carb_place_final_name(const struct carb_place *p);
+/* A name of our own (CARB_TMP_PREFIX: never taken for a delivery, never
+ * archived) into buf: PREFIX KIND ID-PID-N.  kind "": a copy's temporary
+ * name, which carb_archive_clean_stale removes; any other kind is never
+ * removed unseen, because it may hold a delivered file. */
+void carb_place_reserved_name(const struct carb_place *p, char *buf,
+			      size_t size, const char *kind);
+
+/* source.c: the delivered file is the one intake recorded, or nothing. */
+/* Whether st is the file intake recorded for it (0, 0 recorded: yes). */
+bool carb_archive_source_recorded(const struct carb_archive_item *it,
+				  const struct stat *st);
+/* Whether st is p's file (src_st, checked against the record). */
+bool carb_archive_source_is_item(const struct carb_place *p,
+				 const struct stat *st);
+/* Fails p for good: its name held st (a symlink, another file...) at
+ * moment when; returns -1. */
+int carb_archive_source_replaced(struct carb_place *p, const struct stat *st,
+				 const char *when);
+/* Opens p's delivered file (flags | O_NOFOLLOW) only if it is p's file;
+ * -1 with the outcome set otherwise. */
+int carb_archive_source_open(struct carb_place *p, int flags,
+			     const char *when);
+/* After a move's rename: keeps it if the recorded file arrived, else puts
+ * what arrived back (never over anything) and fails p.  0 or -1. */
+int carb_archive_source_moved(struct carb_place *p);
+/* A move done by copying: removes the delivered file only if the name
+ * still holds p's file, through a reserved name; notes otherwise. */
+void carb_archive_source_drop(struct carb_place *p);
+
 /* Sets the item's outcome and reason; returns -1 for `return fail(...)`. */
 int carb_place_outcome(struct carb_place *p, enum carb_archive_outcome o,
 		       const char *fmt, ...)

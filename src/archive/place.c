@@ -2,9 +2,11 @@
  * steps, and the batch shares the expensive ones:
  *
  *   prepare   open the folders, find the final name (or find the file
- *             already there), write a copy without a name (O_TMPFILE) or
- *             at a temporary name beside the final one; link a hard link
- *             or a symlink straight at its final name
+ *             already there), check the delivered file is the one intake
+ *             recorded, write a copy without a name (O_TMPFILE) or at a
+ *             temporary name beside the final one; link a hard link (to
+ *             the checked file's descriptor) or a symlink straight at its
+ *             final name; rename a move and check what arrived
  *   flush     one filesystem sync for every copy of the batch
  *   verify    size, and SHA-256 re-read from disk when asked
  *   name      the copy gets its final name: linkat for a nameless copy,
@@ -41,6 +43,10 @@
  * writeback cost the small-file benchmark a fifth of its time (each a
  * separate submission, none merged with its neighbours). */
 #define EARLY_WRITEBACK_MIN (1 << 20)
+
+/* A delivered file opened to be read: a FIFO swapped in must not block
+ * the open, a terminal must not become ours. */
+#define READ_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY)
 
 int carb_place_outcome(struct carb_place *p, enum carb_archive_outcome o,
 		       const char *fmt, ...)
@@ -82,7 +88,7 @@ static void set_final(struct carb_place *p, int64_t version)
 	free(name);
 }
 
-static const char *final_name(const struct carb_place *p)
+const char *carb_place_final_name(const struct carb_place *p)
 {
 	return strrchr(p->it->final_rel, '/') + 1;
 }
@@ -97,13 +103,14 @@ static int find_slot(struct carb_archive_batch *b, struct carb_place *p)
 		struct stat st;
 
 		set_final(p, v);
-		if (fstatat(p->dst_fd, final_name(p), &st,
+		if (fstatat(p->dst_fd, carb_place_final_name(p), &st,
 			    AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT)
 				return 0;
 			return carb_place_errno(p, errno, p->it->final_rel);
 		}
-		if (carb_archive_same_content(p, p->dst_fd, final_name(p), &st))
+		if (carb_archive_same_content(p, p->dst_fd,
+					      carb_place_final_name(p), &st))
 			return 1;
 		if (b->on_conflict == CARB_CONFLICT_FAIL)
 			return carb_place_outcome(p, CARB_PLACE_FAIL,
@@ -176,10 +183,10 @@ static int open_source(struct carb_place *p, const struct carb_place *prev,
 
 static int check_source(struct carb_place *p)
 {
-	if (!S_ISREG(p->src_st.st_mode))
-		return carb_place_outcome(p, CARB_PLACE_FAIL,
-			"the delivered %s is no longer a regular file",
-			p->it->src_rel);
+	if (!S_ISREG(p->src_st.st_mode) ||
+	    !carb_archive_source_recorded(p->it, &p->src_st))
+		return carb_archive_source_replaced(p, &p->src_st,
+						     "after it was checked");
 	if (p->src_st.st_size != p->it->size)
 		return carb_place_outcome(p, CARB_PLACE_FAIL,
 			"the delivered %s changed after it was checked"
@@ -188,13 +195,19 @@ static int check_source(struct carb_place *p)
 	return 0;
 }
 
-static void tmp_name(struct carb_place *p)
+void carb_place_reserved_name(const struct carb_place *p, char *buf,
+			      size_t size, const char *kind)
 {
 	static unsigned long counter;
 	unsigned long n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
 
-	snprintf(p->tmp, sizeof(p->tmp), "%s%lld-%ld-%lu", CARB_TMP_PREFIX,
+	snprintf(buf, size, "%s%s%lld-%ld-%lu", CARB_TMP_PREFIX, kind,
 		 (long long)p->it->id, (long)getpid(), n);
+}
+
+static void tmp_name(struct carb_place *p)
+{
+	carb_place_reserved_name(p, p->tmp, sizeof(p->tmp), "");
 }
 
 /* Whether an open file can surely be given a name: by linkat through
@@ -245,13 +258,11 @@ static int start_copy(struct carb_place *p)
 	struct stat st;
 
 	p->how = CARB_HOW_COPY;
-	p->src_fd = openat(p->src_dir_fd, p->src_base, O_RDONLY | O_NOFOLLOW |
-			   O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	p->src_fd = carb_archive_source_open(p, READ_FLAGS,
+					     "before it was copied");
 	if (p->src_fd < 0 || fstat(p->src_fd, &st) < 0)
-		return carb_place_errno(p, errno, p->it->src_rel);
-	if (st.st_ino != p->src_st.st_ino || st.st_dev != p->src_st.st_dev)
-		return carb_place_outcome(p, CARB_PLACE_RETRY,
-			"%s was replaced while being archived", p->it->src_rel);
+		return p->done ? -1
+			       : carb_place_errno(p, errno, p->it->src_rel);
 	if (open_copy(p) < 0)
 		return carb_place_errno(p, errno, "cannot create a temporary file");
 	if (carb_archive_copy_data(p->src_fd, p->tmp_fd, p->it->size) < 0)
@@ -275,25 +286,21 @@ static int start_copy(struct carb_place *p)
 	return 0;
 }
 
-/* A hash check before a rename: the renamed file is the delivered one, so
- * this is the re-read of the archived copy. */
-static int verify_source(struct carb_archive_batch *b, struct carb_place *p)
+static bool wants_hash(const struct carb_archive_batch *b,
+		       const struct carb_place *p)
+{
+	return b->verify == CARB_VERIFY_SHA256 && p->it->hash != NULL;
+}
+
+/* A hash check before a rename or a link: the archive then holds the
+ * delivered file itself, so this is the re-read of the archived copy.
+ * fd is the file open_item checked. */
+static int verify_source(struct carb_place *p, int fd)
 {
 	char hex[65];
-	int fd;
 
-	if (b->verify != CARB_VERIFY_SHA256 || p->it->hash == NULL)
-		return 0;
-	fd = openat(p->src_dir_fd, p->src_base, O_RDONLY | O_NOFOLLOW |
-		    O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || carb_archive_sha256_fd(fd, hex) < 0) {
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return carb_place_errno(p, e, p->it->src_rel);
-	}
-	close(fd);
+	if (carb_archive_sha256_fd(fd, hex) < 0)
+		return carb_place_errno(p, errno, p->it->src_rel);
 	if (strcmp(hex, p->it->hash) != 0)
 		return carb_place_outcome(p, CARB_PLACE_FAIL,
 			"%s changed after it was checked (SHA-256 %s, recorded %s)",
@@ -301,17 +308,29 @@ static int verify_source(struct carb_archive_batch *b, struct carb_place *p)
 	return 0;
 }
 
+/* A name to be replaced (on_conflict = "overwrite") goes by copy: what a
+ * rename replaced could not be had back if the file moved in turned out
+ * to be another. */
 static int start_rename(struct carb_archive_batch *b, struct carb_place *p)
 {
-	unsigned flags = p->overwrite ? 0 : RENAME_NOREPLACE;
-
-	if (verify_source(b, p) < 0)
-		return -1;
-	if (renameat2(p->src_dir_fd, p->src_base, p->dst_fd, final_name(p),
-		      flags) == 0) {
-		p->it->src_removed = true;
-		return 0;
+	if (p->overwrite) {
+		p->unlink_source = true;
+		return start_copy(p);
 	}
+	if (wants_hash(b, p)) {
+		int fd = carb_archive_source_open(p, READ_FLAGS,
+						  "before it was moved");
+		int rc = fd < 0 ? -1 : verify_source(p, fd);
+
+		if (fd >= 0)
+			close(fd);
+		if (rc < 0)
+			return -1;
+	}
+	carb_test_stop("batch-move");
+	if (renameat2(p->src_dir_fd, p->src_base, p->dst_fd,
+		      carb_place_final_name(p), RENAME_NOREPLACE) == 0)
+		return carb_archive_source_moved(p);
 	if (errno != EXDEV)
 		return carb_place_errno(p, errno, "rename into the archive");
 	p->unlink_source = true;
@@ -324,6 +343,7 @@ static int start_rename(struct carb_archive_batch *b, struct carb_place *p)
 static bool source_is_item(struct carb_place *p)
 {
 	return S_ISREG(p->src_st.st_mode) && p->src_st.st_size == p->it->size &&
+	       carb_archive_source_recorded(p->it, &p->src_st) &&
 	       carb_archive_has_hash(p->src_dir_fd, p->src_base, p->it->hash);
 }
 
@@ -336,7 +356,8 @@ static void adopt_existing(struct carb_archive_batch *b, struct carb_place *p)
 	p->it->outcome = CARB_PLACED_ALREADY;
 	if (b->dry_run || p->how == CARB_HOW_SYMLINK)
 		return;
-	fd = openat(p->dst_fd, final_name(p), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(p->dst_fd, carb_place_final_name(p),
+		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
@@ -349,30 +370,55 @@ typedef int (*carb_namer)(struct carb_place *p, const char *name);
 /* linkat(AT_EMPTY_PATH) spares the walk through /proc; a kernel before
  * 6.10 allows it only with CAP_DAC_READ_SEARCH and says ENOENT without.
  * Which one works is learnt once; workers racing here learn the same. */
-static int link_copy(struct carb_place *p, const char *name)
+static int link_fd(int fd, int dst_fd, const char *name)
 {
 	static int by_proc = -1;
 	int proc = __atomic_load_n(&by_proc, __ATOMIC_RELAXED);
 	char path[48];
 
 	if (proc != 1) {
-		if (linkat(p->tmp_fd, "", p->dst_fd, name, AT_EMPTY_PATH) == 0) {
+		if (linkat(fd, "", dst_fd, name, AT_EMPTY_PATH) == 0) {
 			__atomic_store_n(&by_proc, 0, __ATOMIC_RELAXED);
 			return 0;
 		}
 		if (proc == 0 || (errno != ENOENT && errno != EPERM))
 			return -1;
 	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", p->tmp_fd);
-	if (linkat(AT_FDCWD, path, p->dst_fd, name, AT_SYMLINK_FOLLOW) < 0)
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, path, dst_fd, name, AT_SYMLINK_FOLLOW) < 0)
 		return -1;
 	__atomic_store_n(&by_proc, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
+static int link_copy(struct carb_place *p, const char *name)
+{
+	return link_fd(p->tmp_fd, p->dst_fd, name);
+}
+
+/* A hard link to the very file open_item checked (src_fd), not to its
+ * name.  Where open files cannot be linked (no procfs, and a kernel that
+ * refuses AT_EMPTY_PATH), the name is linked and the new link looked at:
+ * one that is not the item's file is removed again (the file it names
+ * keeps its other names) and the item fails. */
 static int link_source(struct carb_place *p, const char *name)
 {
-	return linkat(p->src_dir_fd, p->src_base, p->dst_fd, name, 0);
+	struct stat st;
+
+	if (link_fd(p->src_fd, p->dst_fd, name) == 0)
+		return 0;
+	if (can_link_open_files() || (errno != ENOENT && errno != EPERM))
+		return -1;
+	if (linkat(p->src_dir_fd, p->src_base, p->dst_fd, name, 0) < 0)
+		return -1;
+	if (fstatat(p->dst_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (carb_archive_source_is_item(p, &st))
+		return 0;
+	if (unlinkat(p->dst_fd, name, 0) == 0 && name == p->tmp)
+		p->tmp[0] = '\0';
+	carb_archive_source_replaced(p, &st, "before it was linked");
+	return 0;  /* the outcome is decided */
 }
 
 static int make_symlink(struct carb_place *p, const char *name)
@@ -388,14 +434,14 @@ static int make_symlink(struct carb_place *p, const char *name)
 static int give_name(struct carb_archive_batch *b, struct carb_place *p,
 		     carb_namer make)
 {
-	if (make(p, final_name(p)) == 0)
+	if (make(p, carb_place_final_name(p)) == 0)
 		return 0;
 	if (errno != EEXIST || !p->optimistic)
 		return -1;
 	p->optimistic = false;
 	switch (find_slot(b, p)) {
 	case 0:
-		return make(p, final_name(p));
+		return make(p, carb_place_final_name(p));
 	case 1:
 		adopt_existing(b, p);
 		return 0;
@@ -430,10 +476,19 @@ static int name_errno(struct carb_place *p, int e, const char *what)
 
 static int start_link(struct carb_archive_batch *b, struct carb_place *p)
 {
+	bool hash = wants_hash(b, p);
+
+	p->src_fd = carb_archive_source_open(p, hash ? READ_FLAGS : O_PATH,
+					     "before it was linked");
+	if (p->src_fd < 0 || (hash && verify_source(p, p->src_fd) < 0))
+		return -1;
+	carb_test_stop("batch-link");
 	if (make_name(b, p, link_source) == 0)
 		return 0;
 	if (errno != EXDEV)
 		return name_errno(p, errno, "hard link");
+	close(p->src_fd);  /* start_copy opens and checks it again */
+	p->src_fd = -1;
 	if (!b->hardlink_fallback)
 		return carb_place_outcome(p, CARB_PLACE_FAIL,
 			"the archive is on another filesystem than %s;"
@@ -655,25 +710,6 @@ static void sync_dirs(struct carb_archive_batch *b, struct carb_place *ps,
 	}
 }
 
-/* A move done by copying: the source goes only once its copy and the
- * copy's name are durable, and only if it is still the file copied. */
-static void drop_source(struct carb_place *p)
-{
-	struct stat st;
-
-	if (p->done || !p->unlink_source)
-		return;
-	if (fstatat(p->src_dir_fd, p->src_base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    st.st_ino != p->src_st.st_ino || st.st_dev != p->src_st.st_dev)
-		return;
-	if (unlinkat(p->src_dir_fd, p->src_base, 0) == 0)
-		p->it->src_removed = true;
-	else
-		snprintf(p->it->reason, sizeof(p->it->reason),
-			 "archived, but %s could not be removed: %s",
-			 p->it->src_rel, strerror(errno));
-}
-
 static void release(struct carb_place *p)
 {
 	if (p->tmp[0] != '\0' && p->dst_fd >= 0)
@@ -721,7 +757,7 @@ void carb_archive_run(struct carb_archive_batch *b)
 		sync_dirs(b, ps, false);
 		carb_test_stop("batch-named");
 		for (size_t i = 0; i < b->n; i++)
-			drop_source(&ps[i]);
+			carb_archive_source_drop(&ps[i]);
 		sync_dirs(b, ps, true);
 		carb_test_stop("batch-placed");
 	}

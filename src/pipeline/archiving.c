@@ -487,6 +487,8 @@ static struct carb_pending *pending_of(struct carb_watch_rt *w,
 	p->item.id = r->id;
 	p->item.src_rel = carb_xstrndup(r->rel_path, r->rel_len);
 	p->item.size = r->size;
+	p->item.device = r->device;
+	p->item.inode = r->inode;
 	p->item.hash = r->content_hash ? carb_xstrdup(r->content_hash) : NULL;
 	p->item.dir = carb_xstrndup(r->archive_path,
 				    slash ? (size_t)(slash - r->archive_path) : 0);

@@ -506,6 +506,7 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 			struct carb_stage_member m = {
 				.id = job->id, .rel = job->rel,
 				.rel_len = job->rel_len, .size = k->size,
+				.device = k->device, .inode = k->inode,
 				.generation = k->generation, .hash = job->hash,
 			};
 

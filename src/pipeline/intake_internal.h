@@ -213,7 +213,7 @@ struct carb_stage_member {
 	int64_t id;
 	const char *rel;
 	size_t rel_len;
-	int64_t size;
+	int64_t size, device, inode;
 	int64_t generation;
 	const char *hash;         /* NULL: no content hash recorded */
 };

@@ -16,7 +16,7 @@ struct member {
 	size_t rel_len;
 	char *ext;
 	size_t ext_len;
-	int64_t size;
+	int64_t size, device, inode;
 	int64_t attempts;
 	int64_t generation;
 	char *hash;
@@ -56,6 +56,8 @@ static int collect(void *ctx, const struct carb_component_row *r,
 	m->ext = carb_xstrndup(r->extension, r->ext_len);
 	m->ext_len = r->ext_len;
 	m->size = r->size;
+	m->device = r->device;
+	m->inode = r->inode;
 	m->attempts = r->attempts;
 	m->generation = r->generation;
 	m->hash = r->content_hash ? carb_xstrdup(r->content_hash) : NULL;
@@ -351,6 +353,8 @@ static void plan(struct stage *s, struct carb_dest_rt *d, const char *dir,
 	p->item.id = m->id;
 	p->item.src_rel = carb_xstrndup(m->rel, m->rel_len);
 	p->item.size = m->size;
+	p->item.device = m->device;
+	p->item.inode = m->inode;
 	p->item.hash = m->hash ? carb_xstrdup(m->hash) : NULL;
 	p->item.dir = carb_xstrdup(dir);
 	p->item.name = carb_xstrndup(base, blen);
@@ -529,6 +533,7 @@ void carb_stage_born(struct carb_intake *in, struct carb_group_info *g,
 	struct carb_component_row row = {
 		.id = born->id, .rel_path = born->rel, .rel_len = born->rel_len,
 		.generation = born->generation, .size = born->size,
+		.device = born->device, .inode = born->inode,
 		.status = "READY", .content_hash = born->hash,
 	};
 

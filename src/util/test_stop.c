@@ -4,7 +4,10 @@
  * CARB_TEST_STOP_AT and the process stops itself there (SIGSTOP), to be
  * killed by the test.  CARB_TEST_HANG_AT makes the thread that reaches a
  * point hang there for good instead, as a copy to a dead network share
- * would.  Unset, as in production, a stop point costs one comparison. */
+ * would.  The swap tests stop at the points just before a move's rename
+ * (batch-move) and a hard link (batch-link) to swap the delivered name
+ * meanwhile.  The points and where they are: docs/testing.md.  Unset, as
+ * in production, a stop point costs one comparison. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
