@@ -9,6 +9,7 @@
 #include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "config/config.h"
+#include "pipeline/pipeline.h"
 #include "util/util.h"
 
 static void usage(FILE *out)
@@ -60,6 +61,58 @@ static void add_str(struct carb_buf *b, const char *s, bool json)
 		carb_buf_add_json_string(b, s, strlen(s));
 	else
 		carb_buf_add_safe_name(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* The newest instance still running that watches name (its watches are
+ * space-separated names), or NULL: its last event and walk are the
+ * watch's. */
+static const struct carb_status_instance *
+watcher_of(const struct carb_status_report *r, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < r->ninstances; i++) {
+		const char *p = r->instances[i].watches;
+
+		if (r->instances[i].stopped_at != 0 || p == NULL)
+			continue;
+		while ((p = strstr(p, name)) != NULL) {
+			bool start = p == r->instances[i].watches || p[-1] == ' ';
+
+			if (start && (p[n] == ' ' || p[n] == '\0'))
+				return &r->instances[i];
+			p += n;
+		}
+	}
+	return NULL;
+}
+
+/* What a watch is: its folder readable, how it is watched, and its last
+ * event and walk as its service reported them. */
+struct watch_health {
+	bool ok;
+	const char *mode;          /* "inotify", "poll" */
+	int64_t last_event_at, last_walk_at;  /* 0: not known */
+};
+
+static struct watch_health watch_health(const struct carb_status_report *r,
+					const struct carb_watch_config *w)
+{
+	struct watch_health h = { access(w->path, R_OK | X_OK) == 0,
+				  "inotify", 0, 0 };
+	const struct carb_status_instance *in = watcher_of(r, w->name);
+	struct carb_error err = { 0 };
+	char why[128];
+	bool poll = false;
+
+	if (h.ok && carb_watch_effective_mode(w, &poll, why, sizeof(why),
+					      &err) == 0 && poll)
+		h.mode = "poll";
+	if (in != NULL) {
+		h.last_event_at = in->counters.last_event_at;
+		h.last_walk_at = in->counters.last_walk_at;
+	}
+	return h;
 }
 
 static int text(const struct carb_status_report *r,
@@ -138,11 +191,18 @@ static int text(const struct carb_status_report *r,
 	carb_buf_adds(b, "watches:\n");
 	for (size_t i = 0; i < carb_config_watch_count(cfg); i++) {
 		const struct carb_watch_config *w = carb_config_watch(cfg, i);
-		bool ok = access(w->path, R_OK | X_OK) == 0;
+		struct watch_health h = watch_health(r, w);
 
-		carb_buf_addf(b, "  %s: %s %s\n", w->name, w->path,
-			      ok ? "ok" : "WARNING: missing or unreadable");
-		degraded |= !ok;
+		carb_buf_addf(b, "  %s: %s %s", w->name, w->path,
+			      h.ok ? "ok" : "WARNING: missing or unreadable");
+		if (h.ok) {
+			carb_buf_addf(b, " (%s), last event ", h.mode);
+			add_time(b, h.last_event_at, false);
+			carb_buf_adds(b, ", last walk ");
+			add_time(b, h.last_walk_at, false);
+		}
+		carb_buf_addc(b, '\n');
+		degraded |= !h.ok;
 	}
 	return degraded;
 }
@@ -221,17 +281,43 @@ static int json(const struct carb_status_report *r,
 	carb_buf_adds(b, ",\"watches\":[");
 	for (size_t i = 0; i < carb_config_watch_count(cfg); i++) {
 		const struct carb_watch_config *w = carb_config_watch(cfg, i);
-		bool ok = access(w->path, R_OK | X_OK) == 0;
+		struct watch_health h = watch_health(r, w);
 
 		carb_buf_adds(b, i ? ",{\"name\":" : "{\"name\":");
 		add_str(b, w->name, true);
 		carb_buf_adds(b, ",\"path\":");
 		add_str(b, w->path, true);
-		carb_buf_addf(b, ",\"ok\":%s}", ok ? "true" : "false");
-		degraded |= !ok;
+		carb_buf_addf(b, ",\"ok\":%s,\"mode\":\"%s\",\"last_event_at\":",
+			      h.ok ? "true" : "false", h.mode);
+		add_time(b, h.last_event_at, true);
+		carb_buf_adds(b, ",\"last_walk_at\":");
+		add_time(b, h.last_walk_at, true);
+		carb_buf_adds(b, "}");
+		degraded |= !h.ok;
 	}
 	carb_buf_addf(b, "],\"healthy\":%s}\n", degraded ? "false" : "true");
 	return degraded;
+}
+
+/* A watch folder that is gone is what status is asked about, not a
+ * reason to refuse: the config is read without its checks against the
+ * disk, and the report says which folder is missing. */
+static int open_catalog(struct carb_cli *cli, struct carb_config **cfg,
+			struct carb_catalog **cat)
+{
+	struct carb_diags diags;
+	int rc;
+
+	carb_diags_init(&diags);
+	rc = carb_config_load_values(cli->config_path, cfg, &diags);
+	carb_cli_print_diags(&diags);
+	carb_diags_release(&diags);
+	if (rc != 0)
+		return CARB_EXIT_USAGE;
+	rc = carb_cli_connect(*cfg, false, cat);
+	if (rc >= 0)
+		carb_config_free(cfg);
+	return rc;
 }
 
 int carb_cmd_status(struct carb_cli *cli, int argc, char **argv)
@@ -259,7 +345,7 @@ int carb_cmd_status(struct carb_cli *cli, int argc, char **argv)
 		}
 		as_json = strcmp(argv[++i], "json") == 0;
 	}
-	rc = carb_cli_open_catalog(cli, false, &cfg, &cat);
+	rc = open_catalog(cli, &cfg, &cat);
 	if (rc >= 0)
 		return rc;
 	if (carb_cli_require_schema(cat, NULL, "status") < 0) {

@@ -41,6 +41,8 @@ void carb_intake_stats(struct carb_intake *in, struct carb_intake_stats *st)
 			count(st, ((const struct carb_known *)v)->status);
 	}
 	st->paused = carb_archiving_paused(in);
+	st->last_event_at = in->last_event_us;
+	st->last_walk_at = in->last_walk_us;
 }
 
 /* What the pool shows of its most overdue job, copied out under its

@@ -83,6 +83,8 @@ struct carb_dest_rt {
 
 /* The intake: one per `carbonation run`. */
 struct carb_intake {
+	int64_t last_event_us;     /* wall clock: the heartbeat shows them */
+	int64_t last_walk_us;
 	const struct carb_config *cfg;
 	const struct carb_rules *rules;
 	struct carb_catalog *cat;

@@ -96,6 +96,9 @@ struct carb_intake_stats {
 	size_t failed;              /* FAILED and INTEGRITY_FAILED */
 	size_t archived;            /* ARCHIVED */
 	const char *paused;         /* a paused destination's name, or NULL */
+	int64_t last_event_at;      /* the last inotify event read (wall
+				     * clock, us); 0: none yet */
+	int64_t last_walk_at;       /* the last walk of a watch ended */
 };
 void carb_intake_stats(struct carb_intake *in, struct carb_intake_stats *st);
 /* Whether a worker has been inside one job past its bound ([service]

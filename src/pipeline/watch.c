@@ -338,6 +338,7 @@ void carb_watch_walk(struct carb_intake *in, struct carb_watch_rt *w)
 		walk_dir(&wk, "", 0);
 		find_departures(&wk);
 	}
+	in->last_walk_us = carb_now_us();
 	carb_map_free(&wk.seen);
 }
 
@@ -507,6 +508,7 @@ void carb_watch_read_events(struct carb_intake *in)
 	ssize_t n;
 
 	while ((n = read(in->ifd, buf, sizeof(buf))) > 0) {
+		in->last_event_us = carb_now_us();
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const void *)p;
 

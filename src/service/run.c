@@ -21,7 +21,6 @@ struct owner {
 	bool stopped;
 	int64_t extended_ms;
 	int64_t heartbeat_ms;   /* the last renewal */
-	int64_t last_walk_us;
 	struct carb_watchdog wd;
 	struct carb_status_line sl;
 };
@@ -75,7 +74,8 @@ static void heartbeat(struct owner *o, struct carb_intake *in)
 				 st.archived);
 	c.files_archived = (int64_t)st.archived;
 	c.files_failed = (int64_t)st.failed;
-	c.last_walk_at = o->last_walk_us;
+	c.last_event_at = st.last_event_at;
+	c.last_walk_at = st.last_walk_at;
 	o->svc->heartbeat(o->svc->heartbeat_ctx, &c);
 }
 
@@ -86,8 +86,9 @@ static int64_t on_turn(void *ctx, struct carb_intake *in, bool first_done)
 	int64_t next;
 
 	next = carb_watchdog_turned(&o->wd, in, why, sizeof(why));
-	if (first_done && o->last_walk_us == 0)
-		o->last_walk_us = carb_now_us();
+	/* The first walk's end is worth a renewal: status shows it. */
+	if (first_done && !o->ready)
+		o->heartbeat_ms = 0;
 	heartbeat(o, in);
 	if (o->svc->heartbeat != NULL) {
 		int64_t every = carb_config_service(o->svc->cfg)->heartbeat_interval_ms;

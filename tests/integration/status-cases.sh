@@ -51,6 +51,8 @@ status_run_cases() {
 	t_run "$CARB" -c "$P/config.toml" status --format json
 	st_json "the live instance, its watch, the archived file" \
 		"len(j['instances']) == 1 and j['instances'][0]['pid'] == $spid and not j['instances'][0]['stopped'] and j['archived'][0]['files'] == 1 and j['components']['1h']['ARCHIVED'] == 1 and j['watches'][0]['ok']"
+	st_json "the live service's watch: its mode and its last walk (the first walk's end renews the heartbeat)" \
+		"j['watches'][0]['mode'] == 'inotify' and j['watches'][0]['last_walk_at'] is not None"
 	kill -TERM "$spid"
 	wait "$spid"
 	t_run "$CARB" -c "$P/config.toml" status
@@ -67,11 +69,14 @@ status_run_cases() {
 
 	t_run db_query stat "DELETE FROM service_status"
 	rmdir "$P/in" 2>/dev/null || rm -rf "$P/in"
-	# Loading the config checks every watch's folder first, so a folder
-	# gone is a configuration error (exit 2) before status can say more.
+	# A watch folder gone is what an operator asks status about: it says
+	# so and exits 1 (degraded), not 2 as a config error would.
 	t_run "$CARB" -c "$P/config.toml" status
-	t_expect_status 2 "$DB_DIALECT: a watch folder gone: the config check refuses it"
-	t_expect_err "does not exist" "$DB_DIALECT: ... and names it"
+	t_expect_status 1 "$DB_DIALECT: a watch folder gone: status exits 1 (degraded)"
+	t_expect_out "WARNING: missing or unreadable" "$DB_DIALECT: ... and names it"
+	t_run "$CARB" -c "$P/config.toml" status --format json
+	t_expect_status 1 "$DB_DIALECT: ... also with --format json"
+	st_json "the missing watch is not ok in JSON" "j['healthy'] is False"
 	t_run "$CARB" -c "$P/config.toml" status --bogus
 	t_expect_status 2 "$DB_DIALECT: an unknown option is a usage error"
 }
