@@ -18,7 +18,9 @@
  * assumed free and a name found taken when linking is resolved then, as
  * find_slot would have: a folder of many files spares a lookup per file.
  *
- * A failure of one file sets its outcome and leaves the others going. */
+ * A failure of one file sets its outcome and leaves the others going.
+ * A batch with max_ms starts files only until it runs out; those left
+ * are handed back untouched (CARB_PLACE_LATER). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -698,9 +700,21 @@ static enum carb_place_how how_of(const struct carb_archive_batch *b)
 	}
 }
 
+/* Past the batch's time, a file is not started: it is marked done, so
+ * every later step passes it by, and goes back to the pipeline as it
+ * came.  The first file always starts, so a batch is never empty. */
+static bool out_of_time(const struct carb_archive_batch *b, size_t i,
+			int64_t start_ms)
+{
+	return i > 0 && b->max_ms > 0 &&
+	       carb_monotonic_ms() - start_ms >= b->max_ms;
+}
+
 void carb_archive_run(struct carb_archive_batch *b)
 {
 	struct carb_place *ps = carb_xcalloc(b->n ? b->n : 1, sizeof(*ps));
+	int64_t start_ms = carb_monotonic_ms();
+	bool late = false;
 
 	for (size_t i = 0; i < b->n; i++) {
 		ps[i] = (struct carb_place){
@@ -709,6 +723,12 @@ void carb_archive_run(struct carb_archive_batch *b)
 		};
 		b->items[i].outcome = CARB_PLACED;
 		b->items[i].reason[0] = '\0';
+		late = late || out_of_time(b, i, start_ms);
+		if (late) {
+			b->items[i].outcome = CARB_PLACE_LATER;
+			ps[i].done = true;
+			continue;
+		}
 		prepare(b, &ps[i], i > 0 ? &ps[i - 1] : NULL);
 	}
 	if (!b->dry_run) {
