@@ -330,19 +330,17 @@ static bool source_is_item(struct carb_place *p)
 }
 
 /* A copy found in place is made durable too: the run that wrote it may
- * have died between its rename and its fsync. */
+ * have died between its rename and its fsync.  It is synced with the
+ * others the batch found (sync_adopted), not one fsync each: a restart
+ * finds hundreds, and on a busy disk each fsync waited for a journal
+ * commit of its own. */
 static void adopt_existing(struct carb_archive_batch *b, struct carb_place *p)
 {
-	int fd;
-
 	p->it->outcome = CARB_PLACED_ALREADY;
-	if (b->dry_run || p->how == CARB_HOW_SYMLINK)
+	if (b->dry_run || p->how == CARB_HOW_SYMLINK || p->adopt_fd >= 0)
 		return;
-	fd = openat(p->dst_fd, final_name(p), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	p->adopt_fd = openat(p->dst_fd, final_name(p),
+			     O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 /* Makes name, never replacing it; 0 or -1 with errno. */
@@ -676,8 +674,32 @@ static void drop_source(struct carb_place *p)
 			 p->it->src_rel, strerror(errno));
 }
 
+/* The copies found in place: one sync of each filesystem they are on,
+ * a plain fsync for a single one. */
+static void sync_adopted(struct carb_archive_batch *b, struct carb_place *ps)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		found += ps[i].adopt_fd >= 0;
+	for (size_t i = 0; i < b->n; i++) {
+		bool synced = false;
+
+		if (ps[i].adopt_fd < 0)
+			continue;
+		for (size_t j = 0; j < i && !synced && found > 1; j++)
+			synced = ps[j].adopt_fd >= 0 &&
+				 same_fs(&ps[j].dst_st, &ps[i].dst_st);
+		if (!synced)
+			(void)(found > 1 ? syncfs(ps[i].adopt_fd)
+					 : fsync(ps[i].adopt_fd));
+	}
+}
+
 static void release(struct carb_place *p)
 {
+	if (p->adopt_fd >= 0)
+		close(p->adopt_fd);
 	if (p->tmp[0] != '\0' && p->dst_fd >= 0)
 		unlinkat(p->dst_fd, p->tmp, 0);
 	if (p->tmp_fd >= 0)
@@ -720,6 +742,7 @@ void carb_archive_run(struct carb_archive_batch *b)
 		ps[i] = (struct carb_place){
 			.it = &b->items[i], .how = how_of(b), .dst_fd = -1,
 			.src_dir_fd = -1, .src_fd = -1, .tmp_fd = -1,
+			.adopt_fd = -1,
 		};
 		b->items[i].outcome = CARB_PLACED;
 		b->items[i].reason[0] = '\0';
@@ -738,6 +761,7 @@ void carb_archive_run(struct carb_archive_batch *b)
 			verify(b, &ps[i]);
 		for (size_t i = 0; i < b->n; i++)
 			name_final(b, &ps[i]);
+		sync_adopted(b, ps);
 		sync_dirs(b, ps, false);
 		carb_test_stop("batch-named");
 		for (size_t i = 0; i < b->n; i++)

@@ -28,7 +28,7 @@
  * the queue for the next batch.  A count and a size alone let a slow disk
  * or a busy machine stretch a batch over many seconds, and a service
  * killed in that time (a crash loop) commits nothing, ever. */
-#define BATCH_TIME_MS 300
+#define BATCH_TIME_MS 200
 /* Descriptors an item may hold until its batch ends (its copy, its
  * folder, its delivered file's folder), and those kept for the rest. */
 #define BATCH_FDS_PER_ITEM 3
