@@ -77,6 +77,9 @@ struct carb_archive_item {
 	char *hash;               /* SHA-256 hex recorded at intake */
 	char *dir;                /* rendered folder, relative to base_path */
 	char *name;               /* the file's base name */
+	bool taken_up;            /* a run that died may have placed it: its
+	                           * final name is looked at first, within
+	                           * the batch's max_ms */
 	/* outputs */
 	enum carb_archive_outcome outcome;
 	char *final_rel;          /* dir/name, or dir/STEM.vN.EXT */

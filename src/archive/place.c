@@ -507,7 +507,8 @@ static void prepare(struct carb_archive_batch *b, struct carb_place *p,
 	if (open_source(p, prev, &gone) < 0)
 		return;
 	p->optimistic = !gone && !b->dry_run && p->how != CARB_HOW_RENAME &&
-			b->on_conflict != CARB_CONFLICT_OVERWRITE;
+			b->on_conflict != CARB_CONFLICT_OVERWRITE &&
+			!p->it->taken_up;
 	if (p->optimistic) {
 		set_final(p, 1);
 		slot = 0;

@@ -525,6 +525,11 @@ static struct carb_pending *pending_of(struct carb_watch_rt *w,
 	p->item.dir = carb_xstrndup(r->archive_path,
 				    slash ? (size_t)(slash - r->archive_path) : 0);
 	p->item.name = carb_xstrndup(base, blen);
+	/* Found in place, it is adopted while the batch starts files, where
+	 * the batch's time bound holds: when found only as it is named, a
+	 * batch of such files outlived a service killed every second, every
+	 * start. */
+	p->item.taken_up = true;
 	return p;
 }
 
