@@ -490,15 +490,16 @@ void carb_archiving_apply(struct carb_intake *in, struct carb_job *job)
 
 /* ---- retries and recovery ------------------------------------------------- */
 
-/* Queues a component again from its row: a due retry (RETRY_PENDING) or
- * one a previous run left ARCHIVING.  Its planned folder is kept, so a
- * copy that run finished is found in place; a component never planned
- * goes back through routing with its group. */
+/* A queued component whose folder may hold its stale temporary files. */
 struct stale {
 	char *dir;
 	int64_t id;
 };
 
+/* Queues a component again from its row: a due retry (RETRY_PENDING) or
+ * one a previous run left ARCHIVING.  Its planned folder is kept, so a
+ * copy that run finished is found in place; a component never planned
+ * goes back through routing with its group. */
 struct requeue {
 	struct carb_intake *in;
 	const char *from;
