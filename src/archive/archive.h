@@ -63,6 +63,8 @@ enum carb_archive_outcome {
 	                       * (out of space or quota, read-only, its
 	                       * server gone, base_path gone): the file waits,
 	                       * no attempt counted */
+	CARB_PLACE_LATER,     /* not started: the batch's max_ms ran out
+	                       * first; nothing was done, no attempt counted */
 };
 
 /* Whether errno e says the whole destination is unusable, not the one
@@ -82,6 +84,9 @@ struct carb_archive_item {
 	char *hash;               /* SHA-256 hex recorded at intake */
 	char *dir;                /* rendered folder, relative to base_path */
 	char *name;               /* the file's base name */
+	bool taken_up;            /* a run that died may have placed it: its
+	                           * final name is looked at first, within
+	                           * the batch's max_ms */
 	/* outputs */
 	enum carb_archive_outcome outcome;
 	char *final_rel;          /* dir/name, or dir/STEM.vN.EXT */
@@ -97,6 +102,9 @@ struct carb_archive_batch {
 	enum carb_on_conflict on_conflict;
 	bool hardlink_fallback;
 	bool dry_run;             /* decide final names; write nothing */
+	int64_t max_ms;           /* files start only within this many ms of
+	                           * the batch's start (0: no bound); the
+	                           * first always does */
 	size_t n;
 	struct carb_archive_item *items;
 };
@@ -104,15 +112,21 @@ struct carb_archive_batch {
 /* Places every item of b and sets each outcome.  Blocking, filesystem
  * only: meant for a worker thread.  The batch shares its flushes: one
  * filesystem sync for all copies, then one fsync per folder after the
- * renames, instead of an fsync per file. */
+ * renames, instead of an fsync per file.  With max_ms, the files not
+ * started when it runs out are left as they were (CARB_PLACE_LATER) and
+ * the batch finishes with those started, so its outcomes come back
+ * within about max_ms plus one flush, however slow each file is. */
 void carb_archive_run(struct carb_archive_batch *b);
 
 void carb_archive_item_release(struct carb_archive_item *it);
 
-/* Removes the temporary files that component id may have left in folder
- * dir (relative to base_fd) when a run died while writing them.  Returns
- * how many were removed; missing folders are not an error. */
-int carb_archive_clean_stale(int base_fd, const char *dir, int64_t id);
+/* Removes the temporary files that the components ids (n of them,
+ * sorted ascending) may have left in folder dir (relative to base_fd)
+ * when a run died while writing them: one reading of the folder for
+ * all of them.  Returns how many were removed; missing folders are not
+ * an error. */
+int carb_archive_clean_stale(int base_fd, const char *dir, const int64_t *ids,
+			     size_t n);
 
 /* "a.dat" at version 3 -> "a.v3.dat"; version 1 -> the name itself.
  * Returns a new string the caller frees. */

@@ -37,6 +37,7 @@ struct carb_place {
 	char tmp[96];             /* temporary name, "" when none */
 	int tmp_fd;               /* the copy, at tmp or nameless */
 	bool anon;                /* tmp_fd is an O_TMPFILE not yet linked */
+	int adopt_fd;             /* a copy found in place, to be synced */
 };
 
 /* folders.c: opening (and making) folders below base_path. */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -79,12 +80,35 @@ int carb_archive_open_dir(int base_fd, const char *dir, bool create,
 	return fd;
 }
 
-int carb_archive_clean_stale(int base_fd, const char *dir, int64_t id)
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether name is a temporary name of one of the components ids
+ * (sorted): CARB_TMP_PREFIX, the id, "-". */
+static bool stale_of(const char *name, const int64_t *ids, size_t n)
+{
+	size_t plen = strlen(CARB_TMP_PREFIX);
+	const char *p = name + plen;
+	char *end;
+	int64_t id;
+
+	if (strncmp(name, CARB_TMP_PREFIX, plen) != 0 || *p < '0' || *p > '9')
+		return false;
+	errno = 0;
+	id = strtoll(p, &end, 10);
+	return errno == 0 && *end == '-' &&
+	       bsearch(&id, ids, n, sizeof(*ids), cmp_id) != NULL;
+}
+
+int carb_archive_clean_stale(int base_fd, const char *dir, const int64_t *ids,
+			     size_t n)
 {
 	struct carb_error err;
-	char prefix[64];
 	int fd, dfd, removed = 0;
-	size_t plen;
 	DIR *d;
 	struct dirent *e;
 
@@ -92,13 +116,10 @@ int carb_archive_clean_stale(int base_fd, const char *dir, int64_t id)
 	fd = carb_archive_open_dir(base_fd, dir, false, &err);
 	if (fd < 0)
 		return 0;
-	snprintf(prefix, sizeof(prefix), "%s%lld-", CARB_TMP_PREFIX,
-		 (long long)id);
-	plen = strlen(prefix);
 	dfd = dup(fd);
 	d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	while (d != NULL && (e = readdir(d)) != NULL)
-		if (strncmp(e->d_name, prefix, plen) == 0 &&
+		if (stale_of(e->d_name, ids, n) &&
 		    unlinkat(fd, e->d_name, 0) == 0)
 			removed++;
 	if (d != NULL)

@@ -20,7 +20,9 @@
  * assumed free and a name found taken when linking is resolved then, as
  * find_slot would have: a folder of many files spares a lookup per file.
  *
- * A failure of one file sets its outcome and leaves the others going. */
+ * A failure of one file sets its outcome and leaves the others going.
+ * A batch with max_ms starts files only until it runs out; those left
+ * are handed back untouched (CARB_PLACE_LATER). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -348,20 +350,17 @@ static bool source_is_item(struct carb_place *p)
 }
 
 /* A copy found in place is made durable too: the run that wrote it may
- * have died between its rename and its fsync. */
+ * have died between its rename and its fsync.  It is synced with the
+ * others the batch found (sync_adopted), not one fsync each: a restart
+ * finds hundreds, and on a busy disk each fsync waited for a journal
+ * commit of its own. */
 static void adopt_existing(struct carb_archive_batch *b, struct carb_place *p)
 {
-	int fd;
-
 	p->it->outcome = CARB_PLACED_ALREADY;
-	if (b->dry_run || p->how == CARB_HOW_SYMLINK)
+	if (b->dry_run || p->how == CARB_HOW_SYMLINK || p->adopt_fd >= 0)
 		return;
-	fd = openat(p->dst_fd, carb_place_final_name(p),
-		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	p->adopt_fd = openat(p->dst_fd, carb_place_final_name(p),
+			     O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 /* Makes name, never replacing it; 0 or -1 with errno. */
@@ -562,7 +561,8 @@ static void prepare(struct carb_archive_batch *b, struct carb_place *p,
 	if (open_source(p, prev, &gone) < 0)
 		return;
 	p->optimistic = !gone && !b->dry_run && p->how != CARB_HOW_RENAME &&
-			b->on_conflict != CARB_CONFLICT_OVERWRITE;
+			b->on_conflict != CARB_CONFLICT_OVERWRITE &&
+			!p->it->taken_up;
 	if (p->optimistic) {
 		set_final(p, 1);
 		slot = 0;
@@ -710,8 +710,32 @@ static void sync_dirs(struct carb_archive_batch *b, struct carb_place *ps,
 	}
 }
 
+/* The copies found in place: one sync of each filesystem they are on,
+ * a plain fsync for a single one. */
+static void sync_adopted(struct carb_archive_batch *b, struct carb_place *ps)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		found += ps[i].adopt_fd >= 0;
+	for (size_t i = 0; i < b->n; i++) {
+		bool synced = false;
+
+		if (ps[i].adopt_fd < 0)
+			continue;
+		for (size_t j = 0; j < i && !synced && found > 1; j++)
+			synced = ps[j].adopt_fd >= 0 &&
+				 same_fs(&ps[j].dst_st, &ps[i].dst_st);
+		if (!synced)
+			(void)(found > 1 ? syncfs(ps[i].adopt_fd)
+					 : fsync(ps[i].adopt_fd));
+	}
+}
+
 static void release(struct carb_place *p)
 {
+	if (p->adopt_fd >= 0)
+		close(p->adopt_fd);
 	if (p->tmp[0] != '\0' && p->dst_fd >= 0)
 		unlinkat(p->dst_fd, p->tmp, 0);
 	if (p->tmp_fd >= 0)
@@ -734,17 +758,36 @@ static enum carb_place_how how_of(const struct carb_archive_batch *b)
 	}
 }
 
+/* Past the batch's time, a file is not started: it is marked done, so
+ * every later step passes it by, and goes back to the pipeline as it
+ * came.  The first file always starts, so a batch is never empty. */
+static bool out_of_time(const struct carb_archive_batch *b, size_t i,
+			int64_t start_ms)
+{
+	return i > 0 && b->max_ms > 0 &&
+	       carb_monotonic_ms() - start_ms >= b->max_ms;
+}
+
 void carb_archive_run(struct carb_archive_batch *b)
 {
 	struct carb_place *ps = carb_xcalloc(b->n ? b->n : 1, sizeof(*ps));
+	int64_t start_ms = carb_monotonic_ms();
+	bool late = false;
 
 	for (size_t i = 0; i < b->n; i++) {
 		ps[i] = (struct carb_place){
 			.it = &b->items[i], .how = how_of(b), .dst_fd = -1,
 			.src_dir_fd = -1, .src_fd = -1, .tmp_fd = -1,
+			.adopt_fd = -1,
 		};
 		b->items[i].outcome = CARB_PLACED;
 		b->items[i].reason[0] = '\0';
+		late = late || out_of_time(b, i, start_ms);
+		if (late) {
+			b->items[i].outcome = CARB_PLACE_LATER;
+			ps[i].done = true;
+			continue;
+		}
 		prepare(b, &ps[i], i > 0 ? &ps[i - 1] : NULL);
 	}
 	if (!b->dry_run) {
@@ -754,6 +797,7 @@ void carb_archive_run(struct carb_archive_batch *b)
 			verify(b, &ps[i]);
 		for (size_t i = 0; i < b->n; i++)
 			name_final(b, &ps[i]);
+		sync_adopted(b, ps);
 		sync_dirs(b, ps, false);
 		carb_test_stop("batch-named");
 		for (size_t i = 0; i < b->n; i++)

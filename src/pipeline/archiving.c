@@ -23,6 +23,12 @@
 #define BATCH_PARALLEL 256
 #define BATCH_BYTES (256 << 20)
 #define BATCH_PARALLEL_BYTES (64 << 20)
+/* A batch starts files for at most this long, then flushes those it
+ * started and hands their outcomes back; the rest go back to the head of
+ * the queue for the next batch.  A count and a size alone let a slow disk
+ * or a busy machine stretch a batch over many seconds, and a service
+ * killed in that time (a crash loop) commits nothing, ever. */
+#define BATCH_TIME_MS 200
 /* Descriptors an item may hold until its batch ends (its copy, its
  * folder, its delivered file's folder), and those kept for the rest. */
 #define BATCH_FDS_PER_ITEM 3
@@ -227,6 +233,7 @@ static struct carb_job *take_batch(struct carb_intake *in, size_t di,
 	b->on_conflict = d->cfg->on_conflict;
 	b->hardlink_fallback = ac->hardlink_fallback;
 	b->dry_run = in->opts.dry_run;
+	b->max_ms = BATCH_TIME_MS;
 	while (d->head != NULL && b->n < max &&
 	       (b->n == 0 || bytes + d->head->item.size <= BATCH_BYTES)) {
 		struct carb_pending *p = d->head;
@@ -397,6 +404,21 @@ static void failed(struct carb_intake *in, struct carb_pending *p,
 		 retry ? "RETRY_PENDING" : "FAILED");
 }
 
+/* A file its batch had no time to start goes back to the head of its
+ * queue, untouched in the catalog (still ARCHIVING, no attempt counted).
+ * Called from the batch's last file backwards, so the files keep their
+ * order. */
+static void later(struct carb_dest_rt *d, struct carb_pending *p,
+		  struct carb_archive_item *it)
+{
+	struct carb_pending *back = carb_xcalloc(1, sizeof(*back));
+
+	*back = *p;
+	back->item = *it;
+	memset(it, 0, sizeof(*it));
+	push_front(d, back);
+}
+
 /* The destination as a whole cannot take files (out of space, read-only,
  * its server gone): the file goes back to the head of its queue,
  * untouched in the catalog (still ARCHIVING, no attempt counted), and
@@ -440,12 +462,17 @@ void carb_archiving_apply(struct carb_intake *in, struct carb_job *job)
 		case CARB_PLACE_UNUSABLE:
 			unusable(in, d, p, it);
 			break;
+		case CARB_PLACE_LATER:
+			break;
 		default:
 			failed(in, p, it);
 		}
 	}
+	for (size_t i = b->n; i-- > 0 && !carb_turn_failed(in->turn);)
+		if (b->items[i].outcome == CARB_PLACE_LATER)
+			later(d, &job->pend[i], &b->items[i]);
 	for (size_t i = 0; i < b->n && !carb_turn_failed(in->turn); i++) {
-		bool seen = false;
+		bool seen = b->items[i].outcome == CARB_PLACE_LATER;
 
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = job->pend[j].file_id == job->pend[i].file_id;
@@ -463,6 +490,12 @@ void carb_archiving_apply(struct carb_intake *in, struct carb_job *job)
 
 /* ---- retries and recovery ------------------------------------------------- */
 
+/* A queued component whose folder may hold its stale temporary files. */
+struct stale {
+	char *dir;
+	int64_t id;
+};
+
 /* Queues a component again from its row: a due retry (RETRY_PENDING) or
  * one a previous run left ARCHIVING.  Its planned folder is kept, so a
  * copy that run finished is found in place; a component never planned
@@ -471,6 +504,8 @@ struct requeue {
 	struct carb_intake *in;
 	const char *from;
 	int64_t replan;           /* group to route again, 0: none */
+	struct stale *stale;      /* queued items whose folders to clean */
+	size_t nstale, cap;
 };
 
 static struct carb_pending *pending_of(struct carb_watch_rt *w,
@@ -493,6 +528,11 @@ static struct carb_pending *pending_of(struct carb_watch_rt *w,
 	p->item.dir = carb_xstrndup(r->archive_path,
 				    slash ? (size_t)(slash - r->archive_path) : 0);
 	p->item.name = carb_xstrndup(base, blen);
+	/* Found in place, it is adopted while the batch starts files, where
+	 * the batch's time bound holds: when found only as it is named, a
+	 * batch of such files outlived a service killed every second, every
+	 * start. */
+	p->item.taken_up = true;
 	return p;
 }
 
@@ -521,9 +561,14 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 	if (!changed)
 		return 0;
 	p = pending_of(w, r);
-	if (!rq->in->opts.dry_run)
-		carb_archive_clean_stale(rq->in->archiving->base_fd,
-					 p->item.dir, r->id);
+	if (rq->nstale == rq->cap) {
+		rq->cap = rq->cap ? 2 * rq->cap : 64;
+		rq->stale = carb_xrealloc(rq->stale,
+					  rq->cap * sizeof(*rq->stale));
+	}
+	rq->stale[rq->nstale++] = (struct stale){
+		carb_xstrdup(p->item.dir), r->id,
+	};
 	carb_status_mirror(w, r->rel_path, r->rel_len, r->id, "ARCHIVING");
 	carb_archiving_queue(rq->in, d, p);
 	return 0;
@@ -554,10 +599,51 @@ static void replan(struct carb_intake *in, int64_t id, int64_t gid,
 		carb_stage_group(in, gid);
 }
 
+static int cmp_stale(const void *a, const void *b)
+{
+	const struct stale *x = a, *y = b;
+	int c = strcmp(x->dir, y->dir);
+
+	return c != 0 ? c : x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Temporary files the queued components left when a run died, removed
+ * before any of them goes to the workers: each folder is read once for
+ * all its components (read once per component, a folder of 2,000 files
+ * kept a restart busy for seconds before its first copy). */
+static void clean_stale(struct carb_intake *in, struct requeue *rq)
+{
+	int64_t *ids;
+	size_t i = 0;
+
+	if (rq->nstale == 0 || in->opts.dry_run)
+		return;
+	qsort(rq->stale, rq->nstale, sizeof(*rq->stale), cmp_stale);
+	ids = carb_xcalloc(rq->nstale, sizeof(*ids));
+	while (i < rq->nstale) {
+		size_t n = 0;
+		const char *dir = rq->stale[i].dir;
+
+		for (; i < rq->nstale && strcmp(rq->stale[i].dir, dir) == 0; i++)
+			ids[n++] = rq->stale[i].id;
+		carb_archive_clean_stale(in->archiving->base_fd, dir, ids, n);
+	}
+	free(ids);
+}
+
+static void stale_release(struct requeue *rq)
+{
+	for (size_t i = 0; i < rq->nstale; i++)
+		free(rq->stale[i].dir);
+	free(rq->stale);
+	rq->stale = NULL;
+	rq->nstale = rq->cap = 0;
+}
+
 static void requeue_status(struct carb_intake *in, struct carb_watch_rt *w,
 			   const char *status, int64_t due_us)
 {
-	struct requeue rq = { in, status, 0 };
+	struct requeue rq = { in, status, 0, NULL, 0, 0 };
 	struct carb_error err;
 	int64_t *ids = NULL;
 	size_t n = 0;
@@ -576,6 +662,8 @@ static void requeue_status(struct carb_intake *in, struct carb_watch_rt *w,
 		else if (rq.replan != 0)
 			replan(in, ids[i], rq.replan, status);
 	}
+	clean_stale(in, &rq);
+	stale_release(&rq);
 	free(ids);
 }
 

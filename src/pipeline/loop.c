@@ -28,20 +28,50 @@ void carb_intake_busy(struct carb_intake *in)
 	}
 }
 
-/* Worker results, at most max of them per call (0: all) so that a
- * backlog of thousands cannot keep the loop from a stop signal or from
- * handing out archive work; returns whether some are left. */
+/* Worker results, at most max of them and RESULTS_TURN_MS of work per
+ * call (max 0: all) so that a backlog of thousands cannot keep the loop
+ * from a stop signal, from its commit or from handing out archive work;
+ * returns whether some are left. */
 #define RESULTS_PER_TURN 500
+#define RESULTS_TURN_MS 200
+
+/* Takes what the workers finished: archive batches first, ahead of the
+ * checks still waiting, since their files are already in place and a
+ * service killed before their outcomes are committed does them again. */
+static void gather_results(struct carb_intake *in)
+{
+	struct carb_job *job, *next, *batches = NULL, **bt = &batches;
+	struct carb_job **rt = &in->results;
+
+	while (*rt != NULL)
+		rt = &(*rt)->next;
+	for (job = carb_workers_take(in->workers); job != NULL; job = next) {
+		next = job->next;
+		job->next = NULL;
+		if (job->batch != NULL) {
+			*bt = job;
+			bt = &job->next;
+		} else {
+			*rt = job;
+			rt = &job->next;
+		}
+	}
+	*bt = in->results;
+	in->results = batches;
+}
 
 static bool take_results(struct carb_intake *in, size_t max)
 {
+	int64_t end = carb_monotonic_ms() + RESULTS_TURN_MS;
 	struct carb_job *job, *next;
 	size_t n = 0;
 
-	if (in->results == NULL)
-		in->results = carb_workers_take(in->workers);
-	for (job = in->results; job != NULL && (max == 0 || n < max);
+	gather_results(in);
+	for (job = in->results; job != NULL &&
+	     (max == 0 || (n < max && carb_monotonic_ms() < end));
 	     job = next, n++) {
+		bool batch = job->batch != NULL;
+
 		next = job->next;
 		/* While draining, only the kinds that finish what started
 		 * (archive outcomes, plugin calls) are applied. */
@@ -49,6 +79,11 @@ static bool take_results(struct carb_intake *in, size_t max)
 		    (!in->stopping || job->ops->drained))
 			job->ops->apply(in, job);
 		carb_job_free(job);
+		/* Outcomes are durable as soon as their batch ends, not at
+		 * the end of a turn that may go on for long: a service
+		 * killed then keeps what it archived. */
+		if (batch)
+			carb_turn_commit(in->turn);
 		if (carb_turn_ops(in->turn) >= TX_MAX_OPS)
 			carb_turn_commit(in->turn);
 		carb_intake_busy(in);
@@ -90,21 +125,29 @@ static int64_t min_nonzero(int64_t a, int64_t b)
 	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
 }
 
+/* What a previous run left goes first: its ARCHIVING files go to the
+ * workers before anything new is walked or recorded, so a start that
+ * lives a second finishes some of them even when each start dies soon
+ * (a crash loop).  Before the results of the checks submitted at start:
+ * a group they complete is planned ARCHIVING in this turn. */
+static void recover(struct carb_intake *in)
+{
+	carb_metadata_recover(in);
+	carb_archiving_recover(in);
+	if (carb_turn_commit(in->turn) == 0 && !carb_turn_failed(in->turn))
+		carb_archiving_submit(in);
+}
+
 /* One turn: everything due now, then how long to sleep.  Archive work
  * queued in the turn goes to the workers only after the turn's commit:
  * no file moves before its ARCHIVING row is durable. */
 static int turn(struct carb_intake *in, bool first)
 {
 	int64_t now = carb_monotonic_ms(), next, timeout;
-
-	/* Before the results of the checks submitted at start: a group they
-	 * complete is planned ARCHIVING in this turn. */
 	bool more;
 
-	if (first) {
-		carb_metadata_recover(in);
-		carb_archiving_recover(in);
-	}
+	if (first)
+		recover(in);
 	more = take_results(in, RESULTS_PER_TURN);
 	next = walk_due(in, now);
 	if (in->next_settle_ms > 0 && now >= in->next_settle_ms)

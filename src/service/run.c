@@ -185,6 +185,9 @@ static bool pause_for_catalog(struct owner *o, const char *why)
 			return true;
 		}
 		delay = delay < 1000 ? delay * 2 : 1000;
+		/* At debug only: one line a second for as long as it lasts. */
+		carb_log(CARB_LOGL_DEBUG, "catalog still unreachable: %s;"
+			 " next try in %lld ms", err.msg, (long long)delay);
 	}
 }
 

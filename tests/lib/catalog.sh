@@ -19,6 +19,9 @@
 #                           MariaDB and "" elsewhere (use COALESCE)
 #   db_blob HEX             an SQL literal for those bytes (HEX in capitals)
 #   db_hex COLUMN           an SQL expression: COLUMN's bytes in capital hex
+#   catalog_down / catalog_up   PostgreSQL and MariaDB: the server stopped,
+#                           then started again with the same databases;
+#                           catalog_up returns once it takes connections
 #
 # The client libraries' own password sources (PGPASSWORD, MYSQL_PWD...)
 # are unset, so every case says where its password comes from.
@@ -57,6 +60,20 @@ catalog_start() {
 		echo "catalog.sh: unknown dialect $1" >&2
 		exit 1
 		;;
+	esac
+}
+
+catalog_down() {
+	case $DB_DIALECT in
+	postgresql) pg_down ;;
+	mariadb) mariadb_down ;;
+	esac
+}
+
+catalog_up() {
+	case $DB_DIALECT in
+	postgresql) pg_up ;;
+	mariadb) mariadb_up ;;
 	esac
 }
 

@@ -7,6 +7,9 @@
 #   mariadb_createdb NAME     # a database that user $MY_USER may use
 #   mariadb_url NAME          # mariadb://carb@localhost/NAME?socket=... (no password)
 #   mariadb_sql NAME "SQL"    # runs SQL as root; rows on stdout, tab-separated
+#   mariadb_down / mariadb_up # an outage: the server stopped (its PID gone),
+#                             # then started again on the same data and
+#                             # socket; mariadb_up returns once it answers
 #
 # The server has no TCP port (--skip-networking) and lives in its own
 # mktemp -d folder; an exit trap stops it and waits for its PID, whether
@@ -55,21 +58,45 @@ mariadb_alive() {
 	return 0
 }
 
+# Stops the server and waits for its PID; the data stays.
+mariadb_down() {
+	[ -n "$MY_PID" ] || return 0
+	kill -TERM "$MY_PID" 2>/dev/null
+	n=0
+	while mariadb_alive "$MY_PID"; do
+		n=$((n + 1))
+		if [ "$n" -gt 300 ]; then
+			kill -KILL "$MY_PID" 2>/dev/null
+			break
+		fi
+		sleep 0.05
+	done
+	wait "$MY_PID" 2>/dev/null
+	MY_PID=
+}
+
+# Starts the server on its data folder (socket only); back when it
+# answers a ping.
+mariadb_up() {
+	"$MY_SERVER" --no-defaults --datadir="$MY_BASE/data" --socket="$MY_SOCKET" \
+		--pid-file="$MY_BASE/mysqld.pid" --skip-networking --user=root \
+		--log-error="$MY_BASE/error.log" --innodb-buffer-pool-size=32M \
+		--skip-name-resolve --innodb-flush-log-at-trx-commit=0 \
+		>/dev/null 2>&1 &
+	MY_PID=$!
+	n=0
+	until mariadb-admin --no-defaults --socket="$MY_SOCKET" -uroot ping \
+		>/dev/null 2>&1; do
+		mariadb_alive "$MY_PID" || mariadb_die "the server exited at start"
+		n=$((n + 1))
+		[ "$n" -lt 600 ] || mariadb_die "the server did not answer in 30 s"
+		sleep 0.05
+	done
+}
+
 mariadb_stop() {
 	[ -n "$MY_BASE" ] || return 0
-	if [ -n "$MY_PID" ]; then
-		kill -TERM "$MY_PID" 2>/dev/null
-		n=0
-		while mariadb_alive "$MY_PID"; do
-			n=$((n + 1))
-			if [ "$n" -gt 300 ]; then
-				kill -KILL "$MY_PID" 2>/dev/null
-				break
-			fi
-			sleep 0.05
-		done
-		wait "$MY_PID" 2>/dev/null
-	fi
+	mariadb_down
 	rm -rf "$MY_BASE"
 	MY_BASE=
 	MY_PID=
@@ -85,20 +112,7 @@ mariadb_start() {
 		--auth-root-authentication-method=socket --skip-test-db \
 		--skip-name-resolve >"$MY_BASE/install.log" 2>&1 ||
 		mariadb_die "mariadb-install-db failed: $(cat "$MY_BASE/install.log")"
-	"$MY_SERVER" --no-defaults --datadir="$MY_BASE/data" --socket="$MY_SOCKET" \
-		--pid-file="$MY_BASE/mysqld.pid" --skip-networking --user=root \
-		--log-error="$MY_BASE/error.log" --innodb-buffer-pool-size=32M \
-		--skip-name-resolve --innodb-flush-log-at-trx-commit=0 \
-		>/dev/null 2>&1 &
-	MY_PID=$!
-	n=0
-	until mariadb-admin --no-defaults --socket="$MY_SOCKET" -uroot ping \
-		>/dev/null 2>&1; do
-		mariadb_alive "$MY_PID" || mariadb_die "the server exited at start"
-		n=$((n + 1))
-		[ "$n" -lt 600 ] || mariadb_die "the server did not answer in 30 s"
-		sleep 0.05
-	done
+	mariadb_up
 	mariadb_sql mysql "CREATE USER '$MY_USER'@'localhost' IDENTIFIED BY '$MY_PASSWORD'" ||
 		mariadb_die "cannot create user $MY_USER"
 }

@@ -7,6 +7,10 @@
 #   pg_createdb NAME          # a database owned by role $PG_USER
 #   pg_url NAME               # postgresql://carb@%2F.../NAME (no password)
 #   pg_sql NAME "SQL"         # runs SQL as the superuser; rows on stdout
+#   pg_down / pg_up           # an outage: the server stopped (its postmaster
+#                             # gone), then started again on the same data,
+#                             # socket and port; pg_up returns once it takes
+#                             # connections
 #
 # The server listens only on a socket in its own mktemp -d folder, runs as
 # the postgres user (initdb refuses root), and is stopped -- and its
@@ -65,22 +69,36 @@ pg_alive() {
 	return 0
 }
 
+# Stops the server and waits for its postmaster; the data stays.
+pg_down() {
+	[ -n "$PG_PID" ] || return 0
+	pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_BASE/data" -m fast -w \
+		stop >/dev/null 2>&1 || kill -TERM "$PG_PID" 2>/dev/null
+	# pg_ctl returns slightly before the postmaster is gone.
+	n=0
+	while pg_alive "$PG_PID"; do
+		n=$((n + 1))
+		if [ "$n" -gt 200 ]; then
+			kill -KILL "$PG_PID" 2>/dev/null
+			break
+		fi
+		sleep 0.05
+	done
+	PG_PID=
+}
+
+# Starts the server on its data folder (socket only); back when it takes
+# connections (pg_ctl -w).
+pg_up() {
+	pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_BASE/data" -l "$PG_BASE/log" -w \
+		-o "-k $PG_SOCKDIR -p $PG_PORT -c listen_addresses='' -c fsync=off" \
+		start >/dev/null 2>&1 || pg_die "the server did not start"
+	PG_PID=$(head -n 1 "$PG_BASE/data/postmaster.pid")
+}
+
 pg_stop() {
 	[ -n "$PG_BASE" ] || return 0
-	if [ -n "$PG_PID" ]; then
-		pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_BASE/data" -m fast -w \
-			stop >/dev/null 2>&1 || kill -TERM "$PG_PID" 2>/dev/null
-		# pg_ctl returns slightly before the postmaster is gone.
-		n=0
-		while pg_alive "$PG_PID"; do
-			n=$((n + 1))
-			if [ "$n" -gt 200 ]; then
-				kill -KILL "$PG_PID" 2>/dev/null
-				break
-			fi
-			sleep 0.05
-		done
-	fi
+	pg_down
 	rm -rf "$PG_BASE"
 	PG_BASE=
 	PG_PID=
@@ -102,10 +120,7 @@ pg_start() {
 	# so wrong-password cases are real.
 	printf 'local all postgres trust\nlocal all all scram-sha-256\n' \
 		>"$PG_BASE/data/pg_hba.conf"
-	pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_BASE/data" -l "$PG_BASE/log" -w \
-		-o "-k $PG_SOCKDIR -p $PG_PORT -c listen_addresses='' -c fsync=off" \
-		start >/dev/null 2>&1 || pg_die "the server did not start"
-	PG_PID=$(head -n 1 "$PG_BASE/data/postmaster.pid")
+	pg_up
 	pg_sql postgres "CREATE ROLE $PG_USER LOGIN PASSWORD '$PG_PASSWORD'" >/dev/null ||
 		pg_die "cannot create role $PG_USER"
 }

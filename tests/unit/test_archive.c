@@ -283,6 +283,31 @@ START_TEST(no_temporary_file_stays)
 }
 END_TEST
 
+/* A restart cleans each folder once for every component it takes up:
+ * only those components' temporary names go, another's stay. */
+START_TEST(stale_names_of_the_ids_only)
+{
+	static const char *const names[] = {
+		".carb-tmp-7-100-0", ".carb-tmp-9-100-3", ".carb-tmp-70-100-0",
+		".carb-tmp-8x", "a.dat",
+	};
+	const int64_t ids[] = { 7, 9 };
+	char rel[64];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(rel, sizeof(rel), "w/x/%s", names[i]);
+		put(rel, "x\n");
+	}
+	ck_assert_int_eq(carb_archive_clean_stale(base_fd, "w/x", ids, 2), 2);
+	ck_assert(!arch_holds("w/x/.carb-tmp-7-100-0", "x\n"));
+	ck_assert(!arch_holds("w/x/.carb-tmp-9-100-3", "x\n"));
+	ck_assert(arch_holds("w/x/.carb-tmp-70-100-0", "x\n"));
+	ck_assert(arch_holds("w/x/.carb-tmp-8x", "x\n"));
+	ck_assert(arch_holds("w/x/a.dat", "x\n"));
+	ck_assert_int_eq(carb_archive_clean_stale(base_fd, "w/none", ids, 2), 0);
+}
+END_TEST
+
 static Suite *archive_suite(void)
 {
 	Suite *s = suite_create("archive");
@@ -299,6 +324,7 @@ static Suite *archive_suite(void)
 	tcase_add_test(p, conflicts_follow_the_policy);
 	tcase_add_test(p, move_and_links);
 	tcase_add_test(p, no_temporary_file_stays);
+	tcase_add_test(p, stale_names_of_the_ids_only);
 	suite_add_tcase(s, p);
 	return s;
 }
