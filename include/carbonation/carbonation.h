@@ -167,6 +167,64 @@ char *carbonation_rows_cursor(const carbonation_rows *r);
 int carbonation_clear(carbonation *c, const carbonation_filter *f, int64_t *n,
 		      struct carbonation_error *err);
 
+/* ---- the service status ------------------------------------------------ */
+
+/* One service instance's heartbeat row.  Times are microseconds since the
+ * epoch, UTC; 0 when not known. */
+struct carbonation_instance {
+	const char *host, *name, *version, *config_path;
+	const char *watches;          /* its watches' names, space-separated */
+	int64_t pid;
+	int64_t started_at, last_heartbeat, heartbeat_interval_us;
+	int64_t stopped_at;           /* 0: running (or killed) */
+	int64_t files_seen, files_archived, files_failed;
+	int64_t last_event_at, last_walk_at;
+	int stale;      /* running, heartbeat older than twice its interval */
+	int newest;     /* the newest row of its host and name */
+};
+
+struct carbonation_count {
+	const char *name;             /* a status, or a reason */
+	int64_t count;
+};
+
+struct carbonation_total {
+	const char *watch, *destination;
+	int64_t files, bytes;
+};
+
+/* The windows of carbonation_status.counts: 1h, 4h, 1d, 7d, 30d, all. */
+#define CARBONATION_STATUS_WINDOWS 6
+
+/* What `carbonation status` shows, from the catalog alone.  Watch
+ * folders are not looked at: the caller may be on another host. */
+struct carbonation_status {
+	int64_t now;
+	const struct carbonation_instance *instances;  /* newest first */
+	size_t ninstances;
+	/* components by status changed within each window */
+	const struct carbonation_count *counts[CARBONATION_STATUS_WINDOWS];
+	size_t ncounts[CARBONATION_STATUS_WINDOWS];
+	const struct carbonation_total *archived;  /* per watch, destination */
+	size_t narchived;
+	int64_t retry_queue, next_retry_at;   /* 0: none due */
+	int64_t failed;
+	const struct carbonation_count *failed_reasons;  /* most common first */
+	size_t nfailed_reasons;
+	int64_t backlog_pending, backlog_ready;
+	int64_t oldest_waiting_id, oldest_waiting_at;   /* 0: none waits */
+	const char *oldest_waiting_key;       /* bytes; NUL-terminated */
+	size_t oldest_waiting_len;
+	/* 0 when the newest row of an instance is stopped or stale */
+	int healthy;
+};
+
+/* Reads the status; *out is the caller's, freed with
+ * carbonation_status_free (its strings and arrays live as long). */
+int carbonation_status(carbonation *c, struct carbonation_status **out,
+		       struct carbonation_error *err);
+void carbonation_status_free(struct carbonation_status **s);
+
 #ifdef __cplusplus
 }
 #endif

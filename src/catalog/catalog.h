@@ -970,6 +970,8 @@ struct carb_status_instance {
 	int64_t pid, started_at, last_heartbeat, interval_us, stopped_at;
 	struct carb_heartbeat_counters counters;
 	bool newest;                /* the newest row of its host and name */
+	bool stale;                 /* running, heartbeat older than twice
+				     * its interval */
 };
 
 struct carb_status_reason {

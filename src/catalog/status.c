@@ -57,6 +57,8 @@ static int instances(struct carb_catalog *cat, struct carb_status_report *r,
 		in->counters.last_event_at = carb_stmt_column_int64(st, 13);
 		in->counters.last_walk_at = carb_stmt_column_int64(st, 14);
 		in->newest = true;
+		in->stale = in->stopped_at == 0 && in->interval_us > 0 &&
+			    r->now - in->last_heartbeat > 2 * in->interval_us;
 		/* Rows come newest first: an older row of the same host and
 		 * name is a past run. */
 		for (size_t i = 0; i + 1 < r->ninstances; i++)

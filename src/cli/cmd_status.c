@@ -30,14 +30,11 @@ static void usage(FILE *out)
 }
 
 /* Why instance in is not healthy, or NULL. */
-static const char *instance_problem(const struct carb_status_instance *in,
-				    int64_t now)
+static const char *instance_problem(const struct carb_status_instance *in)
 {
 	if (in->stopped_at != 0)
 		return "stopped";
-	if (in->interval_us > 0 && now - in->last_heartbeat > 2 * in->interval_us)
-		return "heartbeat stale";
-	return NULL;
+	return in->stale ? "heartbeat stale" : NULL;
 }
 
 static void add_time(struct carb_buf *b, int64_t us, bool json)
@@ -125,7 +122,7 @@ static int text(const struct carb_status_report *r,
 		carb_buf_adds(b, "  none has run against this catalog\n");
 	for (size_t i = 0; i < r->ninstances; i++) {
 		const struct carb_status_instance *in = &r->instances[i];
-		const char *p = instance_problem(in, r->now);
+		const char *p = instance_problem(in);
 
 		carb_buf_adds(b, "  ");
 		add_str(b, in->name ? in->name : "?", false);
@@ -215,7 +212,7 @@ static int json(const struct carb_status_report *r,
 	carb_buf_adds(b, "{\"instances\":[");
 	for (size_t i = 0; i < r->ninstances; i++) {
 		const struct carb_status_instance *in = &r->instances[i];
-		const char *p = instance_problem(in, r->now);
+		const char *p = instance_problem(in);
 
 		carb_buf_adds(b, i ? ",{\"host\":" : "{\"host\":");
 		add_str(b, in->host, true);

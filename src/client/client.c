@@ -4,19 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "carbonation/carbonation.h"
-#include "catalog/catalog.h"
+#include "client/client_internal.h"
 #include "config/config.h"
 #include "plugin/plugin.h"
 #include "util/util.h"
-
-struct carbonation {
-	struct carb_catalog *cat;
-	struct carb_plugin_column *pcols;   /* copies of the plugin's */
-	size_t npcols;
-	struct carb_config *cfg;            /* owns the plugin's strings */
-	struct carb_plugin_rt *plugin;
-};
 
 struct carbonation_filter {
 	struct carb_query *q;
@@ -30,7 +21,7 @@ struct carbonation_rows {
 	struct carb_query *owned;           /* a poll's default columns */
 };
 
-static int fail(struct carbonation_error *err, const char *msg)
+int carb_client_fail(struct carbonation_error *err, const char *msg)
 {
 	if (err != NULL) {
 		strncpy(err->message, msg, sizeof(err->message) - 1);
@@ -56,7 +47,7 @@ static int open_catalog(carbonation *c, const char *url, const char *base_dir,
 	opts.password_file = password_file;
 	opts.busy_timeout_ms = busy_ms;
 	if (carb_catalog_open(&opts, &c->cat, &e) < 0)
-		return fail(err, e.msg);
+		return carb_client_fail(err, e.msg);
 	return 0;
 }
 
@@ -79,7 +70,7 @@ static int diags_fail(struct carb_diags *d, struct carbonation_error *err)
 {
 	char *line = d->count ? carb_diag_format(&d->items[0]) : NULL;
 
-	fail(err, line != NULL ? line : "cannot load the configuration");
+	carb_client_fail(err, line != NULL ? line : "cannot load the configuration");
 	free(line);
 	carb_diags_release(d);
 	return -1;
@@ -158,7 +149,7 @@ int carbonation_filter_add(carbonation_filter *f, const char *name,
 {
 	struct carb_error e = { 0 };
 
-	return carb_query_filter(f->q, name, value, &e) < 0 ? fail(err, e.msg) : 0;
+	return carb_query_filter(f->q, name, value, &e) < 0 ? carb_client_fail(err, e.msg) : 0;
 }
 
 int carbonation_filter_columns(carbonation_filter *f,
@@ -167,7 +158,7 @@ int carbonation_filter_columns(carbonation_filter *f,
 {
 	struct carb_error e = { 0 };
 
-	return carb_query_select(f->q, columns, &e) < 0 ? fail(err, e.msg) : 0;
+	return carb_query_select(f->q, columns, &e) < 0 ? carb_client_fail(err, e.msg) : 0;
 }
 
 int carbonation_filter_order_by(carbonation_filter *f, const char *spec,
@@ -175,7 +166,7 @@ int carbonation_filter_order_by(carbonation_filter *f, const char *spec,
 {
 	struct carb_error e = { 0 };
 
-	return carb_query_order_by(f->q, spec, &e) < 0 ? fail(err, e.msg) : 0;
+	return carb_query_order_by(f->q, spec, &e) < 0 ? carb_client_fail(err, e.msg) : 0;
 }
 
 void carbonation_filter_limit(carbonation_filter *f, int64_t limit,
@@ -196,7 +187,7 @@ int carbonation_query(carbonation *c, const carbonation_filter *f,
 	*out = NULL;
 	if (carb_query_run(c->cat, f->q, &r->rows, &e) < 0) {
 		free(r);
-		return fail(err, e.msg);
+		return carb_client_fail(err, e.msg);
 	}
 	r->q = f->q;
 	*out = r;
@@ -208,7 +199,7 @@ int carbonation_count(carbonation *c, const carbonation_filter *f,
 {
 	struct carb_error e = { 0 };
 
-	return carb_query_count(c->cat, f->q, n, &e) < 0 ? fail(err, e.msg) : 0;
+	return carb_query_count(c->cat, f->q, n, &e) < 0 ? carb_client_fail(err, e.msg) : 0;
 }
 
 int carbonation_rows_next(carbonation_rows *r,
@@ -218,7 +209,7 @@ int carbonation_rows_next(carbonation_rows *r,
 	int rc = carb_qrows_next(r->rows, &e);
 
 	if (rc < 0)
-		return fail(err, e.msg);
+		return carb_client_fail(err, e.msg);
 	if (rc == CARB_STEP_ROW && r->poll) {
 		int64_t id;
 		const char *status;
@@ -342,13 +333,13 @@ int carbonation_get_new_files(carbonation *c, const char *cursor,
 	if (carb_cursor_parse(cursor, &r->cursor, &e) < 0) {
 		carbonation_filter_free(&mine);
 		carbonation_rows_free(&r);
-		return fail(err, e.msg);
+		return carb_client_fail(err, e.msg);
 	}
 	carb_cursor_expire(&r->cursor, carb_now_us(), CARB_POLL_GAP_TIMEOUT_US);
 	if (carb_poll_run(c->cat, f->q, &r->cursor, limit, &r->rows, &e) < 0) {
 		carbonation_filter_free(&mine);
 		carbonation_rows_free(&r);
-		return fail(err, e.msg);
+		return carb_client_fail(err, e.msg);
 	}
 	r->q = f->q;
 	r->poll = true;
@@ -372,5 +363,5 @@ int carbonation_clear(carbonation *c, const carbonation_filter *f,
 {
 	struct carb_error e = { 0 };
 
-	return carb_groups_clear(c->cat, f->q, n, &e) < 0 ? fail(err, e.msg) : 0;
+	return carb_groups_clear(c->cat, f->q, n, &e) < 0 ? carb_client_fail(err, e.msg) : 0;
 }

@@ -80,7 +80,9 @@ fi
 # both trees: a query and two polls on the catalog db init made.
 sqlite3 "$T/proj/cat.db" "INSERT INTO files (watch, group_key, status, created_at, updated_at)
 	VALUES ('in', X'61', 'ARCHIVED', 1, 2), ('in', X'620A', 'WAITING', 3, 4), ('in', X'63', 'WAITING', 5, 6);
-	UPDATE files SET status = 'FAILED', updated_at = 7 WHERE group_key = X'620A';"
+	UPDATE files SET status = 'FAILED', updated_at = 7 WHERE group_key = X'620A';
+	INSERT INTO service_status (host, pid, version, started_at, last_heartbeat, name, heartbeat_interval, files_seen, files_archived, files_failed)
+	VALUES ('h1', 42, '0.1.0', 1, 2, 'svc', 30000000, 5, 4, 1);"
 cat >"$T/client.c" <<'C'
 #include <stdio.h>
 #include <string.h>
@@ -108,6 +110,7 @@ int main(int argc, char **argv)
 	carbonation *c = NULL;
 	carbonation_filter *f;
 	carbonation_rows *r = NULL;
+	struct carbonation_status *st = NULL;
 	char *cursor;
 	int64_t n = 0;
 
@@ -145,11 +148,21 @@ int main(int argc, char **argv)
 	    rows(r, &err) != 0)
 		return 1;
 	printf("again: nothing\n");
+	if (carbonation_status(c, &st, &err) < 0) {
+		fprintf(stderr, "status: %s\n", err.message);
+		return 1;
+	}
+	printf("status: %zu instance %s pid %lld seen %lld stale %d healthy %d failed %lld\n",
+	       st->ninstances, st->instances[0].host,
+	       (long long)st->instances[0].pid,
+	       (long long)st->instances[0].files_seen, st->instances[0].stale,
+	       st->healthy, (long long)st->failed);
+	carbonation_status_free(&st);
 	carbonation_free(cursor);
 	carbonation_rows_free(&r);
 	carbonation_filter_free(&f);
 	carbonation_close(&c);
-	return c != NULL || f != NULL;
+	return c != NULL || f != NULL || st != NULL;
 }
 C
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
@@ -166,10 +179,11 @@ error: unknown filter "--stauts" (did you mean "--status"?)
 1 1 -
 2 2 -
 cursor 1:2
-again: nothing' ]; then
-	t_pass "the client queried (filters, count, columns by name) and polled (a cursor, then nothing new)"
+again: nothing
+status: 1 instance h1 pid 42 seen 5 stale 1 healthy 0 failed 0' ]; then
+	t_pass "the client queried (filters, count, columns by name), polled (a cursor, then nothing new) and read the service status (a stale instance: not healthy)"
 else
-	t_fail "the client queried (filters, count, columns by name) and polled (a cursor, then nothing new)"
+	t_fail "the client queried (filters, count, columns by name), polled (a cursor, then nothing new) and read the service status (a stale instance: not healthy)"
 fi
 t_run sh -c "nm -D --defined-only '$prefix'/lib/libcarbonation.so | awk '\$2 == \"T\" && \$3 !~ /^carbonation_/'"
 if [ -z "$(cat "$T/out")" ]; then
