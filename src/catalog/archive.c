@@ -24,8 +24,8 @@ int carb_group_get(struct carb_catalog *cat, int64_t id,
 	rc = carb_stmt_step(st, err);
 	if (rc == CARB_STEP_ROW) {
 		const char *key = carb_stmt_column_blob(st, 2, &g->key_len);
-		const char *s = carb_stmt_column_text(st, 5);
 		const char *d = carb_stmt_column_text(st, 6);
+		char what[48];
 
 		*found = true;
 		g->id = carb_stmt_column_int64(st, 0);
@@ -33,8 +33,14 @@ int carb_group_get(struct carb_catalog *cat, int64_t id,
 		g->key = carb_xstrndup(key ? key : "", g->key_len);
 		g->complete = carb_stmt_column_int64(st, 3) != 0;
 		g->completed_at = carb_stmt_column_int64(st, 4);
-		snprintf(g->status, sizeof(g->status), "%s", s ? s : "");
 		g->destination = d ? carb_xstrdup(d) : NULL;
+		snprintf(what, sizeof(what), "group %lld", (long long)g->id);
+		if (carb_status_column(carb_stmt_column_text(st, 5), what,
+				       &g->status, err) < 0) {
+			carb_group_info_release(g);
+			*found = false;
+			rc = -1;
+		}
 	}
 	carb_stmt_finalize(&st);
 	return rc < 0 ? -1 : 0;
@@ -49,7 +55,7 @@ void carb_group_info_release(struct carb_group_info *g)
 }
 
 int carb_group_route(struct carb_catalog *cat, int64_t id,
-		     const char *old_status, const char *new_status,
+		     enum carb_status old_status, enum carb_status new_status,
 		     const char *destination, const char *reason,
 		     bool *changed, struct carb_error *err)
 {
@@ -59,8 +65,9 @@ int carb_group_route(struct carb_catalog *cat, int64_t id,
 			"UPDATE files SET status = ?,"
 			" destination = COALESCE(?, destination), reason = ?,"
 			" updated_at = ? WHERE id = ? AND status = ?",
-			"tttiit", new_status, destination, reason,
-			carb_now_us(), id, old_status) < 0)
+			"tttiit", carb_status_name(new_status), destination,
+			reason, carb_now_us(), id,
+			carb_status_name(old_status)) < 0)
 		return -1;
 	if (changed != NULL)
 		*changed = n > 0;
@@ -68,17 +75,17 @@ int carb_group_route(struct carb_catalog *cat, int64_t id,
 }
 
 int carb_group_tally(struct carb_catalog *cat, int64_t id,
-		     char status[24], bool *found,
-		     struct carb_status_count **out, size_t *n,
+		     enum carb_status *status, bool *found,
+		     int64_t counts[CARB_STATUS_COUNT],
 		     struct carb_error *err)
 {
 	struct carb_stmt *st;
+	char what[48], mwhat[64];
 	int rc;
 
-	*out = NULL;
-	*n = 0;
+	memset(counts, 0, CARB_STATUS_COUNT * sizeof(counts[0]));
 	*found = false;
-	status[0] = '\0';
+	*status = CARB_STATUS_PENDING;
 	/* A group without members still gives one row, its member status
 	 * NULL. */
 	if (carb_stmt_preparef(cat, &st, err,
@@ -87,30 +94,38 @@ int carb_group_tally(struct carb_catalog *cat, int64_t id,
 			" WHERE f.id = ? GROUP BY f.status, c.status", "i",
 			id) < 0)
 		return -1;
+	snprintf(what, sizeof(what), "group %lld", (long long)id);
+	snprintf(mwhat, sizeof(mwhat), "a member of group %lld",
+		 (long long)id);
 	while ((rc = carb_stmt_step(st, err)) == CARB_STEP_ROW) {
-		const char *group = carb_stmt_column_text(st, 0);
 		const char *member = carb_stmt_column_text(st, 1);
+		enum carb_status m;
 
 		*found = true;
-		snprintf(status, 24, "%s", group ? group : "");
+		if (carb_status_column(carb_stmt_column_text(st, 0), what,
+				       status, err) < 0) {
+			rc = -1;
+			break;
+		}
 		if (member == NULL)
 			continue;
-		*out = carb_xrealloc(*out, (*n + 1) * sizeof(**out));
-		(*out)[*n].status = carb_xstrdup(member);
-		(*out)[*n].count = carb_stmt_column_int64(st, 2);
-		(*n)++;
+		if (carb_status_column(member, mwhat, &m, err) < 0) {
+			rc = -1;
+			break;
+		}
+		counts[m] += carb_stmt_column_int64(st, 2);
 	}
 	carb_stmt_finalize(&st);
 	if (rc < 0) {
-		carb_status_counts_free(out, *n);
-		*n = 0;
+		*found = false;
 		return -1;
 	}
 	return 0;
 }
 
 int carb_component_archiving(struct carb_catalog *cat, int64_t id,
-			     const char *old_status, const char *destination,
+			     enum carb_status old_status,
+			     const char *destination,
 			     const char *path, size_t path_len, bool *changed,
 			     struct carb_error *err)
 {
@@ -122,7 +137,8 @@ int carb_component_archiving(struct carb_catalog *cat, int64_t id,
 			" reason = CASE WHEN late = 1 THEN reason END,"
 			" updated_at = ?"
 			" WHERE id = ? AND status = ?", "tbiit", destination,
-			path, path_len, carb_now_us(), id, old_status) < 0)
+			path, path_len, carb_now_us(), id,
+			carb_status_name(old_status)) < 0)
 		return -1;
 	*changed = n > 0;
 	return 0;
@@ -141,19 +157,22 @@ int carb_component_archived(struct carb_catalog *cat, int64_t id,
 			" next_retry_at = NULL, missing_at = NULL,"
 			" archived_at = ?, updated_at = ?"
 			" WHERE id = ? AND status = ?", "tbibtiiit",
-			a->new_status, a->path, a->path_len, a->version,
-			a->target, a->target ? strlen(a->target) : (size_t)0,
-			a->reason, now, now, id, a->old_status) < 0)
+			carb_status_name(a->new_status), a->path, a->path_len,
+			a->version, a->target,
+			a->target ? strlen(a->target) : (size_t)0, a->reason,
+			now, now, id, carb_status_name(a->old_status)) < 0)
 		return -1;
 	*changed = n > 0;
 	return 0;
 }
 
 int carb_component_attempt_failed(struct carb_catalog *cat, int64_t id,
-				  const char *new_status, const char *reason,
+				  enum carb_status new_status,
+				  const char *reason,
 				  int64_t next_retry_at, bool *changed,
 				  struct carb_error *err)
 {
+	const char *to = carb_status_name(new_status);
 	int64_t n = 0;
 
 	/* No "CASE WHEN ? > 0": PostgreSQL would type that parameter int4. */
@@ -162,13 +181,13 @@ int carb_component_attempt_failed(struct carb_catalog *cat, int64_t id,
 			"UPDATE components SET status = ?, reason = ?,"
 			" attempts = attempts + 1, next_retry_at = ?,"
 			" updated_at = ? WHERE id = ? AND status = 'ARCHIVING'",
-			"ttiii", new_status, reason, next_retry_at,
+			"ttiii", to, reason, next_retry_at,
 			carb_now_us(), id)
 		: carb_catalog_execf(cat, &n, err,
 			"UPDATE components SET status = ?, reason = ?,"
 			" attempts = attempts + 1, next_retry_at = NULL,"
 			" updated_at = ? WHERE id = ? AND status = 'ARCHIVING'",
-			"ttii", new_status, reason, carb_now_us(), id);
+			"ttii", to, reason, carb_now_us(), id);
 
 	if (rc < 0)
 		return -1;
@@ -205,20 +224,21 @@ int carb_component_find_archived(struct carb_catalog *cat, const char *watch,
 }
 
 int carb_components_with_status(struct carb_catalog *cat, const char *watch,
-				const char *status, int64_t due_us, size_t max,
-				int64_t **ids, size_t *n,
+				enum carb_status status, int64_t due_us,
+				size_t max, int64_t **ids, size_t *n,
 				struct carb_error *err)
 {
+	const char *text = carb_status_name(status);
 	struct carb_stmt *st;
 
 	int rc = due_us > 0
 		? carb_stmt_preparef(cat, &st, err,
 			"SELECT id FROM components WHERE watch = ?"
 			" AND status = ? AND next_retry_at <= ? ORDER BY id",
-			"tti", watch, status, due_us)
+			"tti", watch, text, due_us)
 		: carb_stmt_preparef(cat, &st, err,
 			"SELECT id FROM components WHERE watch = ?"
-			" AND status = ? ORDER BY id", "tt", watch, status);
+			" AND status = ? ORDER BY id", "tt", watch, text);
 
 	if (rc < 0)
 		return -1;
@@ -226,14 +246,15 @@ int carb_components_with_status(struct carb_catalog *cat, const char *watch,
 }
 
 int carb_groups_with_status(struct carb_catalog *cat, const char *watch,
-			    const char *status, size_t max, int64_t **ids,
+			    enum carb_status status, size_t max, int64_t **ids,
 			    size_t *n, struct carb_error *err)
 {
 	struct carb_stmt *st;
 
 	if (carb_stmt_preparef(cat, &st, err,
 			"SELECT id FROM files WHERE watch = ? AND status = ?"
-			" ORDER BY id", "tt", watch, status) < 0)
+			" ORDER BY id", "tt", watch,
+			carb_status_name(status)) < 0)
 		return -1;
 	return carb_stmt_ids(st, max, ids, n, err);
 }

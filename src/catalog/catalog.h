@@ -360,11 +360,49 @@ void carb_column_ddl(enum carb_db_kind kind, const struct carb_column_def *def,
 		     bool add_column, const char *index_name,
 		     struct carb_buf *out);
 
+/* ---- statuses (status_names.c) --------------------------------------- */
+
+/* The status of a component or a group (files row).  The catalog stores
+ * it as text (the CHECK constraints of migrations/<dialect>/core); the
+ * enum becomes text only here, at the catalog boundary, and in messages
+ * through carb_status_name.  The components' statuses come first, in
+ * pipeline order; CLEARED is a group's only. */
+enum carb_status {
+	CARB_STATUS_PENDING,
+	CARB_STATUS_INTEGRITY_FAILED,
+	CARB_STATUS_WAITING,
+	CARB_STATUS_TIMED_OUT,
+	CARB_STATUS_READY,
+	CARB_STATUS_NOT_SELECTED,
+	CARB_STATUS_ARCHIVING,
+	CARB_STATUS_ARCHIVED,
+	CARB_STATUS_RETRY_PENDING,
+	CARB_STATUS_FAILED,
+	CARB_STATUS_DUPLICATE,
+	CARB_STATUS_WITHDRAWN,
+	CARB_STATUS_CLEARED,
+};
+/* How many statuses there are; the components' are those before
+ * CARB_STATUS_COMPONENT_COUNT. */
+#define CARB_STATUS_COUNT ((size_t)CARB_STATUS_CLEARED + 1)
+#define CARB_STATUS_COMPONENT_COUNT ((size_t)CARB_STATUS_CLEARED)
+
+/* The stored text of status ("PENDING", ...); "?" for a value outside
+ * the enum.  Static storage. */
+const char *carb_status_name(enum carb_status status);
+/* The status whose stored text is text (exact, case-sensitive): 0 and
+ * *out set, or -1 when text is NULL or names no status. */
+int carb_status_parse(const char *text, enum carb_status *out);
+/* The same for a status read from a row of the catalog: an unknown text
+ * is an error naming what ("a component", "group 12") and the text. */
+int carb_status_column(const char *text, const char *what,
+		       enum carb_status *out, struct carb_error *err);
+
 /* ---- components ------------------------------------------------------ */
 
-/* The component statuses, in pipeline order, NULL-terminated. */
-extern const char *const carb_component_statuses[];
-
+/* A count of components by status text, for reports (`status`, `db
+ * info`): a status the catalog does not know is counted under its own
+ * text rather than refused. */
 struct carb_status_count {
 	char *status;
 	int64_t count;
@@ -450,7 +488,7 @@ struct carb_component_row {
 	size_t ext_len;
 	int64_t generation;
 	int64_t size, mtime_us, device, inode;
-	const char *status;
+	enum carb_status status;
 	int64_t file_id;          /* 0: in no group yet */
 	bool late;
 	const char *content_hash; /* NULL until integrity passed */
@@ -464,17 +502,19 @@ typedef int (*carb_component_cb)(void *ctx, const struct carb_component_row *r,
 				 struct carb_error *err);
 
 /* Every component of watch (every generation, newest first for each
- * path), or only those with status (NULL: any), through cb; a callback
- * returning -1 stops the walk with its error. */
+ * path), or only those with *status (NULL: any), through cb; a callback
+ * returning -1 stops the walk with its error.  A row whose status text is
+ * unknown stops the walk with an error naming it (so does
+ * carb_component_rows, below). */
 int carb_components_each(struct carb_catalog *cat, const char *watch,
-			 const char *status, carb_component_cb cb, void *ctx,
-			 struct carb_error *err);
+			 const enum carb_status *status, carb_component_cb cb,
+			 void *ctx, struct carb_error *err);
 /* Where a delivered file got to (`run --input`): the newest generation
  * of watch's rel_path, then the other members of its group. */
 struct carb_component_outcome {
 	char *rel_path;            /* bytes, NUL-terminated */
 	size_t rel_len;
-	char *status;
+	enum carb_status status;
 	char *reason;              /* NULL: none */
 	char *archive_path;        /* bytes, NUL-terminated; NULL: none */
 	size_t archive_len;
@@ -529,8 +569,8 @@ int carb_component_move(struct carb_catalog *cat, int64_t id,
  * are set when non-NULL / non-zero, late when late >= 0.  *changed
  * (may be NULL): false when the row was no longer in old_status. */
 struct carb_component_change {
-	const char *old_status;
-	const char *new_status;
+	enum carb_status old_status;
+	enum carb_status new_status;
 	const char *reason;
 	const char *content_hash;
 	int64_t file_id;
@@ -544,7 +584,7 @@ int carb_component_set(struct carb_catalog *cat, int64_t id,
 struct carb_group_row {
 	int64_t id;
 	int64_t generation;
-	char status[24];
+	enum carb_status status;
 	int64_t deadline_at;
 };
 
@@ -569,7 +609,7 @@ int carb_group_insert_ready(struct carb_catalog *cat, const char *watch,
 /* old_status -> new_status; complete and missing (NULL: none) recorded;
  * a decided group gets its completed_at. */
 int carb_group_set(struct carb_catalog *cat, int64_t id,
-		   const char *old_status, const char *new_status,
+		   enum carb_status old_status, enum carb_status new_status,
 		   bool complete, const char *missing, bool *changed,
 		   struct carb_error *err);
 /* Ids of the watch's WAITING groups whose deadline is at or before
@@ -593,7 +633,7 @@ struct carb_group_info {
 	size_t key_len;
 	bool complete;
 	int64_t completed_at;
-	char status[24];
+	enum carb_status status;
 	char *destination;        /* NULL until routed */
 };
 int carb_group_get(struct carb_catalog *cat, int64_t id,
@@ -604,29 +644,30 @@ void carb_group_info_release(struct carb_group_info *g);
 /* Group old_status -> new_status, recording its destination (NULL keeps
  * it) and reason (NULL clears it). */
 int carb_group_route(struct carb_catalog *cat, int64_t id,
-		     const char *old_status, const char *new_status,
+		     enum carb_status old_status, enum carb_status new_status,
 		     const char *destination, const char *reason,
 		     bool *changed, struct carb_error *err);
 /* The status of group id (*found false when there is none) and how many
- * of its members have each status, in one query; *out as
- * carb_catalog_count_components (only the statuses present). */
+ * of its members have each status (counts[s] for status s, 0 for those
+ * absent), in one query. */
 int carb_group_tally(struct carb_catalog *cat, int64_t id,
-		     char status[24], bool *found,
-		     struct carb_status_count **out, size_t *n,
+		     enum carb_status *status, bool *found,
+		     int64_t counts[CARB_STATUS_COUNT],
 		     struct carb_error *err);
 
 /* old_status -> ARCHIVING, with the destination and the planned path
  * (relative to archive.base_path).  Committed before any file moves. */
 int carb_component_archiving(struct carb_catalog *cat, int64_t id,
-			     const char *old_status, const char *destination,
+			     enum carb_status old_status,
+			     const char *destination,
 			     const char *path, size_t path_len, bool *changed,
 			     struct carb_error *err);
 
 /* The outcome of a placement (or a duplicate): new_status ARCHIVED or
  * DUPLICATE, where the file is, its version, and the symlink target. */
 struct carb_archived {
-	const char *old_status;
-	const char *new_status;
+	enum carb_status old_status;
+	enum carb_status new_status;
 	const char *path;
 	size_t path_len;
 	int64_t version;
@@ -639,7 +680,8 @@ int carb_component_archived(struct carb_catalog *cat, int64_t id,
 /* ARCHIVING -> RETRY_PENDING (next_retry_at > 0) or FAILED, counting
  * the attempt. */
 int carb_component_attempt_failed(struct carb_catalog *cat, int64_t id,
-				  const char *new_status, const char *reason,
+				  enum carb_status new_status,
+				  const char *reason,
 				  int64_t next_retry_at, bool *changed,
 				  struct carb_error *err);
 /* The newest ARCHIVED generation of (watch, rel) with content hash; *id
@@ -653,12 +695,13 @@ int carb_component_find_archived(struct carb_catalog *cat, const char *watch,
  * the watch's components with status, and when due_us > 0 only those
  * whose next_retry_at is at or before it. */
 int carb_components_with_status(struct carb_catalog *cat, const char *watch,
-				const char *status, int64_t due_us, size_t max,
+				enum carb_status status, int64_t due_us,
+				size_t max,
 				int64_t **ids, size_t *n,
 				struct carb_error *err);
 /* The same for groups (files rows). */
 int carb_groups_with_status(struct carb_catalog *cat, const char *watch,
-			    const char *status, size_t max, int64_t **ids,
+			    enum carb_status status, size_t max, int64_t **ids,
 			    size_t *n, struct carb_error *err);
 /* The earliest next_retry_at of the watch's RETRY_PENDING components; 0
  * when none waits. */

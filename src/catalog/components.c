@@ -1,24 +1,8 @@
-/* Components as a whole: the status vocabulary and per-status counts. */
+/* Components as a whole: per-status counts and where a file got to. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "catalog/catalog.h"
-
-const char *const carb_component_statuses[] = {
-	"PENDING",
-	"INTEGRITY_FAILED",
-	"WAITING",
-	"TIMED_OUT",
-	"READY",
-	"NOT_SELECTED",
-	"ARCHIVING",
-	"ARCHIVED",
-	"RETRY_PENDING",
-	"FAILED",
-	"DUPLICATE",
-	"WITHDRAWN",
-	NULL,
-};
 
 static struct carb_status_count *find(struct carb_status_count *c, size_t n,
 				      const char *status)
@@ -43,9 +27,10 @@ int carb_catalog_count_components(struct carb_catalog *cat,
 	if (carb_stmt_prepare(cat, "SELECT status, COUNT(*) FROM components"
 			      " GROUP BY status", &q, err) < 0)
 		return -1;
-	for (; carb_component_statuses[count] != NULL; count++) {
+	for (; count < CARB_STATUS_COMPONENT_COUNT; count++) {
 		c = carb_xrealloc(c, (count + 1) * sizeof(*c));
-		c[count].status = carb_xstrdup(carb_component_statuses[count]);
+		c[count].status = carb_xstrdup(
+			carb_status_name((enum carb_status)count));
 		c[count].count = 0;
 	}
 	while ((r = carb_stmt_step(q, err)) == CARB_STEP_ROW) {
@@ -157,11 +142,17 @@ int carb_component_outcomes(struct carb_catalog *cat, const char *watch,
 	}
 	while ((r = carb_stmt_step(q, err)) == CARB_STEP_ROW) {
 		struct carb_component_outcome *c;
+		const char *status = carb_stmt_column_text(q, 1);
+		enum carb_status s;
 
+		if (carb_status_column(status, "a component", &s, err) < 0) {
+			r = -1;
+			break;
+		}
 		o = carb_xrealloc(o, (count + 1) * sizeof(*o));
 		c = &o[count++];
 		c->rel_path = blob_dup(q, 0, &c->rel_len);
-		c->status = text_dup(q, 1);
+		c->status = s;
 		c->reason = text_dup(q, 2);
 		c->archive_path = blob_dup(q, 3, &c->archive_len);
 	}
@@ -182,7 +173,6 @@ void carb_component_outcomes_free(struct carb_component_outcome **out,
 		return;
 	for (size_t i = 0; i < n; i++) {
 		free((*out)[i].rel_path);
-		free((*out)[i].status);
 		free((*out)[i].reason);
 		free((*out)[i].archive_path);
 	}

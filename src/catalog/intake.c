@@ -13,9 +13,11 @@
 	" inode, status, file_id, late, content_hash, attempts," \
 	" archive_destination, archive_path"
 
-static void read_component(struct carb_stmt *st,
-			   struct carb_component_row *r)
+static int read_component(struct carb_stmt *st,
+			  struct carb_component_row *r, struct carb_error *err)
 {
+	char what[48];
+
 	r->id = carb_stmt_column_int64(st, 0);
 	r->watch = carb_stmt_column_text(st, 1);
 	r->rel_path = carb_stmt_column_blob(st, 2, &r->rel_len);
@@ -25,7 +27,10 @@ static void read_component(struct carb_stmt *st,
 	r->mtime_us = carb_stmt_column_int64(st, 6);
 	r->device = carb_stmt_column_int64(st, 7);
 	r->inode = carb_stmt_column_int64(st, 8);
-	r->status = carb_stmt_column_text(st, 9);
+	snprintf(what, sizeof(what), "component %lld", (long long)r->id);
+	if (carb_status_column(carb_stmt_column_text(st, 9), what, &r->status,
+			       err) < 0)
+		return -1;
 	r->file_id = carb_stmt_column_int64(st, 10);
 	r->late = carb_stmt_column_int64(st, 11) != 0;
 	r->content_hash = carb_stmt_column_text(st, 12);
@@ -36,6 +41,7 @@ static void read_component(struct carb_stmt *st,
 		r->rel_path = "";
 	if (r->extension == NULL)
 		r->extension = "";
+	return 0;
 }
 
 int carb_component_get(struct carb_catalog *cat, int64_t id,
@@ -56,8 +62,7 @@ int carb_component_rows(struct carb_stmt *st, carb_component_cb cb, void *ctx,
 	int rc;
 
 	while ((rc = carb_stmt_step(st, err)) == CARB_STEP_ROW) {
-		read_component(st, &r);
-		if (cb(ctx, &r, err) < 0) {
+		if (read_component(st, &r, err) < 0 || cb(ctx, &r, err) < 0) {
 			rc = -1;
 			break;
 		}
@@ -67,8 +72,8 @@ int carb_component_rows(struct carb_stmt *st, carb_component_cb cb, void *ctx,
 }
 
 int carb_components_each(struct carb_catalog *cat, const char *watch,
-			 const char *status, carb_component_cb cb, void *ctx,
-			 struct carb_error *err)
+			 const enum carb_status *status, carb_component_cb cb,
+			 void *ctx, struct carb_error *err)
 {
 	struct carb_stmt *st;
 	int rc;
@@ -78,7 +83,7 @@ int carb_components_each(struct carb_catalog *cat, const char *watch,
 			"SELECT " COMPONENT_COLUMNS " FROM components"
 			" WHERE watch = ? AND status = ?"
 			" ORDER BY rel_path, generation DESC", "tt", watch,
-			status);
+			carb_status_name(*status));
 	else
 		rc = carb_stmt_preparef(cat, &st, err,
 			"SELECT " COMPONENT_COLUMNS " FROM components"
@@ -160,8 +165,8 @@ int carb_component_set(struct carb_catalog *cat, int64_t id,
 		rc = carb_catalog_execf(cat, &n, err,
 			"UPDATE components SET status = ?, reason = ?,"
 			" updated_at = ? WHERE id = ? AND status = ?", "ttiit",
-			ch->new_status, ch->reason, carb_now_us(), id,
-			ch->old_status);
+			carb_status_name(ch->new_status), ch->reason,
+			carb_now_us(), id, carb_status_name(ch->old_status));
 	else
 		rc = carb_catalog_execf(cat, &n, err,
 			"UPDATE components SET status = ?, reason = ?,"
@@ -169,10 +174,10 @@ int carb_component_set(struct carb_catalog *cat, int64_t id,
 			" file_id = CASE WHEN ? > 0 THEN ? ELSE file_id END,"
 			" late = CASE WHEN ? >= 0 THEN ? ELSE late END,"
 			" updated_at = ? WHERE id = ? AND status = ?",
-			"tttiiiiiit", ch->new_status, ch->reason,
-			ch->content_hash, ch->file_id, ch->file_id,
+			"tttiiiiiit", carb_status_name(ch->new_status),
+			ch->reason, ch->content_hash, ch->file_id, ch->file_id,
 			(int64_t)ch->late, (int64_t)(ch->late > 0),
-			carb_now_us(), id, ch->old_status);
+			carb_now_us(), id, carb_status_name(ch->old_status));
 	if (rc < 0)
 		return -1;
 	if (changed != NULL)
@@ -196,14 +201,16 @@ int carb_group_find(struct carb_catalog *cat, const char *watch,
 		return -1;
 	rc = carb_stmt_step(st, err);
 	if (rc == CARB_STEP_ROW) {
-		const char *status = carb_stmt_column_text(st, 2);
+		char what[48];
 
 		*found = true;
 		g->id = carb_stmt_column_int64(st, 0);
 		g->generation = carb_stmt_column_int64(st, 1);
-		snprintf(g->status, sizeof(g->status), "%s",
-			 status ? status : "");
 		g->deadline_at = carb_stmt_column_int64(st, 3);
+		snprintf(what, sizeof(what), "group %lld", (long long)g->id);
+		if (carb_status_column(carb_stmt_column_text(st, 2), what,
+				       &g->status, err) < 0)
+			rc = -1;
 	}
 	carb_stmt_finalize(&st);
 	return rc < 0 ? -1 : 0;
@@ -251,24 +258,25 @@ int carb_group_insert_ready(struct carb_catalog *cat, const char *watch,
 	g->key_len = key_len;
 	g->complete = true;
 	g->completed_at = now;
-	snprintf(g->status, sizeof(g->status), "READY");
+	g->status = CARB_STATUS_READY;
 	return 0;
 }
 
 int carb_group_set(struct carb_catalog *cat, int64_t id,
-		   const char *old_status, const char *new_status,
+		   enum carb_status old_status, enum carb_status new_status,
 		   bool complete, const char *missing, bool *changed,
 		   struct carb_error *err)
 {
 	int64_t now = carb_now_us(), n = 0;
-	bool decided = strcmp(new_status, "WAITING") != 0;
+	bool decided = new_status != CARB_STATUS_WAITING;
 
 	if (carb_catalog_execf(cat, &n, err,
 			"UPDATE files SET status = ?, complete = ?, missing = ?,"
 			" completed_at = CASE WHEN ? = 1 THEN ? ELSE completed_at END,"
 			" updated_at = ? WHERE id = ? AND status = ?",
-			"titiiiit", new_status, (int64_t)complete, missing,
-			(int64_t)decided, now, now, id, old_status) < 0)
+			"titiiiit", carb_status_name(new_status),
+			(int64_t)complete, missing, (int64_t)decided, now, now,
+			id, carb_status_name(old_status)) < 0)
 		return -1;
 	if (changed != NULL)
 		*changed = n > 0;

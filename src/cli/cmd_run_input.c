@@ -115,16 +115,16 @@ int carb_run_input_report(struct carb_catalog *cat,
 	for (size_t i = 0; i < n; i++) {
 		printf("watch \"%s\": ", watch);
 		print_name(o[i].rel_path, o[i].rel_len);
-		printf(": %s", o[i].status);
+		printf(": %s", carb_status_name(o[i].status));
 		if (o[i].archive_path != NULL &&
-		    strcmp(o[i].status, "ARCHIVED") == 0) {
+		    o[i].status == CARB_STATUS_ARCHIVED) {
 			printf(" at %s/", carb_config_archive(cfg)->base_path);
 			print_name(o[i].archive_path, o[i].archive_len);
 		}
 		if (o[i].reason != NULL)
 			printf(" (%s)", o[i].reason);
 		putchar('\n');
-		if (strcmp(o[i].status, "ARCHIVED") != 0)
+		if (o[i].status != CARB_STATUS_ARCHIVED)
 			rc = CARB_EXIT_FAIL;
 	}
 	carb_component_outcomes_free(&o, n);

@@ -304,13 +304,14 @@ void carb_archiving_submit(struct carb_intake *in)
 static void log_item(struct carb_intake *in, int level,
 		     const struct carb_pending *p,
 		     const struct carb_archive_item *it, const char *what,
-		     const char *detail, const char *status)
+		     const char *detail, enum carb_status status)
 {
 	struct carb_log_fields f = {
 		.watch = in->watches[p->watch].cfg->name,
 		.component = it->src_rel, .component_len = strlen(it->src_rel),
-		.group = p->file_id, .status = status,
-		.destination = strcmp(status, "ARCHIVED") == 0 ? it->final_rel : NULL,
+		.group = p->file_id, .status = carb_status_name(status),
+		.destination = status == CARB_STATUS_ARCHIVED ? it->final_rel
+							      : NULL,
 	};
 	struct carb_buf b;
 
@@ -323,7 +324,7 @@ static void log_item(struct carb_intake *in, int level,
 }
 
 static void known(struct carb_intake *in, const struct carb_pending *p,
-		  const struct carb_archive_item *it, const char *status)
+		  const struct carb_archive_item *it, enum carb_status status)
 {
 	carb_status_mirror(&in->watches[p->watch], it->src_rel,
 			   strlen(it->src_rel), it->id, status);
@@ -333,7 +334,8 @@ static void placed(struct carb_intake *in, struct carb_dest_rt *d,
 		   struct carb_pending *p, struct carb_archive_item *it)
 {
 	struct carb_archived a = {
-		.old_status = "ARCHIVING", .new_status = "ARCHIVED",
+		.old_status = CARB_STATUS_ARCHIVING,
+		.new_status = CARB_STATUS_ARCHIVED,
 		.path = it->final_rel, .path_len = strlen(it->final_rel),
 		.version = it->version, .reason = it->reason[0] ? it->reason : NULL,
 		.target = d->cfg->mode == CARB_ARCHIVE_SYMLINK ? it->src_abs : NULL,
@@ -346,11 +348,11 @@ static void placed(struct carb_intake *in, struct carb_dest_rt *d,
 	    carb_status_archived(in, it->id, &a, &changed, &err) < 0)
 		carb_turn_fail(in->turn, &err);
 	if (changed)
-		known(in, p, it, "ARCHIVED");
+		known(in, p, it, CARB_STATUS_ARCHIVED);
 	log_item(in, CARB_LOGL_INFO, p, it,
 		 it->outcome == CARB_PLACED_ALREADY ? "already archived at"
 		 : in->opts.dry_run ? "would be archived to" : "archived to",
-		 it->final_rel, "ARCHIVED");
+		 it->final_rel, CARB_STATUS_ARCHIVED);
 	if (d->paused) {
 		d->paused = false;
 		carb_log(CARB_LOGL_WARNING, "destination \"%s\" takes files"
@@ -379,6 +381,8 @@ static void failed(struct carb_intake *in, struct carb_pending *p,
 	int64_t attempts = p->attempts + 1, delay = 0, next = 0;
 	bool retry = it->outcome == CARB_PLACE_RETRY &&
 		     attempts <= ac->max_retries;
+	enum carb_status to = retry ? CARB_STATUS_RETRY_PENDING
+				    : CARB_STATUS_FAILED;
 	struct carb_error err;
 	bool changed = false;
 
@@ -392,16 +396,14 @@ static void failed(struct carb_intake *in, struct carb_pending *p,
 				carb_monotonic_ms() + delay;
 	}
 	if (carb_turn_tx(in->turn) &&
-	    carb_status_attempt_failed(in, it->id,
-				       retry ? "RETRY_PENDING" : "FAILED",
+	    carb_status_attempt_failed(in, it->id, to,
 				       it->reason, next, &changed, &err) < 0)
 		carb_turn_fail(in->turn, &err);
 	if (changed)
-		known(in, p, it, retry ? "RETRY_PENDING" : "FAILED");
+		known(in, p, it, to);
 	in->run_failures++;
 	log_item(in, CARB_LOGL_WARNING, p, it,
-		 retry ? "will be retried:" : "FAILED:", it->reason,
-		 retry ? "RETRY_PENDING" : "FAILED");
+		 retry ? "will be retried:" : "FAILED:", it->reason, to);
 }
 
 /* A file its batch had no time to start goes back to the head of its
@@ -502,7 +504,7 @@ struct stale {
  * goes back through routing with its group. */
 struct requeue {
 	struct carb_intake *in;
-	const char *from;
+	enum carb_status from;
 	int64_t replan;           /* group to route again, 0: none */
 	struct stale *stale;      /* queued items whose folders to clean */
 	size_t nstale, cap;
@@ -543,10 +545,10 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 	struct carb_watch_rt *w = carb_intake_watch(rq->in, r->watch);
 	struct carb_dest_rt *d = r->archive_destination
 		? carb_archiving_dest(rq->in, r->archive_destination) : NULL;
-	bool changed = strcmp(rq->from, "ARCHIVING") == 0;
+	bool changed = rq->from == CARB_STATUS_ARCHIVING;
 	struct carb_pending *p;
 
-	if (w == NULL || strcmp(r->status, rq->from) != 0)
+	if (w == NULL || r->status != rq->from)
 		return 0;
 	if (d == NULL || r->archive_path == NULL ||
 	    memchr(r->archive_path, '/', r->archive_path_len) == NULL) {
@@ -569,7 +571,8 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 	rq->stale[rq->nstale++] = (struct stale){
 		carb_xstrdup(p->item.dir), r->id,
 	};
-	carb_status_mirror(w, r->rel_path, r->rel_len, r->id, "ARCHIVING");
+	carb_status_mirror(w, r->rel_path, r->rel_len, r->id,
+			   CARB_STATUS_ARCHIVING);
 	carb_archiving_queue(rq->in, d, p);
 	return 0;
 }
@@ -577,10 +580,10 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 /* A component with nowhere planned goes back to READY with its group,
  * which is routed again. */
 static void replan(struct carb_intake *in, int64_t id, int64_t gid,
-		   const char *from)
+		   enum carb_status from)
 {
 	struct carb_component_change ch = {
-		.old_status = from, .new_status = "READY", .late = -1,
+		.old_status = from, .new_status = CARB_STATUS_READY, .late = -1,
 	};
 	struct carb_group_info g;
 	struct carb_error err;
@@ -590,9 +593,9 @@ static void replan(struct carb_intake *in, int64_t id, int64_t gid,
 	if (!carb_status_set(in, id, &ch))
 		return;
 	if (carb_group_get(in->cat, gid, &g, &found, &err) < 0 ||
-	    (found && strcmp(g.status, "READY") != 0 &&
-	     carb_status_group_route(in, gid, g.status, "READY", NULL, NULL,
-				     NULL, &err) < 0))
+	    (found && g.status != CARB_STATUS_READY &&
+	     carb_status_group_route(in, gid, g.status, CARB_STATUS_READY,
+				     NULL, NULL, NULL, &err) < 0))
 		carb_turn_fail(in->turn, &err);
 	carb_group_info_release(&g);
 	if (!carb_turn_failed(in->turn))
@@ -641,7 +644,7 @@ static void stale_release(struct requeue *rq)
 }
 
 static void requeue_status(struct carb_intake *in, struct carb_watch_rt *w,
-			   const char *status, int64_t due_us)
+			   enum carb_status status, int64_t due_us)
 {
 	struct requeue rq = { in, status, 0, NULL, 0, 0 };
 	struct carb_error err;
@@ -676,10 +679,10 @@ static void recover(struct carb_intake *in, struct carb_watch_rt *w)
 	size_t n = 0;
 
 	carb_error_clear(&err);
-	requeue_status(in, w, "ARCHIVING", 0);
+	requeue_status(in, w, CARB_STATUS_ARCHIVING, 0);
 	if (carb_turn_failed(in->turn) ||
-	    carb_groups_with_status(in->cat, w->cfg->name, "READY", 100000,
-				    &ids, &n, &err) < 0) {
+	    carb_groups_with_status(in->cat, w->cfg->name, CARB_STATUS_READY,
+				    100000, &ids, &n, &err) < 0) {
 		if (err.msg[0] != '\0')
 			carb_turn_fail(in->turn, &err);
 		return;
@@ -702,7 +705,8 @@ int64_t carb_archiving_tick(struct carb_intake *in, bool first)
 	if (first || now >= in->archiving->next_retry_ms) {
 		for (size_t i = 0; i < in->nwatches &&
 		     !carb_turn_failed(in->turn); i++)
-			requeue_status(in, &in->watches[i], "RETRY_PENDING",
+			requeue_status(in, &in->watches[i],
+				       CARB_STATUS_RETRY_PENDING,
 				       carb_now_us());
 		in->archiving->next_retry_ms = now + RETRY_POLL_MS;
 	}

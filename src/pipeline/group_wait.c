@@ -49,7 +49,7 @@ static bool unsettled(const struct carb_watch_rt *w, const char *name,
 	if (carb_map_get(w->cands, name, len) != NULL)
 		return true;
 	k = carb_map_get(w->known, name, len);
-	return k != NULL && strcmp(k->status, "PENDING") == 0;
+	return k != NULL && k->status == CARB_STATUS_PENDING;
 }
 
 /* prefix followed by each suffix: one of them unsettled. */

@@ -24,7 +24,7 @@ static int late_row(void *ctx, const struct carb_component_row *r,
 	(void)err;
 	if (r->content_hash != NULL)
 		l->hash = carb_xstrdup(r->content_hash);
-	if (r->archive_path != NULL && strcmp(r->status, "ARCHIVED") == 0) {
+	if (r->archive_path != NULL && r->status == CARB_STATUS_ARCHIVED) {
 		l->archived = carb_xstrndup(r->archive_path,
 					    r->archive_path_len);
 		l->archived_len = r->archive_path_len;
@@ -53,11 +53,11 @@ static void recheck_late(struct carb_intake *in, struct carb_watch_rt *w,
 
 /* Statuses past integrity whose content a late checksum file is
  * checked against: the archive has, or will have, those bytes. */
-static bool past_integrity(const char *status)
+static bool past_integrity(enum carb_status status)
 {
-	return strcmp(status, "ARCHIVING") == 0 ||
-	       strcmp(status, "RETRY_PENDING") == 0 ||
-	       strcmp(status, "ARCHIVED") == 0;
+	return status == CARB_STATUS_ARCHIVING ||
+	       status == CARB_STATUS_RETRY_PENDING ||
+	       status == CARB_STATUS_ARCHIVED;
 }
 
 /* Checks a component again.  One that failed or waits is PENDING again
@@ -67,7 +67,8 @@ static void recheck(struct carb_intake *in, struct carb_watch_rt *w,
 		    const char *rel, size_t len, struct carb_known *k)
 {
 	struct carb_component_change ch = {
-		.old_status = k->status, .new_status = "PENDING", .late = -1,
+		.old_status = k->status, .new_status = CARB_STATUS_PENDING,
+		.late = -1,
 	};
 
 	if (past_integrity(k->status)) {
@@ -76,11 +77,11 @@ static void recheck(struct carb_intake *in, struct carb_watch_rt *w,
 	}
 	if (!carb_status_open(k->status))
 		return;
-	if (strcmp(k->status, "INTEGRITY_FAILED") == 0 ||
-	    strcmp(k->status, "WAITING") == 0) {
+	if (k->status == CARB_STATUS_INTEGRITY_FAILED ||
+	    k->status == CARB_STATUS_WAITING) {
 		if (!carb_status_set(in, k->id, &ch))
 			return;
-		carb_status_known(k, "PENDING");
+		carb_status_known(k, CARB_STATUS_PENDING);
 	}
 	carb_integrity_submit(in, w, rel, len, k->id);
 }
@@ -171,7 +172,7 @@ static int waiting_row(void *ctx, const struct carb_component_row *r,
 		       struct carb_error *err)
 {
 	(void)err;
-	if (strcmp(r->status, "WAITING") == 0)
+	if (r->status == CARB_STATUS_WAITING)
 		waiting_add(ctx, r->id, r->watch, r->rel_path, r->rel_len,
 			    r->extension, r->ext_len);
 	return 0;
@@ -217,12 +218,12 @@ static char *missing_of(const struct carb_intake *in,
 /* A member's status change the operator may look for: WAITING, and
  * TIMED_OUT with what was missing. */
 static void log_member(int level, const char *watch, const char *rel,
-		       size_t len, int64_t gid, const char *status,
+		       size_t len, int64_t gid, enum carb_status status,
 		       const char *what)
 {
 	struct carb_log_fields f = {
 		.watch = watch, .component = rel, .component_len = len,
-		.group = gid, .status = status,
+		.group = gid, .status = carb_status_name(status),
 	};
 	struct carb_buf b;
 
@@ -234,11 +235,12 @@ static void log_member(int level, const char *watch, const char *rel,
 
 /* Moves group gid and its WAITING members wt to status to. */
 static void decide(struct carb_intake *in, int64_t gid,
-		   const struct waiting *wt, const char *to, bool complete,
+		   const struct waiting *wt, enum carb_status to,
+		   bool complete,
 		   const char *missing)
 {
 	struct carb_component_change ch = {
-		.old_status = "WAITING", .new_status = to, .late = -1,
+		.old_status = CARB_STATUS_WAITING, .new_status = to, .late = -1,
 	};
 	struct carb_error err;
 	char *reason = NULL;
@@ -247,14 +249,14 @@ static void decide(struct carb_intake *in, int64_t gid,
 	carb_error_clear(&err);
 	if (!carb_turn_tx(in->turn))
 		return;
-	if (carb_status_group_set(in, gid, "WAITING", to, complete, missing,
-			   &changed, &err) < 0) {
+	if (carb_status_group_set(in, gid, CARB_STATUS_WAITING, to, complete,
+				  missing, &changed, &err) < 0) {
 		carb_turn_fail(in->turn, &err);
 		return;
 	}
 	if (!changed)
 		return;
-	if (strcmp(to, "TIMED_OUT") == 0)
+	if (to == CARB_STATUS_TIMED_OUT)
 		ch.reason = reason = carb_xasprintf("group timed out; missing %s",
 						    missing ? missing : "nothing");
 	for (size_t i = 0; i < wt->n && !carb_turn_failed(in->turn); i++) {
@@ -271,7 +273,7 @@ static void decide(struct carb_intake *in, int64_t gid,
 				   m->rel_len, gid, to, reason);
 	}
 	free(reason);
-	if (strcmp(to, "READY") == 0 && !carb_turn_failed(in->turn))
+	if (to == CARB_STATUS_READY && !carb_turn_failed(in->turn))
 		carb_stage_group(in, gid);
 }
 
@@ -319,8 +321,9 @@ static void note_named(struct carb_intake *in, int64_t gid,
 
 	carb_error_clear(&err);
 	if (carb_turn_tx(in->turn) &&
-	    carb_status_group_set(in, gid, "WAITING", "WAITING", false, named,
-			   NULL, &err) < 0)
+	    carb_status_group_set(in, gid, CARB_STATUS_WAITING,
+				  CARB_STATUS_WAITING, false, named, NULL,
+				  &err) < 0)
 		carb_turn_fail(in->turn, &err);
 	carb_buf_init(&b);
 	carb_buf_add_safe_name(&b, from, strlen(from));
@@ -354,7 +357,7 @@ static void evaluate(struct carb_intake *in, struct carb_watch_rt *w,
 	if (named != NULL)
 		note_named(in, gid, named, from);
 	else if (from == NULL)
-		decide(in, gid, wt, "READY", true, NULL);
+		decide(in, gid, wt, CARB_STATUS_READY, true, NULL);
 	free(named);
 	rels_release(&r);
 	free(missing);
@@ -429,12 +432,12 @@ static bool has_path(struct carb_intake *in, int64_t gid, int64_t id,
 	return h.found;
 }
 
-static bool follows_archive(const char *group_status)
+static bool follows_archive(enum carb_status group_status)
 {
-	return strcmp(group_status, "ARCHIVING") == 0 ||
-	       strcmp(group_status, "ARCHIVED") == 0 ||
-	       strcmp(group_status, "FAILED") == 0 ||
-	       strcmp(group_status, "DUPLICATE") == 0;
+	return group_status == CARB_STATUS_ARCHIVING ||
+	       group_status == CARB_STATUS_ARCHIVED ||
+	       group_status == CARB_STATUS_FAILED ||
+	       group_status == CARB_STATUS_DUPLICATE;
 }
 
 /* A component passed integrity: it joins its group, whose key (owned)
@@ -444,7 +447,8 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 		 size_t klen)
 {
 	struct carb_component_change ch = {
-		.old_status = "PENDING", .new_status = "WAITING",
+		.old_status = CARB_STATUS_PENDING,
+		.new_status = CARB_STATUS_WAITING,
 		.content_hash = job->hash, .late = 0,
 	};
 	int64_t timeout_us = in->rules->completeness.timeout_ms * 1000;
@@ -461,17 +465,19 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 	if (carb_group_find(in->cat, w->cfg->name, key, klen, &g, &found,
 			    &err) < 0)
 		goto failed;
-	if (found && strcmp(g.status, "WAITING") != 0 &&
+	if (found && g.status != CARB_STATUS_WAITING &&
 	    !has_path(in, g.id, job->id, job->rel, job->rel_len)) {
 		/* Decided already: a late member, visibly so.  It follows a
 		 * group on its way to the archive; otherwise it takes the
 		 * group's status.  A path the group holds already is a new
 		 * delivery: it starts the group's next generation. */
-		ch.new_status = follows_archive(g.status) ? "READY" : g.status;
+		ch.new_status = follows_archive(g.status) ? CARB_STATUS_READY
+							  : g.status;
 		ch.late = 1;
 		ch.reason = reason = carb_xasprintf("late member: group was"
-						    " already %s", g.status);
-	} else if (!found || strcmp(g.status, "WAITING") != 0) {
+						    " already %s",
+						    carb_status_name(g.status));
+	} else if (!found || g.status != CARB_STATUS_WAITING) {
 		int64_t gen = found ? g.generation + 1 : 1;
 
 		ready = completes_alone(in, job) &&
@@ -483,7 +489,7 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 					      &deadline, &err) < 0)
 			goto failed;
 		if (ready) {
-			ch.new_status = "READY";
+			ch.new_status = CARB_STATUS_READY;
 			g.id = born.id;
 		}
 		inserted = true;
@@ -494,9 +500,9 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 	ch.file_id = g.id;
 	if (carb_status_set(in, job->id, &ch)) {
 		carb_status_known(k, ch.new_status);
-		if (strcmp(ch.new_status, "WAITING") == 0)
+		if (ch.new_status == CARB_STATUS_WAITING)
 			log_member(CARB_LOGL_DEBUG, w->cfg->name, job->rel,
-				   job->rel_len, g.id, "WAITING",
+				   job->rel_len, g.id, CARB_STATUS_WAITING,
 				   "waiting for the rest of its group");
 		if (named != NULL)
 			note_named(in, g.id, named, from);
@@ -511,12 +517,12 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 			};
 
 			carb_stage_born(in, &born, &m);
-		} else if (strcmp(ch.new_status, "WAITING") == 0 && !inserted) {
+		} else if (ch.new_status == CARB_STATUS_WAITING && !inserted) {
 			if (carb_group_members_each(in->cat, g.id, waiting_row,
 						    &wt, &err) < 0)
 				goto failed;
 			evaluate(in, w, g.id, &wt);
-		} else if (ch.late == 1 && strcmp(ch.new_status, "READY") == 0)
+		} else if (ch.late == 1 && ch.new_status == CARB_STATUS_READY)
 			carb_stage_late(in, g.id);
 	}
 	carb_group_info_release(&born);
@@ -573,14 +579,14 @@ static void apply_failed(struct carb_intake *in, struct carb_watch_rt *w,
 	struct carb_component_change ch = { .late = -1 };
 
 	if (!carb_status_open(k->status) ||
-	    strcmp(k->status, "INTEGRITY_FAILED") == 0)
+	    k->status == CARB_STATUS_INTEGRITY_FAILED)
 		return;
 	ch.old_status = k->status;
-	ch.new_status = "INTEGRITY_FAILED";
+	ch.new_status = CARB_STATUS_INTEGRITY_FAILED;
 	ch.reason = job->reason;
 	if (!carb_status_set(in, job->id, &ch))
 		return;
-	carb_status_known(k, "INTEGRITY_FAILED");
+	carb_status_known(k, CARB_STATUS_INTEGRITY_FAILED);
 	in->run_failures++;
 	carb_log(CARB_LOGL_INFO, "watch \"%s\": component %lld: integrity"
 		 " failed: %s", w->cfg->name, (long long)job->id, job->reason);
@@ -602,7 +608,7 @@ void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
 		apply_late(in, w, job);
 		return;
 	}
-	if (job->passed && strcmp(k->status, "PENDING") == 0 &&
+	if (job->passed && k->status == CARB_STATUS_PENDING &&
 	    carb_grouping_key(in, w, job, k->size, &key, &klen, &why) < 0) {
 		job->passed = false;
 		snprintf(job->reason, sizeof(job->reason), "%s", why);
@@ -616,7 +622,7 @@ void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
 	 * checksum file joins the group, so the group waits for that. */
 	if (job->is_sidecar)
 		recheck_targets(in, w, job->rel, job->rel_len);
-	if (strcmp(k->status, "PENDING") == 0)
+	if (k->status == CARB_STATUS_PENDING)
 		join(in, w, job, k, key, klen);
 	else
 		free(key);
@@ -637,11 +643,11 @@ void carb_groups_sibling_done(struct carb_intake *in, struct carb_watch_rt *w,
 		return;
 	if (carb_group_find(in->cat, w->cfg->name, rel, klen, &g, &found,
 			    &err) < 0 ||
-	    (found && strcmp(g.status, "WAITING") == 0 &&
+	    (found && g.status == CARB_STATUS_WAITING &&
 	     carb_group_members_each(in->cat, g.id, waiting_row, &wt,
 				     &err) < 0)) {
 		carb_turn_fail(in->turn, &err);
-	} else if (found && strcmp(g.status, "WAITING") == 0) {
+	} else if (found && g.status == CARB_STATUS_WAITING) {
 		evaluate(in, w, g.id, &wt);
 	}
 	waiting_release(&wt);
@@ -712,9 +718,11 @@ static void tick_watch(struct carb_intake *in, struct carb_watch_rt *w)
 		}
 		missing = timed_out_missing(in, w, &wt);
 		if (cr->on_timeout == CARB_TIMEOUT_PROCESS)
-			decide(in, ids[i], &wt, "READY", false, missing);
+			decide(in, ids[i], &wt, CARB_STATUS_READY, false,
+			       missing);
 		else
-			decide(in, ids[i], &wt, "TIMED_OUT", false, missing);
+			decide(in, ids[i], &wt, CARB_STATUS_TIMED_OUT, false,
+			       missing);
 		free(missing);
 		waiting_release(&wt);
 	}

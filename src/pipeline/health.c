@@ -6,20 +6,20 @@
 
 #include "pipeline/intake_internal.h"
 
-static void count(struct carb_intake_stats *st, const char *status)
+static void count(struct carb_intake_stats *st, enum carb_status status)
 {
-	if (strcmp(status, "PENDING") == 0 || strcmp(status, "READY") == 0)
+	if (status == CARB_STATUS_PENDING || status == CARB_STATUS_READY)
 		st->pending++;
-	else if (strcmp(status, "WAITING") == 0)
+	else if (status == CARB_STATUS_WAITING)
 		st->waiting++;
-	else if (strcmp(status, "ARCHIVING") == 0)
+	else if (status == CARB_STATUS_ARCHIVING)
 		st->archiving++;
-	else if (strcmp(status, "RETRY_PENDING") == 0)
+	else if (status == CARB_STATUS_RETRY_PENDING)
 		st->retrying++;
-	else if (strcmp(status, "FAILED") == 0 ||
-		 strcmp(status, "INTEGRITY_FAILED") == 0)
+	else if (status == CARB_STATUS_FAILED ||
+		 status == CARB_STATUS_INTEGRITY_FAILED)
 		st->failed++;
-	else if (strcmp(status, "ARCHIVED") == 0)
+	else if (status == CARB_STATUS_ARCHIVED)
 		st->archived++;
 }
 

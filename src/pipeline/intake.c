@@ -61,7 +61,7 @@ static void check_pending(struct carb_intake *in)
 		while (carb_map_iter_next(&it, &rel, &len, &v)) {
 			const struct carb_known *k = v;
 
-			if (strcmp(k->status, "PENDING") == 0)
+			if (k->status == CARB_STATUS_PENDING)
 				carb_integrity_submit(in, w, rel, len, k->id);
 		}
 	}

@@ -22,7 +22,7 @@ struct carb_known {
 	int64_t id;
 	int64_t generation;
 	int64_t size, mtime_us, device, inode;
-	char status[24];
+	enum carb_status status;
 	/* Integrity checks submitted for it: a result is applied only when
 	 * it is the newest check's (a sidecar recorded meanwhile makes the
 	 * older one stale). */

@@ -18,7 +18,7 @@
 /* The newest generation of one recorded path. */
 struct known_path {
 	int64_t id;
-	char status[24];
+	enum carb_status status;
 	char *rel;
 	size_t len;
 };
@@ -38,17 +38,21 @@ struct delivery {
 /* Statuses in which the file must still be in its delivery folder.
  * ARCHIVING is in flight; ARCHIVED, DUPLICATE and WITHDRAWN may have left
  * it (move mode, a withdrawal) for good reason. */
-static const char *const present_statuses[] = {
-	"PENDING", "INTEGRITY_FAILED", "WAITING", "TIMED_OUT", "READY",
-	"NOT_SELECTED", "RETRY_PENDING", "FAILED", NULL,
-};
-
-static bool must_be_present(const char *status)
+static bool must_be_present(enum carb_status status)
 {
-	for (size_t i = 0; present_statuses[i] != NULL; i++)
-		if (strcmp(status, present_statuses[i]) == 0)
-			return true;
-	return false;
+	switch (status) {
+	case CARB_STATUS_PENDING:
+	case CARB_STATUS_INTEGRITY_FAILED:
+	case CARB_STATUS_WAITING:
+	case CARB_STATUS_TIMED_OUT:
+	case CARB_STATUS_READY:
+	case CARB_STATUS_NOT_SELECTED:
+	case CARB_STATUS_RETRY_PENDING:
+	case CARB_STATUS_FAILED:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* Rows come newest generation first for each path: the first one seen
@@ -64,7 +68,7 @@ static int load_row(void *ctx, const struct carb_component_row *r,
 		return 0;
 	k = carb_xcalloc(1, sizeof(*k));
 	k->id = r->id;
-	snprintf(k->status, sizeof(k->status), "%s", r->status);
+	k->status = r->status;
 	k->rel = carb_xstrndup(r->rel_path, r->rel_len);
 	k->len = r->rel_len;
 	carb_map_put(d->paths, k->rel, k->len, k);
@@ -185,20 +189,23 @@ static char *vanished_detail(struct delivery *d, const struct known_path *k,
 	if (carb_lstat_beneath(d->root_fd, k->rel, k->len, &st) < 0) {
 		if (errno == ELOOP || errno == EXDEV)
 			return carb_xasprintf("status %s; reachable only"
-					      " through a symlink", k->status);
+					      " through a symlink",
+					      carb_status_name(k->status));
 		if (carb_errno_absent(errno))
 			return carb_xasprintf("status %s; nothing at the path",
-					      k->status);
+					      carb_status_name(k->status));
 		*klass = "unreadable";
 		return carb_xasprintf("status %s; cannot be examined: %s",
-				      k->status, strerror(errno));
+				      carb_status_name(k->status),
+				      strerror(errno));
 	}
 	/* Intake records a symlink or FIFO as INTEGRITY_FAILED: while it is
 	 * there, that row is right. */
-	if (S_ISREG(st.st_mode) || strcmp(k->status, "INTEGRITY_FAILED") == 0)
+	if (S_ISREG(st.st_mode) || k->status == CARB_STATUS_INTEGRITY_FAILED)
 		return NULL;
 	return carb_xasprintf("status %s; a %s is there, not a regular file",
-			      k->status, carb_file_type_name(st.st_mode));
+			      carb_status_name(k->status),
+			      carb_file_type_name(st.st_mode));
 }
 
 /* The guarded change: a row the service moved on meanwhile stays. */
@@ -206,7 +213,7 @@ static const char *withdraw(struct delivery *d, const struct known_path *k,
 			    struct carb_error *err)
 {
 	struct carb_component_change ch = {
-		.old_status = k->status, .new_status = "WITHDRAWN",
+		.old_status = k->status, .new_status = CARB_STATUS_WITHDRAWN,
 		.reason = WITHDRAW_REASON, .late = -1,
 	};
 	bool changed = false;

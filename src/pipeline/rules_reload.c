@@ -76,8 +76,8 @@ static size_t reselect(struct carb_intake *in)
 		size_t n = 0;
 
 		if (carb_groups_with_status(in->cat, in->watches[w].cfg->name,
-					    "NOT_SELECTED", 100000, &ids, &n,
-					    &err) < 0) {
+					    CARB_STATUS_NOT_SELECTED, 100000,
+					    &ids, &n, &err) < 0) {
 			carb_turn_fail(in->turn, &err);
 			break;
 		}
@@ -86,7 +86,8 @@ static size_t reselect(struct carb_intake *in)
 
 			if (!carb_turn_tx(in->turn) ||
 			    carb_status_group_route(in, ids[i],
-						    "NOT_SELECTED", "READY",
+						    CARB_STATUS_NOT_SELECTED,
+						    CARB_STATUS_READY,
 						    NULL, NULL, &changed,
 						    &err) < 0) {
 				carb_turn_fail(in->turn, &err);
@@ -94,8 +95,9 @@ static size_t reselect(struct carb_intake *in)
 			}
 			if (!changed)
 				continue;
-			carb_status_move_members(in, ids[i], "NOT_SELECTED",
-						 "READY", NULL);
+			carb_status_move_members(in, ids[i],
+						 CARB_STATUS_NOT_SELECTED,
+						 CARB_STATUS_READY, NULL);
 			carb_stage_group(in, ids[i]);
 			total++;
 		}

@@ -51,7 +51,7 @@ void carb_known_put(struct carb_watch_rt *w, const char *rel, size_t len,
 }
 
 static void set_status(struct carb_intake *in, struct carb_known *k,
-		       const char *new_status, const char *reason)
+		       enum carb_status new_status, const char *reason)
 {
 	struct carb_component_change ch = {
 		.old_status = k->status, .new_status = new_status,
@@ -87,8 +87,8 @@ void carb_settle_observe(struct carb_intake *in, struct carb_watch_rt *w,
 			/* Permission or owner changed: a file refused as
 			 * unreadable deserves another look. */
 			if (how == CARB_SEEN_ATTRIB &&
-			    strcmp(k->status, "INTEGRITY_FAILED") == 0) {
-				set_status(in, k, "PENDING", NULL);
+			    k->status == CARB_STATUS_INTEGRITY_FAILED) {
+				set_status(in, k, CARB_STATUS_PENDING, NULL);
 				carb_integrity_submit(in, w, rel, len, k->id);
 			}
 			return;
@@ -302,8 +302,8 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 		return;
 	carb_error_clear(&err);
 	describe(&c, w, rel, len, st);
-	if (k != NULL && (strcmp(k->status, "PENDING") == 0 ||
-			  strcmp(k->status, "INTEGRITY_FAILED") == 0)) {
+	if (k != NULL && (k->status == CARB_STATUS_PENDING ||
+			  k->status == CARB_STATUS_INTEGRITY_FAILED)) {
 		if (carb_status_refresh(in, k->id, &c, &changed,
 					&err) < 0) {
 			carb_turn_fail(in->turn, &err);
@@ -324,7 +324,7 @@ static void record(struct carb_intake *in, struct carb_watch_rt *w,
 	nk.mtime_us = c.mtime_us;
 	nk.device = c.device;
 	nk.inode = c.inode;
-	carb_status_known(&nk, "PENDING");
+	carb_status_known(&nk, CARB_STATUS_PENDING);
 	carb_known_put(w, rel, len, &nk);
 	log_name(CARB_LOGL_DEBUG, w, rel, len, "recorded");
 	carb_integrity_submit(in, w, rel, len, nk.id);
@@ -343,7 +343,7 @@ void carb_settle_depart(struct carb_intake *in, struct carb_watch_rt *w,
 			carb_groups_sibling_done(in, w, rel, len);
 		return;
 	}
-	set_status(in, k, "WITHDRAWN",
+	set_status(in, k, CARB_STATUS_WITHDRAWN,
 		   "left the watch before it was processed");
 	log_name(CARB_LOGL_INFO, w, rel, len, "withdrawn");
 	carb_groups_sibling_done(in, w, rel, len);

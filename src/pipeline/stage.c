@@ -46,7 +46,7 @@ static int collect(void *ctx, const struct carb_component_row *r,
 	struct member *m;
 
 	(void)err;
-	if (strcmp(r->status, "READY") != 0)
+	if (r->status != CARB_STATUS_READY)
 		return 0;
 	s->m = carb_xrealloc(s->m, (s->n + 1) * sizeof(*s->m));
 	m = &s->m[s->n++];
@@ -198,22 +198,23 @@ static void log_group(const struct stage *s, int level, const char *what)
 }
 
 /* The group and its READY members go to status `to` with reason. */
-static void settle_whole(struct stage *s, const char *to, const char *reason)
+static void settle_whole(struct stage *s, enum carb_status to,
+			 const char *reason)
 {
 	struct carb_error err;
 	bool changed = false;
 
 	carb_error_clear(&err);
 	if (carb_turn_tx(s->in->turn) &&
-	    carb_status_group_route(s->in, s->g.id, "READY", to, NULL, reason,
-				    &changed, &err) < 0)
+	    carb_status_group_route(s->in, s->g.id, CARB_STATUS_READY, to,
+				    NULL, reason, &changed, &err) < 0)
 		fail_catalog(s, &err);
 	if (!changed)
 		return;
-	carb_status_move_members(s->in, s->g.id, "READY", to, reason);
-	if (strcmp(to, "FAILED") == 0)
+	carb_status_move_members(s->in, s->g.id, CARB_STATUS_READY, to, reason);
+	if (to == CARB_STATUS_FAILED)
 		s->in->run_failures += s->n;
-	log_group(s, strcmp(to, "FAILED") == 0 ? CARB_LOGL_WARNING
+	log_group(s, to == CARB_STATUS_FAILED ? CARB_LOGL_WARNING
 					       : CARB_LOGL_INFO, reason);
 }
 
@@ -223,7 +224,7 @@ static void reject(struct stage *s, const char *rule)
 	char *reason = rule ? carb_xasprintf("selection rule \"%s\" rejected the group", rule)
 			    : carb_xstrdup("selection.default is \"reject\"");
 
-	settle_whole(s, "NOT_SELECTED", reason);
+	settle_whole(s, CARB_STATUS_NOT_SELECTED, reason);
 	free(reason);
 }
 
@@ -267,7 +268,7 @@ static void set_vars(struct stage *s)
 /* ---- members ------------------------------------------------------------ */
 
 static void member_status(struct stage *s, const struct member *m,
-			  const char *status)
+			  enum carb_status status)
 {
 	carb_status_mirror(s->w, m->rel, m->rel_len, m->id, status);
 }
@@ -276,13 +277,14 @@ static void fail_member(struct stage *s, const struct member *m,
 			const char *reason)
 {
 	struct carb_component_change ch = {
-		.old_status = "READY", .new_status = "FAILED",
-		.reason = reason, .late = -1,
+		.old_status = CARB_STATUS_READY,
+		.new_status = CARB_STATUS_FAILED, .reason = reason,
+		.late = -1,
 	};
 
 	if (!carb_status_set(s->in, m->id, &ch))
 		return;
-	member_status(s, m, "FAILED");
+	member_status(s, m, CARB_STATUS_FAILED);
 	s->in->run_failures++;
 	log_group(s, CARB_LOGL_WARNING, reason);
 }
@@ -291,8 +293,8 @@ static void fail_member(struct stage *s, const struct member *m,
  * not archived again. */
 static bool duplicate(struct stage *s, const struct member *m)
 {
-	struct carb_archived a = { .old_status = "READY",
-				   .new_status = "DUPLICATE" };
+	struct carb_archived a = { .old_status = CARB_STATUS_READY,
+				   .new_status = CARB_STATUS_DUPLICATE };
 	struct carb_error err;
 	int64_t other = 0;
 	char *path = NULL, *reason;
@@ -318,7 +320,7 @@ static bool duplicate(struct stage *s, const struct member *m)
 	    carb_status_archived(s->in, m->id, &a, &changed, &err) < 0)
 		fail_catalog(s, &err);
 	if (changed) {
-		member_status(s, m, "DUPLICATE");
+		member_status(s, m, CARB_STATUS_DUPLICATE);
 		log_group(s, CARB_LOGL_INFO, reason);
 	}
 	free(reason);
@@ -338,14 +340,14 @@ static void plan(struct stage *s, struct carb_dest_rt *d, const char *dir,
 
 	carb_error_clear(&err);
 	if (carb_turn_tx(s->in->turn) &&
-	    carb_status_archiving(s->in, m->id, "READY", d->cfg->name,
+	    carb_status_archiving(s->in, m->id, CARB_STATUS_READY, d->cfg->name,
 				  path, strlen(path), &changed, &err) < 0)
 		fail_catalog(s, &err);
 	free(path);
 	if (!changed)
 		return;
 	s->planned++;
-	member_status(s, m, "ARCHIVING");
+	member_status(s, m, CARB_STATUS_ARCHIVING);
 	p = carb_xcalloc(1, sizeof(*p));
 	p->watch = s->w->index;
 	p->file_id = s->g.id;
@@ -382,7 +384,7 @@ static void slash_error(const struct stage *s, const char *tmpl,
 
 /* Plans the READY members into destination name; the group moves from
  * status `from` to ARCHIVING first. */
-static void route(struct stage *s, const char *name, const char *from)
+static void route(struct stage *s, const char *name, enum carb_status from)
 {
 	struct carb_dest_rt *d = carb_archiving_dest(s->in, name);
 	struct carb_error err;
@@ -398,7 +400,8 @@ static void route(struct stage *s, const char *name, const char *from)
 				      &err) == 0 && s->slash_col > 0)
 		slash_error(s, d->cfg->destination, &err);
 	if (carb_turn_tx(s->in->turn) &&
-	    carb_status_group_route(s->in, s->g.id, from, "ARCHIVING", name,
+	    carb_status_group_route(s->in, s->g.id, from,
+				    CARB_STATUS_ARCHIVING, name,
 				    err.msg[0] ? err.msg : NULL, &changed,
 				    &err) < 0)
 		fail_catalog(s, &err);
@@ -439,7 +442,7 @@ static bool plugin_failed(struct stage *s)
 	if (key == NULL)
 		return false;
 	reason = carb_xasprintf("%s %s: %s", key, fname, why ? why : "failed");
-	settle_whole(s, "FAILED", reason);
+	settle_whole(s, CARB_STATUS_FAILED, reason);
 	free(reason);
 	return true;
 }
@@ -463,7 +466,7 @@ static bool selected(struct stage *s, const struct carb_group_facts *f)
 				      s->in->rules->selection.function, why)
 		     : carb_xasprintf("selection.function %s rejected the group",
 				      s->in->rules->selection.function);
-	settle_whole(s, "NOT_SELECTED", reason);
+	settle_whole(s, CARB_STATUS_NOT_SELECTED, reason);
 	free(reason);
 	return false;
 }
@@ -489,7 +492,7 @@ static void stage_loaded(struct stage *s, bool suspect)
 			dest = carb_meta_outcome(s->mw)->destination;
 		if (dest == NULL)
 			dest = carb_rules_route(s->in->rules, &f, &rule);
-		route(s, dest, "READY");
+		route(s, dest, CARB_STATUS_READY);
 		/* A member on its way keeps the group ARCHIVING, as route
 		 * made it: only without one can its status be another. */
 		if (s->planned == 0)
@@ -508,7 +511,7 @@ static void stage_group(struct carb_intake *in, int64_t gid,
 	carb_error_clear(&err);
 	if (carb_group_get(in->cat, gid, &s.g, &found, &err) < 0)
 		fail_catalog(&s, &err);
-	if (!found || strcmp(s.g.status, "READY") != 0 ||
+	if (!found || s.g.status != CARB_STATUS_READY ||
 	    (s.w = carb_intake_watch(in, s.g.watch)) == NULL ||
 	    carb_group_members_each(in->cat, gid, collect, &s, &err) < 0) {
 		if (err.msg[0] != '\0')
@@ -534,7 +537,7 @@ void carb_stage_born(struct carb_intake *in, struct carb_group_info *g,
 		.id = born->id, .rel_path = born->rel, .rel_len = born->rel_len,
 		.generation = born->generation, .size = born->size,
 		.device = born->device, .inode = born->inode,
-		.status = "READY", .content_hash = born->hash,
+		.status = CARB_STATUS_READY, .content_hash = born->hash,
 	};
 
 	memset(g, 0, sizeof(*g));  /* s owns it now */
@@ -571,13 +574,14 @@ void carb_stage_crashed(struct carb_intake *in, int64_t gid, const char *call)
 	if (carb_group_get(in->cat, gid, &s.g, &found, &err) < 0 ||
 	    (found && carb_group_members_each(in->cat, gid, collect, &s, &err) < 0))
 		fail_catalog(&s, &err);
-	if (found && strcmp(s.g.status, "READY") == 0 && !carb_turn_failed(in->turn)) {
+	if (found && s.g.status == CARB_STATUS_READY &&
+	    !carb_turn_failed(in->turn)) {
 		size_t hl = strlen(CARB_PLUGIN_HUNG_MARK);
 
 		reason = strncmp(call, CARB_PLUGIN_HUNG_MARK, hl) == 0
 			? carb_xasprintf("plugin hung in %s", call + hl)
 			: carb_xasprintf("plugin crashed in %s", call);
-		settle_whole(&s, "FAILED", reason);
+		settle_whole(&s, CARB_STATUS_FAILED, reason);
 		free(reason);
 	}
 	release(&s);
@@ -585,8 +589,9 @@ void carb_stage_crashed(struct carb_intake *in, int64_t gid, const char *call)
 
 void carb_stage_late(struct carb_intake *in, int64_t gid)
 {
-	static const char *const decided[] = {
-		"ARCHIVING", "ARCHIVED", "FAILED", "DUPLICATE", NULL,
+	static const enum carb_status decided[] = {
+		CARB_STATUS_ARCHIVING, CARB_STATUS_ARCHIVED,
+		CARB_STATUS_FAILED, CARB_STATUS_DUPLICATE,
 	};
 	struct stage s = { .in = in };
 	struct carb_error err;
@@ -597,8 +602,9 @@ void carb_stage_late(struct carb_intake *in, int64_t gid)
 	    (found && carb_group_members_each(in->cat, gid, collect, &s,
 					      &err) < 0))
 		fail_catalog(&s, &err);
-	for (size_t i = 0; found && decided[i] != NULL; i++)
-		routed |= strcmp(s.g.status, decided[i]) == 0;
+	for (size_t i = 0; found && i < sizeof(decided) / sizeof(decided[0]);
+	     i++)
+		routed |= s.g.status == decided[i];
 	s.w = found ? carb_intake_watch(in, s.g.watch) : NULL;
 	if (routed && s.w != NULL && s.g.destination != NULL && !carb_turn_failed(in->turn)) {
 		set_vars(&s);
@@ -608,54 +614,45 @@ void carb_stage_late(struct carb_intake *in, int64_t gid)
 	release(&s);
 }
 
-/* What the members' statuses make of the group. */
-static const char *group_status(const struct carb_status_count *c, size_t n,
-				int64_t *failed)
+/* What the members' statuses (counts, by status) make of the group:
+ * false when they make nothing of it. */
+static bool group_status(const int64_t c[CARB_STATUS_COUNT], int64_t *failed,
+			 enum carb_status *to)
 {
-	int64_t busy = 0, archived = 0, dup = 0;
+	int64_t busy = c[CARB_STATUS_READY] + c[CARB_STATUS_ARCHIVING] +
+		       c[CARB_STATUS_RETRY_PENDING];
 
-	*failed = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *st = c[i].status;
-
-		if (!strcmp(st, "READY") || !strcmp(st, "ARCHIVING") ||
-		    !strcmp(st, "RETRY_PENDING"))
-			busy += c[i].count;
-		else if (!strcmp(st, "FAILED"))
-			*failed += c[i].count;
-		else if (!strcmp(st, "ARCHIVED"))
-			archived += c[i].count;
-		else if (!strcmp(st, "DUPLICATE"))
-			dup += c[i].count;
-	}
+	*failed = c[CARB_STATUS_FAILED];
 	if (busy > 0)
-		return "ARCHIVING";
-	if (*failed > 0)
-		return "FAILED";
-	if (archived > 0)
-		return "ARCHIVED";
-	return dup > 0 ? "DUPLICATE" : NULL;
+		*to = CARB_STATUS_ARCHIVING;
+	else if (*failed > 0)
+		*to = CARB_STATUS_FAILED;
+	else if (c[CARB_STATUS_ARCHIVED] > 0)
+		*to = CARB_STATUS_ARCHIVED;
+	else if (c[CARB_STATUS_DUPLICATE] > 0)
+		*to = CARB_STATUS_DUPLICATE;
+	else
+		return false;
+	return true;
 }
 
 void carb_stage_settle_group(struct carb_intake *in, int64_t gid)
 {
-	struct carb_status_count *c = NULL;
+	int64_t c[CARB_STATUS_COUNT];
 	struct carb_error err;
-	const char *to;
-	char *reason = NULL, status[24];
+	enum carb_status status, to;
+	char *reason = NULL;
 	int64_t failed;
-	size_t n = 0;
 	bool found = false;
 
 	carb_error_clear(&err);
 	if (carb_turn_failed(in->turn) || !carb_turn_tx(in->turn))
 		return;
-	if (carb_group_tally(in->cat, gid, status, &found, &c, &n, &err) < 0) {
+	if (carb_group_tally(in->cat, gid, &status, &found, c, &err) < 0) {
 		carb_turn_fail(in->turn, &err);
 		return;
 	}
-	to = found ? group_status(c, n, &failed) : NULL;
-	if (to != NULL && strcmp(to, status) != 0) {
+	if (found && group_status(c, &failed, &to) && to != status) {
 		if (failed > 0)
 			reason = carb_xasprintf("%lld file%s FAILED",
 						(long long)failed,
@@ -665,5 +662,4 @@ void carb_stage_settle_group(struct carb_intake *in, int64_t gid)
 			carb_turn_fail(in->turn, &err);
 	}
 	free(reason);
-	carb_status_counts_free(&c, n);
 }

@@ -11,16 +11,11 @@
 
 #include "pipeline/intake_internal.h"
 
-static const char *const open_statuses[] = {
-	"PENDING", "INTEGRITY_FAILED", "WAITING", "READY", NULL,
-};
-
-bool carb_status_open(const char *status)
+bool carb_status_open(enum carb_status status)
 {
-	for (size_t i = 0; open_statuses[i] != NULL; i++)
-		if (strcmp(status, open_statuses[i]) == 0)
-			return true;
-	return false;
+	return status == CARB_STATUS_PENDING ||
+	       status == CARB_STATUS_INTEGRITY_FAILED ||
+	       status == CARB_STATUS_WAITING || status == CARB_STATUS_READY;
 }
 
 bool carb_status_set(struct carb_intake *in, int64_t id,
@@ -39,13 +34,13 @@ bool carb_status_set(struct carb_intake *in, int64_t id,
 	return changed;
 }
 
-void carb_status_known(struct carb_known *k, const char *status)
+void carb_status_known(struct carb_known *k, enum carb_status status)
 {
-	snprintf(k->status, sizeof(k->status), "%s", status);
+	k->status = status;
 }
 
 void carb_status_mirror(struct carb_watch_rt *w, const char *rel, size_t len,
-			int64_t id, const char *status)
+			int64_t id, enum carb_status status)
 {
 	struct carb_known *k = carb_map_get(w->known, rel, len);
 
@@ -55,8 +50,8 @@ void carb_status_mirror(struct carb_watch_rt *w, const char *rel, size_t len,
 
 struct members {
 	struct carb_intake *in;
-	const char *from;         /* status the members leave */
-	const char *to;
+	enum carb_status from;    /* status the members leave */
+	enum carb_status to;
 	const char *reason;
 };
 
@@ -70,7 +65,7 @@ static int member_row(void *ctx, const struct carb_component_row *r,
 	};
 
 	(void)err;
-	if (strcmp(r->status, m->from) != 0)
+	if (r->status != m->from)
 		return 0;
 	if (carb_status_set(m->in, r->id, &ch)) {
 		struct carb_watch_rt *w = carb_intake_watch(m->in, r->watch);
@@ -83,7 +78,7 @@ static int member_row(void *ctx, const struct carb_component_row *r,
 }
 
 void carb_status_move_members(struct carb_intake *in, int64_t gid,
-			      const char *from, const char *to,
+			      enum carb_status from, enum carb_status to,
 			      const char *reason)
 {
 	struct members m = { in, from, to, reason };
@@ -138,7 +133,8 @@ int carb_status_group_insert_ready(struct carb_intake *in, const char *watch,
 }
 
 int carb_status_group_set(struct carb_intake *in, int64_t id,
-			  const char *old_status, const char *new_status,
+			  enum carb_status old_status,
+			  enum carb_status new_status,
 			  bool complete, const char *missing, bool *changed,
 			  struct carb_error *err)
 {
@@ -147,7 +143,8 @@ int carb_status_group_set(struct carb_intake *in, int64_t id,
 }
 
 int carb_status_group_route(struct carb_intake *in, int64_t id,
-			    const char *old_status, const char *new_status,
+			    enum carb_status old_status,
+			    enum carb_status new_status,
 			    const char *destination, const char *reason,
 			    bool *changed, struct carb_error *err)
 {
@@ -156,7 +153,7 @@ int carb_status_group_route(struct carb_intake *in, int64_t id,
 }
 
 int carb_status_archiving(struct carb_intake *in, int64_t id,
-			  const char *old_status, const char *destination,
+			  enum carb_status old_status, const char *destination,
 			  const char *path, size_t path_len, bool *changed,
 			  struct carb_error *err)
 {
@@ -172,7 +169,7 @@ int carb_status_archived(struct carb_intake *in, int64_t id,
 }
 
 int carb_status_attempt_failed(struct carb_intake *in, int64_t id,
-			       const char *new_status, const char *reason,
+			       enum carb_status new_status, const char *reason,
 			       int64_t next_retry_at, bool *changed,
 			       struct carb_error *err)
 {

@@ -16,7 +16,7 @@ struct carb_watch_rt;
 
 /* Statuses in which a component still waits to be processed: it may be
  * renamed, withdrawn, or checked again. */
-bool carb_status_open(const char *status);
+bool carb_status_open(enum carb_status status);
 
 /* Writes one component status change in the turn's transaction; false
  * when the row was not in ch->old_status or the catalog failed (the turn
@@ -26,14 +26,14 @@ bool carb_status_set(struct carb_intake *in, int64_t id,
 /* Sets the in-memory status of a known component (the mirror of its
  * catalog row, written after the row or when it is read). */
 struct carb_known;
-void carb_status_known(struct carb_known *k, const char *status);
+void carb_status_known(struct carb_known *k, enum carb_status status);
 /* Keeps the in-memory status of component id at rel in step. */
 void carb_status_mirror(struct carb_watch_rt *w, const char *rel, size_t len,
-			int64_t id, const char *status);
+			int64_t id, enum carb_status status);
 /* Moves the members of group gid from status `from` to `to` (reason may
  * be NULL), keeping the in-memory view in step. */
 void carb_status_move_members(struct carb_intake *in, int64_t gid,
-			      const char *from, const char *to,
+			      enum carb_status from, enum carb_status to,
 			      const char *reason);
 
 /* The catalog's status writes (catalog.h says what each does), on the
@@ -58,22 +58,24 @@ int carb_status_group_insert_ready(struct carb_intake *in, const char *watch,
 				   struct carb_group_info *g,
 				   struct carb_error *err);
 int carb_status_group_set(struct carb_intake *in, int64_t id,
-			  const char *old_status, const char *new_status,
+			  enum carb_status old_status,
+			  enum carb_status new_status,
 			  bool complete, const char *missing, bool *changed,
 			  struct carb_error *err);
 int carb_status_group_route(struct carb_intake *in, int64_t id,
-			    const char *old_status, const char *new_status,
+			    enum carb_status old_status,
+			    enum carb_status new_status,
 			    const char *destination, const char *reason,
 			    bool *changed, struct carb_error *err);
 int carb_status_archiving(struct carb_intake *in, int64_t id,
-			  const char *old_status, const char *destination,
+			  enum carb_status old_status, const char *destination,
 			  const char *path, size_t path_len, bool *changed,
 			  struct carb_error *err);
 int carb_status_archived(struct carb_intake *in, int64_t id,
 			 const struct carb_archived *a, bool *changed,
 			 struct carb_error *err);
 int carb_status_attempt_failed(struct carb_intake *in, int64_t id,
-			       const char *new_status, const char *reason,
+			       enum carb_status new_status, const char *reason,
 			       int64_t next_retry_at, bool *changed,
 			       struct carb_error *err);
 
