@@ -94,7 +94,7 @@ t_run grep -nE "$writers" $others
 t_expect_status 1 "only status.c writes a status in the loop (reconcile_*.c, outside it, is the named exception)"
 
 # shellcheck disable=SC2086
-t_run grep -nE '(->|\.)status, sizeof' $others
+t_run grep -nE '(->|[[:alnum:]_]\.)status[[:space:]]*=[^=]' $others
 t_expect_status 1 "only status.c writes the in-memory mirror of a status"
 
 t_run grep -nE '(^|[^_a-z])carb_(intake_tx|intake_commit|intake_fail)[[:space:]]*\(' ./*.c ./*.h
@@ -116,5 +116,26 @@ else
 	t_fail "run, turn and drain are not all in loop.c alone"
 fi
 cd .. || exit 1
+
+# A status is enum carb_status (catalog/catalog.h) everywhere above the
+# catalog: its text is written only by the catalog (status_names.c, the
+# SQL), and a message that names a status does so with carb_status_name.
+statuses='PENDING|INTEGRITY_FAILED|WAITING|TIMED_OUT|READY|NOT_SELECTED|ARCHIVING|ARCHIVED|RETRY_PENDING|FAILED|DUPLICATE|WITHDRAWN|CLEARED'
+t_run grep -rnE "\"($statuses)\"" pipeline cli
+t_expect_status 1 "no status string literal in src/pipeline or src/cli (enum carb_status; text only at the catalog boundary)"
+
+# The enum's text is the text the migrations' CHECK constraints allow
+# (CLEARED is a group's only; files.status has no CHECK), each spelt once.
+names=$(sed -n 's/^[[:space:]]*\[CARB_STATUS_[A-Z_]*\] = "\([A-Z_]*\)",$/\1/p' catalog/status_names.c)
+check="$top_srcdir/migrations/sqlite/core/0005_components_rebuilt.sql"
+odd=""
+for name in $names; do
+	[ "$name" = CLEARED ] || grep -q "'$name'" "$check" || odd="$odd $name"
+done
+if [ -z "$odd" ] && [ "$(echo "$names" | sort -u | wc -l)" -eq 13 ]; then
+	t_pass "status_names.c spells the 13 statuses once each, as the migrations do"
+else
+	t_fail "status_names.c and the migrations disagree:${odd:- not 13 distinct statuses}"
+fi
 
 t_done
