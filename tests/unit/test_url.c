@@ -2,7 +2,8 @@
  * percent-decoding, relative SQLite paths, errors and redaction.  Also the
  * `?` to $n rewriting of the PostgreSQL backend, and the statement API on
  * an in-memory SQLite catalog -- or on the server $CARB_TEST_DB_URL names,
- * which tests/integration/db-*.sh set to their own server. */
+ * which tests/integration/db-*.sh set to their own server.  And the
+ * statuses' stored text (src/catalog/status_names.c). */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -553,12 +554,54 @@ START_TEST(stmt_errors)
 }
 END_TEST
 
+/* ---- statuses -------------------------------------------------------- */
+
+START_TEST(status_names)
+{
+	static const char *const text[] = {
+		"PENDING", "INTEGRITY_FAILED", "WAITING", "TIMED_OUT", "READY",
+		"NOT_SELECTED", "ARCHIVING", "ARCHIVED", "RETRY_PENDING",
+		"FAILED", "DUPLICATE", "WITHDRAWN", "CLEARED",
+	};
+	enum carb_status s;
+
+	ck_assert_uint_eq(CARB_STATUS_COUNT, sizeof(text) / sizeof(text[0]));
+	ck_assert_uint_eq(CARB_STATUS_COMPONENT_COUNT, CARB_STATUS_COUNT - 1);
+	for (size_t i = 0; i < CARB_STATUS_COUNT; i++) {
+		ck_assert_str_eq(carb_status_name((enum carb_status)i), text[i]);
+		ck_assert_int_eq(carb_status_parse(text[i], &s), 0);
+		ck_assert_int_eq(s, (int)i);
+	}
+	ck_assert_str_eq(carb_status_name(CARB_STATUS_COUNT), "?");
+}
+END_TEST
+
+START_TEST(status_unknown)
+{
+	enum carb_status s = CARB_STATUS_FAILED;
+
+	ck_assert_int_eq(carb_status_parse("archived", &s), -1);
+	ck_assert_int_eq(carb_status_parse("", &s), -1);
+	ck_assert_int_eq(carb_status_parse("READY ", &s), -1);
+	ck_assert_int_eq(carb_status_parse(NULL, &s), -1);
+	ck_assert_int_eq(s, CARB_STATUS_FAILED);
+	carb_error_clear(&err);
+	ck_assert_int_eq(carb_status_column("LOST", "group 7", &s, &err), -1);
+	ck_assert_str_eq(err.msg,
+			 "group 7 in the catalog has an unknown status \"LOST\"");
+	ck_assert_int_eq(s, CARB_STATUS_FAILED);
+	ck_assert_int_eq(carb_status_column("DUPLICATE", "x", &s, &err), 0);
+	ck_assert_int_eq(s, CARB_STATUS_DUPLICATE);
+}
+END_TEST
+
 static Suite *url_suite(void)
 {
 	Suite *s = suite_create("catalog url");
 	TCase *tc = tcase_create("url");
 	TCase *ph = tcase_create("placeholders");
 	TCase *stmt = tcase_create("statements");
+	TCase *st = tcase_create("statuses");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, sqlite_absolute);
@@ -585,6 +628,9 @@ static Suite *url_suite(void)
 	tcase_add_test(stmt, stmt_changes_and_transactions);
 	tcase_add_test(stmt, stmt_errors);
 	suite_add_tcase(s, stmt);
+	tcase_add_test(st, status_names);
+	tcase_add_test(st, status_unknown);
+	suite_add_tcase(s, st);
 	return s;
 }
 
