@@ -180,7 +180,7 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 	in->opts = *opts;
 	if (in->opts.dry_run)
 		in->opts.once = true;
-	in->rules_fd = -1;
+	carb_rules_reload_init(in);
 	in->cfg = cfg;
 	in->rules = carb_config_rules(cfg);
 	in->cat = cat;
@@ -188,7 +188,7 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 	in->ifd = -1;
 	in->wds = carb_map_new();
 	in->moved = carb_map_new();
-	in->meta_groups = carb_map_new();
+	carb_metadata_open(in);
 	in->workers = carb_workers_start(nworkers, &in->done_fd);
 	*out = NULL;
 	if (in->workers == NULL) {

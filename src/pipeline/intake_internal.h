@@ -105,17 +105,9 @@ struct carb_intake {
 	/* the steps' own state (opaque: defined in their .c) */
 	struct carb_archiving *archiving;  /* archiving.c */
 	struct carb_grouping *grouping;    /* grouping.c */
+	struct carb_metadata *metadata;    /* metadata.c */
+	struct carb_rules_reload *reload;  /* rules_reload.c */
 	size_t run_failures;       /* files that failed in this run */
-	/* rules reloads */
-	struct carb_config *rules_cfg;  /* the snapshot in->rules is from */
-	int rules_fd;              /* inotify on the rules file's folder */
-	int64_t reload_at_ms;      /* a change was seen: reload then */
-	/* plugin calls (metadata.c) */
-	struct carb_job *meta_head, *meta_tail;  /* queued, not yet marked */
-	struct carb_map *meta_groups;  /* gid -> its work, queued or out */
-	size_t meta_inflight;
-	size_t meta_suspects;      /* queued or out */
-	bool meta_suspect_out;
 	/* the loop's owner */
 	const struct carb_loop_hooks *hooks;
 	int64_t busy_at_ms;        /* last hooks->busy call */
@@ -268,7 +260,10 @@ void carb_metadata_run(struct carb_meta_work *mw);
 void carb_metadata_apply(struct carb_intake *in, struct carb_job *job);
 /* Counts the crashes the marks left by a previous run tell. */
 void carb_metadata_recover(struct carb_intake *in);
+void carb_metadata_open(struct carb_intake *in);
 void carb_metadata_close(struct carb_intake *in);
+/* Plugin calls at the workers. */
+size_t carb_metadata_inflight(const struct carb_intake *in);
 void carb_meta_work_free(struct carb_meta_work *mw);
 /* For the watchdog, while a worker runs mw: its group, and the rules key
  * and name of the function it is in ("metadata.extract NAME"; the whole
@@ -325,7 +320,12 @@ int carb_watch_lock(const char *state_dir, const char *watch, bool dry_run,
 		    long *holder, struct carb_error *err);
 
 /* rules_reload.c: rules.toml changes applied while running. */
+void carb_rules_reload_init(struct carb_intake *in);
 int carb_rules_reload_open(struct carb_intake *in, struct carb_error *err);
+/* Its inotify descriptor (-1: none), and when a change is due to be
+ * read (monotonic ms; 0: none), for the loop's poll. */
+int carb_rules_reload_fd(const struct carb_intake *in);
+int64_t carb_rules_reload_due(const struct carb_intake *in);
 void carb_rules_reload_events(struct carb_intake *in);
 void carb_rules_reload_tick(struct carb_intake *in);
 void carb_rules_reload_close(struct carb_intake *in);

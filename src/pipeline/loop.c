@@ -155,10 +155,10 @@ static int turn(struct carb_intake *in, bool first)
 	next = min_nonzero(next, in->next_settle_ms);
 	if (in->next_deadline_us > 0 && in->next_deadline_us <= carb_now_us())
 		carb_groups_tick(in);
-	if (in->rules_fd >= 0)
+	if (carb_rules_reload_fd(in) >= 0)
 		carb_rules_reload_tick(in);
 	next = min_nonzero(next, carb_archiving_tick(in, first));
-	next = min_nonzero(next, in->reload_at_ms);
+	next = min_nonzero(next, carb_rules_reload_due(in));
 	if (more)
 		next = now;  /* results wait: no sleep */
 	if (carb_turn_commit(in->turn) < 0)
@@ -200,7 +200,7 @@ static void drain(struct carb_intake *in)
 	 * checked again at the next start. */
 	in->stopping = true;
 	take_results(in, 0);
-	while ((carb_archiving_batches(in) > 0 || in->meta_inflight > 0) &&
+	while ((carb_archiving_batches(in) > 0 || carb_metadata_inflight(in) > 0) &&
 	       !carb_turn_failed(in->turn)) {
 		int64_t left = end - carb_monotonic_ms();
 
@@ -234,7 +234,7 @@ int carb_intake_run(struct carb_intake *in, const struct carb_loop_hooks *hooks,
 	struct pollfd fds[4] = {
 		{ .fd = hooks ? hooks->fd : -1, .events = POLLIN },
 		{ .fd = in->done_fd, .events = POLLIN },
-		{ .fd = in->rules_fd, .events = POLLIN },
+		{ .fd = carb_rules_reload_fd(in), .events = POLLIN },
 		{ .fd = in->ifd, .events = POLLIN },
 	};
 	bool first = true;

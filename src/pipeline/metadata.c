@@ -17,6 +17,15 @@
 
 #include "pipeline/intake_internal.h"
 
+/* Step 4's own state: the plugin calls queued and out. */
+struct carb_metadata {
+	struct carb_job *head, *tail;  /* queued, not yet marked */
+	struct carb_map *groups;       /* gid -> its work, queued or out */
+	size_t inflight;
+	size_t suspects;               /* queued or out */
+	bool suspect_out;
+};
+
 struct carb_meta_work {
 	int64_t gid;
 	bool suspect;
@@ -88,7 +97,7 @@ void carb_meta_work_free(struct carb_meta_work *mw)
 
 static bool known_gid(struct carb_intake *in, int64_t gid)
 {
-	return carb_map_get(in->meta_groups, &gid, sizeof(gid)) != NULL;
+	return carb_map_get(in->metadata->groups, &gid, sizeof(gid)) != NULL;
 }
 
 struct carb_meta_work *carb_metadata_new(struct carb_intake *in, int64_t gid,
@@ -148,16 +157,30 @@ void carb_metadata_set_suspect(struct carb_meta_work *mw)
 	mw->suspect = true;
 }
 
+void carb_metadata_open(struct carb_intake *in)
+{
+	in->metadata = carb_xcalloc(1, sizeof(*in->metadata));
+	in->metadata->groups = carb_map_new();
+}
+
 void carb_metadata_close(struct carb_intake *in)
 {
 	struct carb_job *next;
 
-	for (struct carb_job *j = in->meta_head; j != NULL; j = next) {
+	if (in->metadata == NULL)
+		return;
+	for (struct carb_job *j = in->metadata->head; j != NULL; j = next) {
 		next = j->next;
 		carb_job_free(j);
 	}
-	in->meta_head = in->meta_tail = NULL;
-	carb_map_free(&in->meta_groups);
+	carb_map_free(&in->metadata->groups);
+	free(in->metadata);
+	in->metadata = NULL;
+}
+
+size_t carb_metadata_inflight(const struct carb_intake *in)
+{
+	return in->metadata->inflight;
 }
 
 static void metadata_run(struct carb_job *job)
@@ -203,40 +226,40 @@ void carb_metadata_queue(struct carb_intake *in, struct carb_meta_work *mw)
 		? carb_xstrdup(in->rules->selection.function) : NULL;
 	mw->route = in->rules->routing.function
 		? carb_xstrdup(in->rules->routing.function) : NULL;
-	carb_map_put(in->meta_groups, &mw->gid, sizeof(mw->gid), mw);
+	carb_map_put(in->metadata->groups, &mw->gid, sizeof(mw->gid), mw);
 	if (mw->suspect)
-		in->meta_suspects++;
-	if (in->meta_tail != NULL)
-		in->meta_tail->next = job;
+		in->metadata->suspects++;
+	if (in->metadata->tail != NULL)
+		in->metadata->tail->next = job;
 	else
-		in->meta_head = job;
-	in->meta_tail = job;
+		in->metadata->head = job;
+	in->metadata->tail = job;
 }
 
 /* Takes the jobs that may start now: one suspect alone, else every
  * queued job, but nothing while a suspect is out. */
 static struct carb_job *take_startable(struct carb_intake *in)
 {
-	struct carb_job **pp = &in->meta_head, *job, *all;
+	struct carb_job **pp = &in->metadata->head, *job, *all;
 
-	if (in->meta_head == NULL || in->meta_suspect_out)
+	if (in->metadata->head == NULL || in->metadata->suspect_out)
 		return NULL;
-	if (in->meta_suspects > 0) {
-		if (in->meta_inflight > 0)
+	if (in->metadata->suspects > 0) {
+		if (in->metadata->inflight > 0)
 			return NULL;
 		while (!(*pp)->meta->suspect)
 			pp = &(*pp)->next;
 		job = *pp;
 		*pp = job->next;
 		job->next = NULL;
-		in->meta_tail = NULL;
-		for (struct carb_job *j = in->meta_head; j != NULL; j = j->next)
-			in->meta_tail = j;
-		in->meta_suspect_out = true;
+		in->metadata->tail = NULL;
+		for (struct carb_job *j = in->metadata->head; j != NULL; j = j->next)
+			in->metadata->tail = j;
+		in->metadata->suspect_out = true;
 		return job;
 	}
-	all = in->meta_head;
-	in->meta_head = in->meta_tail = NULL;
+	all = in->metadata->head;
+	in->metadata->head = in->metadata->tail = NULL;
 	return all;
 }
 
@@ -273,14 +296,14 @@ void carb_metadata_submit(struct carb_intake *in)
 		next = jobs->next;
 		jobs->next = NULL;
 		jobs->limit_ms = carb_plugin_job_limit_ms(in->opts.plugin);
-		in->meta_inflight++;
+		in->metadata->inflight++;
 		carb_workers_submit(in->workers, jobs);
 	}
 }
 
 bool carb_metadata_busy(const struct carb_intake *in)
 {
-	return in->meta_head != NULL || in->meta_inflight > 0;
+	return in->metadata->head != NULL || in->metadata->inflight > 0;
 }
 
 /* ---- in a worker ---------------------------------------------------- */
@@ -349,11 +372,11 @@ int64_t carb_metadata_describe(const struct carb_meta_work *mw, char *what,
 
 static void forget(struct carb_intake *in, struct carb_meta_work *mw)
 {
-	carb_map_remove(in->meta_groups, &mw->gid, sizeof(mw->gid));
-	in->meta_inflight--;
+	carb_map_remove(in->metadata->groups, &mw->gid, sizeof(mw->gid));
+	in->metadata->inflight--;
 	if (mw->suspect) {
-		in->meta_suspects--;
-		in->meta_suspect_out = false;
+		in->metadata->suspects--;
+		in->metadata->suspect_out = false;
 	}
 }
 

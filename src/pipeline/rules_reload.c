@@ -17,15 +17,38 @@
 /* Quiet time after the last event before the file is read. */
 #define RELOAD_DELAY_MS 200
 
+/* The rules reload's own state. */
+struct carb_rules_reload {
+	struct carb_config *cfg;   /* the snapshot in->rules is from */
+	int fd;                    /* inotify on the rules file's folder */
+	int64_t at_ms;             /* a change was seen: reload then */
+};
+
+void carb_rules_reload_init(struct carb_intake *in)
+{
+	in->reload = carb_xcalloc(1, sizeof(*in->reload));
+	in->reload->fd = -1;
+}
+
+int carb_rules_reload_fd(const struct carb_intake *in)
+{
+	return in->reload->fd;
+}
+
+int64_t carb_rules_reload_due(const struct carb_intake *in)
+{
+	return in->reload->at_ms;
+}
+
 int carb_rules_reload_open(struct carb_intake *in, struct carb_error *err)
 {
 	const char *path = carb_config_rules_path(in->cfg);
 	const char *slash = strrchr(path, '/');
 	char *dir = carb_xstrndup(path, slash > path ? (size_t)(slash - path) : 1);
 
-	in->rules_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (in->rules_fd < 0 ||
-	    inotify_add_watch(in->rules_fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO |
+	in->reload->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (in->reload->fd < 0 ||
+	    inotify_add_watch(in->reload->fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO |
 			      IN_CREATE | IN_DELETE | IN_MOVED_FROM) < 0) {
 		carb_error_set(err, "cannot watch %s for rules changes: %s", dir,
 			       strerror(errno));
@@ -38,10 +61,13 @@ int carb_rules_reload_open(struct carb_intake *in, struct carb_error *err)
 
 void carb_rules_reload_close(struct carb_intake *in)
 {
-	if (in->rules_fd >= 0)
-		close(in->rules_fd);
-	in->rules_fd = -1;
-	carb_config_free(&in->rules_cfg);
+	if (in->reload == NULL)
+		return;
+	if (in->reload->fd >= 0)
+		close(in->reload->fd);
+	carb_config_free(&in->reload->cfg);
+	free(in->reload);
+	in->reload = NULL;
 }
 
 void carb_rules_reload_events(struct carb_intake *in)
@@ -51,12 +77,12 @@ void carb_rules_reload_events(struct carb_intake *in)
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t n;
 
-	while ((n = read(in->rules_fd, buf, sizeof(buf))) > 0) {
+	while ((n = read(in->reload->fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			struct inotify_event *ev = (struct inotify_event *)p;
 
 			if (ev->len > 0 && strcmp(ev->name, base) == 0)
-				in->reload_at_ms = carb_monotonic_ms() +
+				in->reload->at_ms = carb_monotonic_ms() +
 						   RELOAD_DELAY_MS;
 			p += sizeof(*ev) + ev->len;
 		}
@@ -121,9 +147,9 @@ void carb_rules_reload_tick(struct carb_intake *in)
 	struct carb_config *fresh = NULL;
 	struct carb_diags d;
 
-	if (in->reload_at_ms == 0 || carb_monotonic_ms() < in->reload_at_ms)
+	if (in->reload->at_ms == 0 || carb_monotonic_ms() < in->reload->at_ms)
 		return;
-	in->reload_at_ms = 0;
+	in->reload->at_ms = 0;
 	/* Gone (deleted, or moved away): loading now would put every rule
 	 * back to its default, e.g. accept what the file rejected. */
 	if (access(carb_config_rules_path(in->cfg), F_OK) < 0) {
@@ -154,8 +180,8 @@ void carb_intake_use_rules(struct carb_intake *in,
 	size_t n;
 
 	in->rules = rules;
-	carb_config_free(&in->rules_cfg);
-	in->rules_cfg = keep;
+	carb_config_free(&in->reload->cfg);
+	in->reload->cfg = keep;
 	n = reselect(in);
 	carb_log(CARB_LOGL_INFO, "rules reloaded from %s; %zu NOT_SELECTED"
 		 " group%s judged again", carb_config_rules_path(in->cfg), n,
