@@ -6,10 +6,14 @@
  * point hang there for good instead, as a copy to a dead network share
  * would.  The swap tests stop at the points just before a move's rename
  * (batch-move) and a hard link (batch-link) to swap the delivered name
- * meanwhile.  The points and where they are: docs/testing.md.  Unset, as
- * in production, a stop point costs one comparison. */
+ * meanwhile.  A process stops once, at the first listed point it
+ * reaches: a test that lets it go on (SIGCONT) must not find it stopped
+ * again by work that follows (a swapped-in file is a delivery too).  The
+ * points and where they are: docs/testing.md.  Unset, as in production, a
+ * stop point costs one comparison. */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +22,7 @@
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const char *points, *hangs;
+static atomic_bool stopped;
 
 static const char *env_list(const char *name)
 {
@@ -50,7 +55,8 @@ static bool listed(const char *list, const char *point)
 void carb_test_stop(const char *point)
 {
 	pthread_once(&once, read_points);
-	if (points != NULL && listed(points, point))
+	if (points != NULL && listed(points, point) &&
+	    !atomic_exchange(&stopped, true))
 		raise(SIGSTOP);
 	/* A wedged call (a dead NFS server): this thread alone stops for
 	 * good, the rest of the process goes on. */
