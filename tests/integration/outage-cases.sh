@@ -37,7 +37,7 @@ outage_project() {
 			printf 'password_file = "db-password"\n'
 		fi
 		printf '\n[logging]\nlevel = "debug"\n'
-		printf '\n[service]\nworkers = 2\n'
+		printf '\n[service]\nworkers = 2\nheartbeat_interval = "1s"\n'
 		printf '\n[archive]\nbase_path = "archive"\ndestination = "{watch}"\n'
 		printf '\n[[watch]]\nname = "in"\npath = "in"\nsettle = "0s"\n'
 	} >"$P/config.toml"
@@ -112,6 +112,10 @@ outage_case_server_down() {
 	else
 		i_fail "$DB_DIALECT: down: the log says it resumed" down
 	fi
+	# The heartbeat has a connection of its own: it too comes back, or
+	# status would call the service stale for ever.
+	wait_rows down "SELECT COUNT(*) FROM service_status WHERE COALESCE(stopped_at, 0) = 0 AND last_heartbeat > $((up * 1000))" \
+		1 "$DB_DIALECT: down: the heartbeat is renewed again after the outage" 15
 	bad=0
 	i=0
 	while [ "$i" -lt "$OUTAGE_FILES" ]; do
