@@ -31,11 +31,7 @@ outage_project() {
 	mkdir -p "$P/in" "$P/archive"
 	db_create "$1"
 	{
-		printf '[database]\nurl = "%s"\n' "$DB_URL"
-		if [ -n "$DB_PASSWORD" ]; then
-			printf '%s\n' "$DB_PASSWORD" >"$P/db-password"
-			printf 'password_file = "db-password"\n'
-		fi
+		db_section "$P"
 		printf '\n[logging]\nlevel = "debug"\n'
 		printf '\n[service]\nworkers = 2\nheartbeat_interval = "1s"\n'
 		printf '\n[archive]\nbase_path = "archive"\ndestination = "{watch}"\n'

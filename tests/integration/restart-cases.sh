@@ -28,11 +28,7 @@ restart_project() {
 	mkdir -p "$P/in" "$P/archive"
 	db_create "$1"
 	{
-		printf '[database]\nurl = "%s"\n' "$DB_URL"
-		if [ -n "$DB_PASSWORD" ]; then
-			printf '%s\n' "$DB_PASSWORD" >"$P/db-password"
-			printf 'password_file = "db-password"\n'
-		fi
+		db_section "$P"
 		printf '\n[service]\nworkers = 2\n'
 		printf '\n[archive]\nbase_path = "archive"\ndestination = "{watch}"\n'
 		printf '\n[[watch]]\nname = "in"\npath = "in"\nsettle = "0s"\n'

@@ -36,11 +36,7 @@ svc_project() {
 	mkdir -p "$P/in" "$P/archive"
 	db_create "$1"
 	{
-		printf '[database]\nurl = "%s"\n' "$DB_URL"
-		if [ -n "$DB_PASSWORD" ]; then
-			printf '%s\n' "$DB_PASSWORD" >"$P/db-password"
-			printf 'password_file = "db-password"\n'
-		fi
+		db_section "$P"
 		printf '\n[service]\nworkers = 2\n'
 		printf '\n[archive]\nbase_path = "archive"\ndestination = "{watch}"\n'
 		printf 'retry_delay = "1s"\n'

@@ -116,3 +116,14 @@ db_hex() {
 	*) printf 'hex(%s)' "$1" ;;
 	esac
 }
+
+# db_section DIR: the [database] table of a config.toml in DIR for the
+# catalog catalog_start chose, the server's password (when it has one)
+# written to DIR/db-password.
+db_section() {
+	printf '[database]\nurl = "%s"\n' "$DB_URL"
+	if [ -n "$DB_PASSWORD" ]; then
+		printf '%s\n' "$DB_PASSWORD" >"$1/db-password"
+		printf 'password_file = "db-password"\n'
+	fi
+}
