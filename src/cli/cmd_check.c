@@ -17,6 +17,27 @@
 #include "plugin/plugin.h"
 #include "util/util.h"
 
+/* What `run` will listen on, and who may use it. */
+static void print_http(const struct carb_config *cfg)
+{
+	const struct carb_http_config *h = carb_config_http(cfg);
+
+	if (h->listen == NULL) {
+		printf("http:     off (no http.listen)\n");
+		return;
+	}
+	printf("http:     %s: /health and /metrics open; the API, the dashboard"
+	       " and uploads %s\n", h->listen, h->token_file
+	       ? "ask for the token of http.token_file"
+	       : "open to anyone who can connect");
+	printf("uploads:  ");
+	if (h->upload_watches.count == 0)
+		printf("none (no http.upload_watches)");
+	for (size_t i = 0; i < h->upload_watches.count; i++)
+		printf("%s\"%s\"", i ? ", " : "", h->upload_watches.items[i]);
+	printf("\n");
+}
+
 static void print_summary(const struct carb_config *cfg)
 {
 	const struct carb_rules *rules = carb_config_rules(cfg);
@@ -58,6 +79,7 @@ static void print_summary(const struct carb_config *cfg)
 		       carb_verify_name(d->verify),
 		       carb_on_conflict_name(d->on_conflict));
 	}
+	print_http(cfg);
 }
 
 /* Prints a warning at loc (config.toml:LINE:COLUMN: warning: ...). */

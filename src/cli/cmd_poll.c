@@ -12,7 +12,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/cli.h"
-#include "cli/query_output.h"
+#include "report/report.h"
 #include "config/config.h"
 #include "plugin/plugin.h"
 #include "util/util.h"

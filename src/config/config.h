@@ -148,6 +148,34 @@ struct carb_database_config {
 	} loc;
 };
 
+/* [http]: the optional listener of `carbonation run` (docs/http.md). */
+struct carb_http_config {
+	const char *listen;       /* as written; NULL: no listener */
+	const char *token_file;   /* absolute or NULL */
+	uint64_t max_upload;      /* bytes */
+	struct carb_config_strings upload_watches;  /* watch names */
+	bool allow_open;          /* listen beyond loopback without a token */
+	struct {
+		struct carb_config_loc table, listen, token_file, max_upload,
+			upload_watches, allow_open;
+	} loc;
+};
+
+/* Where [http] listen says to listen: a TCP address and port, or a unix
+ * socket path.  Parsed by carb_http_listen_parse. */
+struct carb_http_listen {
+	bool is_unix;
+	char host[64];            /* numeric IPv4 or IPv6, without brackets */
+	int port;
+	char path[108];           /* is_unix: the socket's path (absolute) */
+	bool loopback;            /* 127.0.0.0/8, ::1, or a unix socket */
+};
+
+/* Parses "HOST:PORT" (HOST a numeric IPv4 address), "[IPv6]:PORT" or an
+ * absolute path (a unix socket).  0, or -1 with why set. */
+int carb_http_listen_parse(const char *text, struct carb_http_listen *out,
+			   char *why, size_t why_size);
+
 struct carb_plugins_config {
 	const char *package;
 	const char *path;         /* absolute; exists */
@@ -409,6 +437,7 @@ const struct carb_database_config *carb_config_database(
 	const struct carb_config *cfg);
 const struct carb_plugins_config *carb_config_plugins(
 	const struct carb_config *cfg);
+const struct carb_http_config *carb_config_http(const struct carb_config *cfg);
 /* True when config.toml has a [plugins] table. */
 bool carb_config_has_plugin(const struct carb_config *cfg);
 /* The plugin's own table [plugins.NAME], or NULL; owned by cfg. */

@@ -57,6 +57,11 @@ const struct carb_database_config *carb_config_database(
 	return &cfg->database;
 }
 
+const struct carb_http_config *carb_config_http(const struct carb_config *cfg)
+{
+	return &cfg->http;
+}
+
 const struct carb_plugins_config *carb_config_plugins(
 	const struct carb_config *cfg)
 {

@@ -129,6 +129,7 @@ struct carb_config {
 	struct carb_logging_config logging;
 	struct carb_database_config database;
 	struct carb_plugins_config plugins;
+	struct carb_http_config http;
 	struct carb_watch_config *watches;
 	size_t nwatches;
 	struct carb_archive_config archive;
@@ -143,6 +144,7 @@ extern const struct carb_cfg_section carb_cfg_service_section;
 extern const struct carb_cfg_section carb_cfg_logging_section;
 extern const struct carb_cfg_section carb_cfg_database_section;
 extern const struct carb_cfg_section carb_cfg_plugins_section;
+extern const struct carb_cfg_section carb_cfg_http_section;
 extern const struct carb_cfg_section carb_cfg_watch_section;
 extern const struct carb_cfg_section carb_cfg_archive_section;
 extern const struct carb_cfg_section carb_cfg_destination_section;
@@ -190,6 +192,8 @@ void carb_cfg_check_watch_name(struct carb_cfg_ctx *ctx, const char *label,
 void carb_cfg_check_file_name(struct carb_cfg_ctx *ctx, const char *label,
 			      const void *field,
 			      const struct carb_toml_value *v);
+void carb_cfg_check_listen(struct carb_cfg_ctx *ctx, const char *label,
+			   const void *field, const struct carb_toml_value *v);
 void carb_cfg_check_globs(struct carb_cfg_ctx *ctx, const char *label,
 			  const void *field, const struct carb_toml_value *v);
 void carb_cfg_check_template(struct carb_cfg_ctx *ctx, const char *label,
@@ -220,6 +224,8 @@ void carb_cfg_check_rule_globs(struct carb_cfg_ctx *ctx, const char *label,
 /* The checks that look across sections, after every section is read. */
 void carb_cfg_check_watches(struct carb_cfg_ctx *ctx,
 			    const struct carb_config *cfg);
+void carb_cfg_check_http(struct carb_cfg_ctx *ctx,
+			 const struct carb_config *cfg);
 void carb_cfg_check_archive(struct carb_cfg_ctx *ctx,
 			    const struct carb_config *cfg);
 

@@ -12,7 +12,7 @@
 #include "config/config_internal.h"
 
 static const char *const config_tables[] = {
-	"service", "logging", "database", "plugins", "watch", "archive",
+	"service", "logging", "database", "plugins", "http", "watch", "archive",
 };
 #define NCONFIG_TABLES (sizeof(config_tables) / sizeof(config_tables[0]))
 
@@ -320,6 +320,7 @@ static void load_sections(struct carb_cfg_ctx *ctx, struct carb_config *cfg,
 		SIMPLE(carb_cfg_logging_section, logging),
 		SIMPLE(carb_cfg_database_section, database),
 		SIMPLE(carb_cfg_plugins_section, plugins),
+		SIMPLE(carb_cfg_http_section, http),
 #undef SIMPLE
 	};
 
@@ -341,6 +342,7 @@ static void load_sections(struct carb_cfg_ctx *ctx, struct carb_config *cfg,
 		return;
 	carb_cfg_check_watches(ctx, cfg);
 	carb_cfg_check_archive(ctx, cfg);
+	carb_cfg_check_http(ctx, cfg);
 }
 
 /* Opens the config file far enough to know its folder; NULL when it
@@ -463,6 +465,7 @@ void carb_config_free(struct carb_config **cfgp)
 	carb_cfg_release_section(&carb_cfg_logging_section, &cfg->logging);
 	carb_cfg_release_section(&carb_cfg_database_section, &cfg->database);
 	carb_cfg_release_section(&carb_cfg_plugins_section, &cfg->plugins);
+	carb_cfg_release_section(&carb_cfg_http_section, &cfg->http);
 	carb_toml_free(&cfg->root);
 	for (size_t i = 0; i < cfg->nwatches; i++)
 		carb_cfg_release_section(&carb_cfg_watch_section, &cfg->watches[i]);

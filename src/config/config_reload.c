@@ -119,6 +119,8 @@ size_t carb_config_reload(struct carb_config *live, struct carb_config *fresh,
 		&fresh->database);
 	section(&r, &carb_cfg_plugins_section, "plugins.", &live->plugins,
 		&fresh->plugins);
+	section(&r, &carb_cfg_http_section, "http.", &live->http,
+		&fresh->http);
 	section(&r, &carb_cfg_archive_section, "archive.", &live->archive,
 		&fresh->archive);
 	watches(&r, live, fresh);

@@ -131,6 +131,25 @@ static const struct carb_cfg_key plugins_keys[] = {
 	  .doc = "largest text value a plugin may set; a larger one fails the call" },
 };
 
+static const struct carb_cfg_key http_keys[] = {
+	{ .name = "listen", .type = CARB_CFG_STRING,
+	  AT(struct carb_http_config, listen), .def_doc = "none (no listener)",
+	  .check = carb_cfg_check_listen,
+	  .doc = "where `run` answers HTTP: \"127.0.0.1:9464\", \"[::1]:9464\", or a unix socket's absolute path" },
+	{ .name = "token_file", .type = CARB_CFG_PATH,
+	  AT(struct carb_http_config, token_file), .check = carb_cfg_check_file,
+	  .doc = "file holding the bearer token the API, the dashboard's data and uploads ask for; /health and /metrics stay open" },
+	{ .name = "max_upload", .type = CARB_CFG_SIZE,
+	  AT(struct carb_http_config, max_upload), .def = "1GiB",
+	  .doc = "largest body an upload may have; a larger one is refused (413) before anything is written" },
+	{ .name = "upload_watches", .type = CARB_CFG_STRINGS,
+	  AT(struct carb_http_config, upload_watches), .def_list = empty_list,
+	  .doc = "the watches that accept uploads (PUT /upload/WATCH/NAME); none by default" },
+	{ .name = "allow_open", .type = CARB_CFG_BOOL,
+	  AT(struct carb_http_config, allow_open), .def = "false",
+	  .doc = "allow listening on a non-loopback address without token_file" },
+};
+
 static const struct carb_cfg_key watch_keys[] = {
 	{ .name = "name", .type = CARB_CFG_STRING,
 	  AT(struct carb_watch_config, name), .required = true,
@@ -252,6 +271,11 @@ const struct carb_cfg_section carb_cfg_plugins_section = {
 	"the plugin that rules.toml names functions of; [plugins.NAME] is the plugin's own table",
 	plugins_keys, NKEYS(plugins_keys),
 };
+const struct carb_cfg_section carb_cfg_http_section = {
+	"config.toml", "http", "[http]",
+	"the HTTP listener of `run`: health, metrics, the JSON API, the dashboard, uploads",
+	http_keys, NKEYS(http_keys),
+};
 const struct carb_cfg_section carb_cfg_watch_section = {
 	"config.toml", "watch", "[[watch]]", "one delivery folder; repeat per folder",
 	watch_keys, NKEYS(watch_keys),
@@ -272,6 +296,7 @@ const struct carb_cfg_section *const carb_cfg_all_sections[] = {
 	&carb_cfg_logging_section,
 	&carb_cfg_database_section,
 	&carb_cfg_plugins_section,
+	&carb_cfg_http_section,
 	&carb_cfg_watch_section,
 	&carb_cfg_archive_section,
 	&carb_cfg_destination_section,

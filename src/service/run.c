@@ -23,7 +23,32 @@ struct owner {
 	int64_t heartbeat_ms;   /* the last renewal */
 	struct carb_watchdog wd;
 	struct carb_status_line sl;
+	struct carb_http *http;  /* the listener, or NULL */
 };
+
+/* While the listener is on, the loop turns at least this often, so
+ * /health can tell a quiet service from a stuck one. */
+#define HTTP_TURN_MS 2000
+
+/* Tells the listener how the loop is (in NULL: the catalog is away). */
+static void publish(struct owner *o, struct carb_intake *in, const char *why)
+{
+	struct carb_http_snapshot s = {
+		.turned_ms = carb_monotonic_ms(), .catalog_ok = in != NULL,
+		.catalog_why = why,
+	};
+	struct carb_intake_stats st;
+
+	if (o->http == NULL)
+		return;
+	if (in != NULL) {
+		carb_intake_stats(in, &st);
+		s.watches = st.watches;
+		s.watches_lost = st.watches_lost;
+		s.paused = st.paused;
+	}
+	carb_http_publish(o->http, &s);
+}
 
 static void send_ready(struct owner *o, struct carb_intake *in)
 {
@@ -90,11 +115,14 @@ static int64_t on_turn(void *ctx, struct carb_intake *in, bool first_done)
 	if (first_done && !o->ready)
 		o->heartbeat_ms = 0;
 	heartbeat(o, in);
+	publish(o, in, NULL);
 	if (o->svc->heartbeat != NULL) {
 		int64_t every = carb_config_service(o->svc->cfg)->heartbeat_interval_ms;
 
 		next = next > 0 && next < every ? next : every;
 	}
+	if (o->http != NULL)
+		next = next > 0 && next < HTTP_TURN_MS ? next : HTTP_TURN_MS;
 	if (first_done && !o->ready) {
 		o->ready = true;
 		send_ready(o, in);
@@ -119,22 +147,24 @@ static void on_busy(void *ctx, struct carb_intake *in)
 		o->extended_ms = now;
 	}
 	(void)carb_watchdog_turned(&o->wd, in, why, sizeof(why));
+	publish(o, in, NULL);
 }
 
 /* Waits up to ms for a signal; true when it is a stop.  A reload while
  * paused applies to the config the intake opens with. */
-static bool stop_within(struct owner *o, int64_t ms)
+static bool stop_within(struct owner *o, int64_t ms, const char *why)
 {
 	struct pollfd pfd = { .fd = o->sfd, .events = POLLIN };
 	int64_t end = carb_monotonic_ms() + ms;
 
 	for (;;) {
 		int64_t left = end - carb_monotonic_ms();
-		char why[8];
+		char wd_why[8];
 
 		if (left <= 0)
 			return false;
-		left = carb_watchdog_turned(&o->wd, NULL, why, sizeof(why));
+		left = carb_watchdog_turned(&o->wd, NULL, wd_why, sizeof(wd_why));
+		publish(o, NULL, why);
 		left = left > 0 && left < end - carb_monotonic_ms()
 			? left : end - carb_monotonic_ms();
 		if (left > 0 && poll(&pfd, 1, (int)left) > 0) {
@@ -176,7 +206,7 @@ static bool pause_for_catalog(struct owner *o, const char *why)
 	carb_log(CARB_LOGL_ERROR, "catalog failed: %s; every transition is"
 		 " paused until the catalog answers again", why);
 	for (;;) {
-		if (stop_within(o, delay))
+		if (stop_within(o, delay, why))
 			return false;
 		carb_error_clear(&err);
 		if (svc->connect(svc->connect_ctx, svc->cfg, &svc->cat, &err) == 0) {
@@ -229,6 +259,18 @@ static int serve(struct owner *o, struct carb_error *err)
 	return 0;
 }
 
+/* The listener is the service's, not run --once's: a run that ends
+ * when its work is done has nothing to be asked. */
+static int start_http(struct owner *o, struct carb_error *err)
+{
+	const struct carb_http_deps deps = {
+		.cfg = o->svc->cfg, .plugin = o->svc->opts.plugin,
+		.connect = o->svc->connect, .connect_ctx = o->svc->connect_ctx,
+	};
+
+	return carb_http_start(&deps, &o->http, err);
+}
+
 int carb_service_run(struct carb_service *svc, struct carb_error *err)
 {
 	struct owner o = { .svc = svc, .ready = svc->opts.once };
@@ -245,7 +287,10 @@ int carb_service_run(struct carb_service *svc, struct carb_error *err)
 	if (!svc->opts.once && carb_notify_listening())
 		carb_notify_extend(EXTEND_USEC);
 	o.extended_ms = carb_monotonic_ms();
-	rc = serve(&o, err);
+	rc = svc->opts.once ? 0 : start_http(&o, err);
+	if (rc == 0)
+		rc = serve(&o, err);
+	carb_http_stop(&o.http);
 	if (rc < 0)
 		carb_log(CARB_LOGL_ERROR, "%s", err->msg);
 	carb_logfile_close();

@@ -1,4 +1,4 @@
-/* The output formats of `query` and `poll`: rows from the query layer
+/* The output formats of `query`, `poll` and the HTTP API: rows from the query layer
  * written as a table, JSON, JSON Lines, CSV or TSV, one row at a time
  * (the table keeps its first rows to size its columns, then streams).
  * docs/reporting.md describes each format; what is said there is what
@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "cli/query_output.h"
+#include "report/report.h"
 #include "util/util.h"
 
 /* Rows the table keeps to size its columns. */

@@ -1,0 +1,47 @@
+/* GET /health: whether the service works, from the loop's snapshot alone
+ * (no catalog call), for uptime monitors and load balancers. */
+#include <string.h>
+
+#include "http/http_internal.h"
+
+/* The loop turns at least every couple of seconds while the listener is
+ * on (the service bounds its sleep); this much silence means it is stuck
+ * in one step. */
+#define STUCK_MS 30000
+
+enum MHD_Result carb_http_health(struct carb_http *h, struct MHD_Connection *c,
+				 struct carb_http_req *r, const char *url,
+				 const char *data, size_t *size)
+{
+	struct carb_http_snapshot s;
+	char why[512], paused[256], reason[768] = "";
+	int64_t age;
+
+	(void)r, (void)url, (void)data, (void)size;
+	carb_http_snapshot_get(h, &s, why, sizeof(why), paused, sizeof(paused));
+	age = s.turned_ms ? carb_monotonic_ms() - s.turned_ms : -1;
+	if (age < 0)
+		snprintf(reason, sizeof(reason), "the service is starting");
+	else if (!s.catalog_ok)
+		snprintf(reason, sizeof(reason), "catalog unreachable: %s",
+			 s.catalog_why ? s.catalog_why : "no answer");
+	else if (age > STUCK_MS)
+		snprintf(reason, sizeof(reason), "the event loop has not turned"
+			 " for %lld s", (long long)(age / 1000));
+	else if (s.watches_lost > 0)
+		snprintf(reason, sizeof(reason), "%zu of %zu watches lost (folder"
+			 " gone or unreadable)", s.watches_lost, s.watches);
+	else if (s.paused != NULL)
+		snprintf(reason, sizeof(reason), "destination \"%s\" is paused",
+			 s.paused);
+	return carb_http_send_json(c, reason[0] ? MHD_HTTP_SERVICE_UNAVAILABLE
+				   : MHD_HTTP_OK,
+				   json_pack("{s:s,s:s?,s:I,s:b,s:I,s:I,s:s?}",
+					     "status", reason[0] ? "unhealthy" : "ok",
+					     "reason", reason[0] ? reason : NULL,
+					     "loop_age_ms", (json_int_t)age,
+					     "catalog", s.catalog_ok,
+					     "watches", (json_int_t)s.watches,
+					     "watches_lost", (json_int_t)s.watches_lost,
+					     "paused_destination", s.paused));
+}

@@ -1,0 +1,120 @@
+/* Private to src/http/. */
+#ifndef CARB_HTTP_INTERNAL_H
+#define CARB_HTTP_INTERNAL_H
+
+#include <microhttpd.h>
+#include <jansson.h>
+#include <pthread.h>
+
+#include "http/http.h"
+
+/* Idle catalog connections kept for the next request. */
+#define CARB_HTTP_POOL 8
+
+struct carb_http {
+	struct MHD_Daemon *daemon;
+	struct carb_http_listen where;
+	struct carb_http_deps deps;
+	char *token;                 /* NULL: no token asked */
+	struct carb_plugin_column *pcols;  /* the plugin's, for queries */
+	size_t npcols;
+	const char *default_order;   /* the plugin's, or NULL */
+	pthread_mutex_t lock;        /* guards what follows */
+	struct carb_http_snapshot snap;
+	char *snap_why, *snap_paused;
+	struct carb_catalog *pool[CARB_HTTP_POOL];
+	size_t npool;
+};
+
+/* One request, from its first call to its end (MHD's req_cls). */
+struct carb_http_req {
+	const struct carb_http_route *route;
+	struct carb_http_upload *upload;  /* upload.c's, or NULL */
+	bool answered;
+};
+
+typedef enum MHD_Result (*carb_http_handler)(struct carb_http *h,
+					     struct MHD_Connection *c,
+					     struct carb_http_req *r,
+					     const char *url,
+					     const char *data, size_t *size);
+
+struct carb_http_route {
+	const char *method;          /* "GET", "PUT", "POST" */
+	const char *path;            /* exact, or a prefix when it ends in '/' */
+	bool auth;                   /* the token is asked for */
+	bool body;                   /* the handler reads a body */
+	carb_http_handler handler;
+};
+
+/* ---- server.c ---------------------------------------------------------- */
+
+/* A catalog connection for one request: idle or new.  NULL with err. */
+struct carb_catalog *carb_http_catalog(struct carb_http *h,
+				       struct carb_error *err);
+/* Gives it back; failed: it erred, close it instead. */
+void carb_http_catalog_done(struct carb_http *h, struct carb_catalog *cat,
+			    bool failed);
+/* The loop's latest snapshot, strings copied into the caller's. */
+void carb_http_snapshot_get(struct carb_http *h, struct carb_http_snapshot *s,
+			    char *why, size_t why_size, char *paused,
+			    size_t paused_size);
+/* Whether the request carries the token (Authorization: Bearer, or the
+ * dashboard's cookie). */
+bool carb_http_authorized(struct carb_http *h, struct MHD_Connection *c);
+
+/* ---- respond.c: responses ---------------------------------------------- */
+
+/* Sends body (taken over, freed) with status and content type. */
+enum MHD_Result carb_http_send(struct MHD_Connection *c, unsigned status,
+			       const char *type, char *body, size_t len);
+/* Sends obj as compact JSON (its reference is taken). */
+enum MHD_Result carb_http_send_json(struct MHD_Connection *c, unsigned status,
+				    json_t *obj);
+/* {"error": message} with status. */
+enum MHD_Result carb_http_send_error(struct MHD_Connection *c, unsigned status,
+				     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A JSON string of arbitrary bytes: valid UTF-8 as is, other bytes as
+ * \xNN text (the escape every other output uses for names). */
+json_t *carb_http_json_bytes(const char *s, size_t len);
+/* A timestamp as ISO 8601 UTC text, or null for 0. */
+json_t *carb_http_json_time(int64_t us);
+
+/* ---- api.c: rows ------------------------------------------------------- */
+
+/* What a rows endpoint fixes before the URL's parameters apply. */
+struct carb_http_rows_spec {
+	enum carb_qtable table;
+	const char *const *pre;      /* filters, NULL-terminated name, value
+				      * pairs; may be NULL */
+	const char *order;           /* default order; NULL: "-id" */
+	const char *columns;         /* default columns; NULL: the query's */
+};
+/* Answers with the rows spec and the URL's parameters select. */
+enum MHD_Result carb_http_rows(struct carb_http *h, struct MHD_Connection *c,
+			       const struct carb_http_rows_spec *spec);
+
+/* ---- the handlers ------------------------------------------------------- */
+
+enum MHD_Result carb_http_health(struct carb_http *h, struct MHD_Connection *c,
+				 struct carb_http_req *r, const char *url,
+				 const char *data, size_t *size);
+enum MHD_Result carb_http_api_rows(struct carb_http *h,
+				   struct MHD_Connection *c,
+				   struct carb_http_req *r, const char *url,
+				   const char *data, size_t *size);
+enum MHD_Result carb_http_api_file(struct carb_http *h,
+				   struct MHD_Connection *c,
+				   struct carb_http_req *r, const char *url,
+				   const char *data, size_t *size);
+enum MHD_Result carb_http_api_status(struct carb_http *h,
+				     struct MHD_Connection *c,
+				     struct carb_http_req *r, const char *url,
+				     const char *data, size_t *size);
+enum MHD_Result carb_http_api_errors(struct carb_http *h,
+				     struct MHD_Connection *c,
+				     struct carb_http_req *r, const char *url,
+				     const char *data, size_t *size);
+
+#endif
