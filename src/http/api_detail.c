@@ -99,7 +99,7 @@ enum MHD_Result carb_http_api_file(struct carb_http *h,
 	const char *id = url + strlen("/api/files/");
 	struct carb_error err = { 0 };
 	struct carb_catalog *cat;
-	json_t *files = NULL, *comps = NULL;
+	json_t *files = NULL, *comps = NULL, *body;
 
 	(void)r, (void)data, (void)size;
 	if (!all_digits(id))
@@ -126,10 +126,10 @@ enum MHD_Result carb_http_api_file(struct carb_http *h,
 					    " id %s", id);
 	}
 	add_history(comps);
-	return carb_http_send_json(c, MHD_HTTP_OK,
-				   json_pack("{s:O,s:o}", "file",
-					     json_array_get(files, 0),
-					     "components", comps));
+	body = json_pack("{s:O,s:o}", "file", json_array_get(files, 0),
+			 "components", comps);
+	json_decref(files);
+	return carb_http_send_json(c, MHD_HTTP_OK, body);
 }
 
 enum MHD_Result carb_http_api_status(struct carb_http *h,
