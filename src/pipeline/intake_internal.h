@@ -56,8 +56,26 @@ struct carb_watch_rt {
 				  * folder at all; 0 when it could */
 };
 
-struct carb_job;
 struct carb_meta_work;
+
+/* An integrity check's subject and result (integrity.c runs it,
+ * groups.c applies it). */
+struct carb_check {
+	int64_t id;               /* the component */
+	size_t watch;
+	char *rel;
+	size_t rel_len;
+	uint32_t seq;             /* carb_known.checks when submitted */
+	bool is_sidecar;          /* sidecars are not checked against sidecars */
+	/* A late check: of a checksum file recorded after the file went
+	 * past integrity, against the content recorded for it. */
+	bool late;
+	/* results */
+	bool passed;
+	bool gone;                /* the file vanished before it was read */
+	char reason[512];
+	char hash[65];
+};
 
 /* A component planned into the archive (its ARCHIVING row written),
  * waiting for a batch. */
@@ -168,7 +186,7 @@ void carb_known_put(struct carb_watch_rt *w, const char *rel, size_t len,
 
 /* groups.c: results of integrity, completeness, timeouts.  Applies an
  * integrity check's result (the integrity job's apply). */
-void carb_groups_apply(struct carb_intake *in, struct carb_job *job);
+void carb_groups_apply(struct carb_intake *in, struct carb_check *chk);
 void carb_groups_tick(struct carb_intake *in);
 /* A file that may belong to a group left the running (INTEGRITY_FAILED,
  * WITHDRAWN): its WAITING group, held for it, is judged again. */
@@ -235,7 +253,7 @@ void carb_grouping_close(struct carb_intake *in);
 /* 0 with *key (owned, the folder and the group's stem) and *klen; -1
  * with *reason (owned) when the grouper failed or crashed too often. */
 int carb_grouping_key(struct carb_intake *in, struct carb_watch_rt *w,
-		      const struct carb_job *job, int64_t size,
+		      const struct carb_check *chk, int64_t size,
 		      char **key, size_t *klen, char **reason);
 
 /* metadata.c: step 4, the plugin's calls on a READY group, in a worker. */
@@ -254,22 +272,12 @@ void carb_metadata_queue(struct carb_intake *in, struct carb_meta_work *mw);
 /* Marks what may start, commits the marks, hands the work to workers. */
 void carb_metadata_submit(struct carb_intake *in);
 bool carb_metadata_busy(const struct carb_intake *in);
-/* What a worker does with a job holding work (the metadata job's run),
- * and its apply. */
-void carb_metadata_run(struct carb_meta_work *mw);
-void carb_metadata_apply(struct carb_intake *in, struct carb_job *job);
 /* Counts the crashes the marks left by a previous run tell. */
 void carb_metadata_recover(struct carb_intake *in);
 void carb_metadata_open(struct carb_intake *in);
 void carb_metadata_close(struct carb_intake *in);
 /* Plugin calls at the workers. */
 size_t carb_metadata_inflight(const struct carb_intake *in);
-void carb_meta_work_free(struct carb_meta_work *mw);
-/* For the watchdog, while a worker runs mw: its group, and the rules key
- * and name of the function it is in ("metadata.extract NAME"; the whole
- * call when between functions).  Safe from another thread. */
-int64_t carb_metadata_describe(const struct carb_meta_work *mw, char *what,
-			       size_t size);
 /* The outcome's parts, for stage.c. */
 const struct carb_plugin_outcome *carb_meta_outcome(const struct carb_meta_work *mw);
 /* The rules key of the function that failed (NULL: none) and its name. */
@@ -288,8 +296,6 @@ struct carb_dest_rt *carb_archiving_dest(struct carb_intake *in,
 					 const char *name);
 /* Hands queued work to the workers; only after the turn committed. */
 void carb_archiving_submit(struct carb_intake *in);
-/* An archive batch's outcomes (the batch job's apply). */
-void carb_archiving_apply(struct carb_intake *in, struct carb_job *job);
 /* What a previous run left in flight: every ARCHIVING row is queued
  * again, so this comes before anything of this run plans a file (or that
  * file is queued twice), and READY groups are routed. */

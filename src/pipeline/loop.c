@@ -35,9 +35,10 @@ void carb_intake_busy(struct carb_intake *in)
 #define RESULTS_PER_TURN 500
 #define RESULTS_TURN_MS 200
 
-/* Takes what the workers finished: archive batches first, ahead of the
- * checks still waiting, since their files are already in place and a
- * service killed before their outcomes are committed does them again. */
+/* Takes what the workers finished: the kinds that go first (archive
+ * batches) ahead of the checks still waiting, since their files are
+ * already in place and a service killed before their outcomes are
+ * committed does them again. */
 static void gather_results(struct carb_intake *in)
 {
 	struct carb_job *job, *next, *batches = NULL, **bt = &batches;
@@ -48,7 +49,7 @@ static void gather_results(struct carb_intake *in)
 	for (job = carb_workers_take(in->workers); job != NULL; job = next) {
 		next = job->next;
 		job->next = NULL;
-		if (job->batch != NULL) {
+		if (job->ops->first) {
 			*bt = job;
 			bt = &job->next;
 		} else {
@@ -70,7 +71,7 @@ static bool take_results(struct carb_intake *in, size_t max)
 	for (job = in->results; job != NULL &&
 	     (max == 0 || (n < max && carb_monotonic_ms() < end));
 	     job = next, n++) {
-		bool batch = job->batch != NULL;
+		bool commit = job->ops->commit;
 
 		next = job->next;
 		/* While draining, only the kinds that finish what started
@@ -82,7 +83,7 @@ static bool take_results(struct carb_intake *in, size_t max)
 		/* Outcomes are durable as soon as their batch ends, not at
 		 * the end of a turn that may go on for long: a service
 		 * killed then keeps what it archived. */
-		if (batch)
+		if (commit)
 			carb_turn_commit(in->turn);
 		if (carb_turn_ops(in->turn) >= TX_MAX_OPS)
 			carb_turn_commit(in->turn);

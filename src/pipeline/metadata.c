@@ -26,7 +26,9 @@ struct carb_metadata {
 	bool suspect_out;
 };
 
+/* The metadata job: plugin calls on one group. */
 struct carb_meta_work {
+	struct carb_job job;
 	int64_t gid;
 	bool suspect;
 	char *call;               /* the mark: which functions run */
@@ -47,6 +49,13 @@ struct carb_meta_work {
 	const char *failed_fn;
 	int verdict;              /* selector: -1 none ran, 0 reject, 1 keep */
 };
+
+static const struct carb_job_ops metadata_ops;
+
+static struct carb_meta_work *work_of(struct carb_job *job)
+{
+	return CARB_JOB_OF(job, struct carb_meta_work);
+}
 
 bool carb_metadata_wanted(const struct carb_intake *in)
 {
@@ -73,7 +82,7 @@ static char *call_text(const struct carb_rules *r)
 	return carb_buf_detach(&b);
 }
 
-void carb_meta_work_free(struct carb_meta_work *mw)
+static void work_free(struct carb_meta_work *mw)
 {
 	if (mw == NULL)
 		return;
@@ -109,6 +118,7 @@ struct carb_meta_work *carb_metadata_new(struct carb_intake *in, int64_t gid,
 	if (known_gid(in, gid))
 		return NULL;
 	mw = carb_xcalloc(1, sizeof(*mw));
+	carb_job_init(&mw->job, &metadata_ops);
 	mw->gid = gid;
 	mw->watch = carb_xstrdup(watch);
 	mw->key = carb_xstrndup(key, key_len);
@@ -183,41 +193,10 @@ size_t carb_metadata_inflight(const struct carb_intake *in)
 	return in->metadata->inflight;
 }
 
-static void metadata_run(struct carb_job *job)
-{
-	carb_metadata_run(job->meta);
-}
-
-static void metadata_release(struct carb_job *job)
-{
-	carb_meta_work_free(job->meta);
-}
-
-static int64_t metadata_describe(const struct carb_job *job, char *what,
-				 size_t size)
-{
-	char sub[384];
-	int64_t gid = carb_metadata_describe(job->meta, sub, sizeof(sub));
-
-	snprintf(what, size, "plugin call %s on group %lld", sub,
-		 (long long)gid);
-	return gid;
-}
-
-/* The metadata job: plugin calls on a group. */
-static const struct carb_job_ops metadata_ops = {
-	.run = metadata_run,
-	.apply = carb_metadata_apply,
-	.release = metadata_release,
-	.describe = metadata_describe,
-	.drained = true,
-};
-
 void carb_metadata_queue(struct carb_intake *in, struct carb_meta_work *mw)
 {
-	struct carb_job *job = carb_job_new(&metadata_ops);
+	struct carb_job *job = &mw->job;
 
-	job->meta = mw;
 	mw->call = call_text(in->rules);
 	mw->plugin = in->opts.plugin;
 	mw->extract = in->rules->metadata.extract
@@ -247,7 +226,7 @@ static struct carb_job *take_startable(struct carb_intake *in)
 	if (in->metadata->suspects > 0) {
 		if (in->metadata->inflight > 0)
 			return NULL;
-		while (!(*pp)->meta->suspect)
+		while (!work_of(*pp)->suspect)
 			pp = &(*pp)->next;
 		job = *pp;
 		*pp = job->next;
@@ -270,7 +249,7 @@ static int commit_marks(struct carb_intake *in, struct carb_job *jobs)
 	carb_error_clear(&err);
 	for (struct carb_job *j = jobs; j != NULL; j = j->next)
 		if (!carb_turn_tx(in->turn) ||
-		    carb_group_plugin_mark(in->cat, j->meta->gid, j->meta->call,
+		    carb_group_plugin_mark(in->cat, work_of(j)->gid, work_of(j)->call,
 					   &err) < 0) {
 			carb_turn_fail(in->turn, &err);
 			return -1;
@@ -332,8 +311,9 @@ static bool call_one(struct carb_plugin_rt *p, struct carb_meta_work *mw,
 	return true;
 }
 
-void carb_metadata_run(struct carb_meta_work *mw)
+static void metadata_run(struct carb_job *job)
 {
+	struct carb_meta_work *mw = work_of(job);
 	struct carb_plugin_rt *p = mw->plugin;
 	struct carb_plugin_group g = {
 		mw->watch, mw->dirfd, mw->key, mw->key_len, mw->members, mw->n,
@@ -353,8 +333,11 @@ void carb_metadata_run(struct carb_meta_work *mw)
 	call_one(p, mw, &g, CARB_PLUGIN_ROUTER, mw->route, &rc);
 }
 
-int64_t carb_metadata_describe(const struct carb_meta_work *mw, char *what,
-			       size_t size)
+/* For the watchdog, while a worker runs mw: its group, and the rules key
+ * and name of the function it is in ("metadata.extract NAME"; the whole
+ * call when between functions).  Safe from another thread. */
+static int64_t describe_call(const struct carb_meta_work *mw, char *what,
+			     size_t size)
 {
 	int cur = __atomic_load_n(&mw->current, __ATOMIC_RELAXED);
 	enum carb_plugin_kind k = (enum carb_plugin_kind)(cur - 1);
@@ -399,9 +382,9 @@ static void store(struct carb_intake *in, struct carb_meta_work *mw)
 	free(cols);
 }
 
-void carb_metadata_apply(struct carb_intake *in, struct carb_job *job)
+static void metadata_apply(struct carb_intake *in, struct carb_job *job)
 {
-	struct carb_meta_work *mw = job->meta;
+	struct carb_meta_work *mw = work_of(job);
 	struct carb_error err;
 
 	forget(in, mw);
@@ -417,6 +400,32 @@ void carb_metadata_apply(struct carb_intake *in, struct carb_job *job)
 	if (!carb_turn_failed(in->turn))
 		carb_stage_decide(in, mw->gid, mw);
 }
+
+static void metadata_free(struct carb_job *job)
+{
+	work_free(work_of(job));
+}
+
+static int64_t metadata_describe(const struct carb_job *job, char *what,
+				 size_t size)
+{
+	const struct carb_meta_work *mw =
+		CARB_JOB_OF(job, const struct carb_meta_work);
+	char sub[384];
+	int64_t gid = describe_call(mw, sub, sizeof(sub));
+
+	snprintf(what, size, "plugin call %s on group %lld", sub,
+		 (long long)gid);
+	return gid;
+}
+
+static const struct carb_job_ops metadata_ops = {
+	.run = metadata_run,
+	.apply = metadata_apply,
+	.free = metadata_free,
+	.describe = metadata_describe,
+	.drained = true,
+};
 
 const struct carb_plugin_outcome *carb_meta_outcome(const struct carb_meta_work *mw)
 {

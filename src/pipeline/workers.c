@@ -265,18 +265,15 @@ size_t carb_workers_stop_within(struct carb_workers **wp, int64_t wait_ms)
 }
 
 
-struct carb_job *carb_job_new(const struct carb_job_ops *ops)
+void carb_job_init(struct carb_job *job, const struct carb_job_ops *ops)
 {
-	struct carb_job *job = carb_xcalloc(1, sizeof(*job));
-
+	job->next = NULL;
 	job->ops = ops;
-	return job;
+	job->limit_ms = 0;
 }
 
 void carb_job_free(struct carb_job *job)
 {
-	if (job == NULL)
-		return;
-	job->ops->release(job);
-	free(job);
+	if (job != NULL)
+		job->ops->free(job);
 }
