@@ -40,6 +40,7 @@
 /* The archiving step's state. */
 struct carb_archiving {
 	int base_fd;               /* archive.base_path, O_PATH */
+	size_t failures;           /* files FAILED in this run */
 	struct carb_dest_rt *dests;
 	size_t ndests;
 	size_t batches;            /* archive batches at the workers */
@@ -106,6 +107,11 @@ void carb_archiving_close(struct carb_intake *in)
 		close(in->archiving->base_fd);
 	free(in->archiving);
 	in->archiving = NULL;
+}
+
+size_t carb_archiving_failures(const struct carb_intake *in)
+{
+	return in->archiving->failures;
 }
 
 int carb_archiving_base_fd(const struct carb_intake *in)
@@ -424,7 +430,7 @@ static void failed(struct carb_intake *in, struct carb_pending *p,
 		carb_turn_fail(in->turn, &err);
 	if (changed)
 		known(in, p, it, to);
-	in->run_failures++;
+	in->archiving->failures++;
 	log_item(in, CARB_LOGL_WARNING, p, it,
 		 retry ? "will be retried:" : "FAILED:", it->reason, to);
 }
@@ -754,7 +760,7 @@ void carb_archiving_leftovers(struct carb_intake *in)
 				 " take files: %zu file%s left for a later run",
 				 d->cfg->name, d->queued,
 				 d->queued == 1 ? "" : "s");
-			in->run_failures += d->queued;
+			in->archiving->failures += d->queued;
 		}
 	}
 }

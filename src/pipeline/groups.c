@@ -9,6 +9,35 @@
 #include "pipeline/checksum.h"
 #include "pipeline/intake_internal.h"
 
+/* Step 3's own state. */
+struct carb_groups {
+	int64_t next_deadline_us;  /* of a waiting group; 0: none */
+	size_t failures;           /* files that failed integrity this run */
+};
+
+int carb_groups_open(struct carb_intake *in, struct carb_error *err)
+{
+	in->groups = carb_xcalloc(1, sizeof(*in->groups));
+	return carb_groups_next_deadline(in->cat, &in->groups->next_deadline_us,
+					 err);
+}
+
+void carb_groups_close(struct carb_intake *in)
+{
+	free(in->groups);
+	in->groups = NULL;
+}
+
+int64_t carb_groups_deadline(const struct carb_intake *in)
+{
+	return in->groups->next_deadline_us;
+}
+
+size_t carb_groups_failures(const struct carb_intake *in)
+{
+	return in->groups->failures;
+}
+
 /* What a late check needs of the row: its hash and archived copy. */
 struct late_row {
 	char *hash;
@@ -493,9 +522,9 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 			g.id = born.id;
 		}
 		inserted = true;
-		if (deadline > 0 && (in->next_deadline_us == 0 ||
-				     deadline < in->next_deadline_us))
-			in->next_deadline_us = deadline;
+		if (deadline > 0 && (in->groups->next_deadline_us == 0 ||
+				     deadline < in->groups->next_deadline_us))
+			in->groups->next_deadline_us = deadline;
 	}
 	ch.file_id = g.id;
 	if (carb_status_set(in, chk->id, &ch)) {
@@ -587,7 +616,7 @@ static void apply_failed(struct carb_intake *in, struct carb_watch_rt *w,
 	if (!carb_status_set(in, chk->id, &ch))
 		return;
 	carb_status_known(k, CARB_STATUS_INTEGRITY_FAILED);
-	in->run_failures++;
+	in->groups->failures++;
 	carb_log(CARB_LOGL_INFO, "watch \"%s\": component %lld: integrity"
 		 " failed: %s", w->cfg->name, (long long)chk->id, chk->reason);
 	carb_groups_sibling_done(in, w, chk->rel, chk->rel_len);
@@ -657,13 +686,17 @@ static void tick_watch(struct carb_intake *in, struct carb_watch_rt *w);
 
 void carb_groups_tick(struct carb_intake *in)
 {
+	int64_t due = in->groups->next_deadline_us;
 	struct carb_error err;
 
+	if (due == 0 || due > carb_now_us())
+		return;
 	carb_error_clear(&err);
 	for (size_t i = 0; i < in->nwatches && !carb_turn_failed(in->turn); i++)
 		tick_watch(in, &in->watches[i]);
 	if (!carb_turn_failed(in->turn) &&
-	    carb_groups_next_deadline(in->cat, &in->next_deadline_us, &err) < 0)
+	    carb_groups_next_deadline(in->cat, &in->groups->next_deadline_us,
+				      &err) < 0)
 		carb_turn_fail(in->turn, &err);
 }
 

@@ -18,6 +18,24 @@
 /* A sidecar bigger than this is not a sidecar. */
 #define SIDECAR_MAX (16u << 20)
 
+/* Step 2's own state: what every check is made with.  A check itself
+ * keeps nothing here once it is submitted. */
+struct carb_integrity {
+	int archive_fd;   /* archive.base_path: late checks read the copy */
+};
+
+void carb_integrity_open(struct carb_intake *in)
+{
+	in->integrity = carb_xcalloc(1, sizeof(*in->integrity));
+	in->integrity->archive_fd = carb_archiving_base_fd(in);
+}
+
+void carb_integrity_close(struct carb_intake *in)
+{
+	free(in->integrity);
+	in->integrity = NULL;
+}
+
 /* NAME.sha256/.sha1/.md5, STEM.sha256/.sha1/.md5 and the manifest. */
 #define SUMS_MAX 7
 
@@ -483,7 +501,7 @@ void carb_integrity_submit_late(struct carb_intake *in,
 	job->c.late = true;
 	job->late_hash = carb_xstrdup(hash);
 	if (archived != NULL) {
-		job->alt_fd = carb_archiving_base_fd(in);
+		job->alt_fd = in->integrity->archive_fd;
 		job->alt_rel = carb_xstrndup(archived, archived_len);
 	}
 	carb_workers_submit(in->workers, &job->job);

@@ -151,11 +151,8 @@ static int turn(struct carb_intake *in, bool first)
 		recover(in);
 	more = take_results(in, RESULTS_PER_TURN);
 	next = walk_due(in, now);
-	if (in->next_settle_ms > 0 && now >= in->next_settle_ms)
-		in->next_settle_ms = carb_settle_tick(in, now);
-	next = min_nonzero(next, in->next_settle_ms);
-	if (in->next_deadline_us > 0 && in->next_deadline_us <= carb_now_us())
-		carb_groups_tick(in);
+	next = min_nonzero(next, carb_settle_tick(in, now));
+	carb_groups_tick(in);
 	if (carb_rules_reload_fd(in) >= 0)
 		carb_rules_reload_tick(in);
 	next = min_nonzero(next, carb_archiving_tick(in, first));
@@ -169,8 +166,8 @@ static int turn(struct carb_intake *in, bool first)
 	if (!carb_turn_failed(in->turn))
 		carb_metadata_submit(in);
 	timeout = next - carb_monotonic_ms();
-	if (in->next_deadline_us > 0) {
-		int64_t d = (in->next_deadline_us - carb_now_us()) / 1000 + 1;
+	if (carb_groups_deadline(in) > 0) {
+		int64_t d = (carb_groups_deadline(in) - carb_now_us()) / 1000 + 1;
 
 		timeout = timeout < d ? timeout : d;
 	}
