@@ -40,6 +40,14 @@ struct carb_workers {
 	struct slot *slots;
 };
 
+/* The calling thread's index in its pool (worker_main sets it). */
+static _Thread_local size_t self_index;
+
+size_t carb_workers_self(void)
+{
+	return self_index;
+}
+
 static void list_push(struct job_list *l, struct carb_job *job)
 {
 	job->next = NULL;
@@ -57,6 +65,7 @@ static void *worker_main(void *arg)
 	struct carb_job *job;
 	uint64_t one = 1;
 
+	self_index = (size_t)(me - w->slots);
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (w->todo.head == NULL && !w->stopping)

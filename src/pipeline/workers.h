@@ -83,6 +83,9 @@ bool carb_workers_overdue(struct carb_workers *w, int64_t now_ms,
 			  void (*describe)(const struct carb_job *job,
 					   int64_t ran_ms, void *ctx),
 			  void *ctx);
+/* The index (0 .. n-1) of the worker thread that calls it, so a job may
+ * keep per-worker records; 0 outside the pool's threads. */
+size_t carb_workers_self(void);
 /* Stops the threads: each finishes the job it is in; one still inside a
  * job after wait_ms is left behind (a hung call cannot be taken back;
  * exiting the process ends it).  Returns how many were left. */
