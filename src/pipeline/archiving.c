@@ -40,6 +40,7 @@
 /* The archiving step's state. */
 struct carb_archiving {
 	int base_fd;               /* archive.base_path, O_PATH */
+	size_t failures;           /* files FAILED in this run */
 	struct carb_dest_rt *dests;
 	size_t ndests;
 	size_t batches;            /* archive batches at the workers */
@@ -106,6 +107,11 @@ void carb_archiving_close(struct carb_intake *in)
 		close(in->archiving->base_fd);
 	free(in->archiving);
 	in->archiving = NULL;
+}
+
+size_t carb_archiving_failures(const struct carb_intake *in)
+{
+	return in->archiving->failures;
 }
 
 int carb_archiving_base_fd(const struct carb_intake *in)
@@ -176,51 +182,74 @@ bool carb_archiving_busy(const struct carb_intake *in)
 
 /* ---- batches ------------------------------------------------------------ */
 
-static void batch_run(struct carb_job *job)
+/* The archive batch job: a destination's files, and each one's
+ * pipeline data. */
+struct batch_job {
+	struct carb_job job;
+	struct carb_archive_batch *batch;
+	struct carb_pending *pend;   /* the batch's n items' pipeline data */
+	size_t dest;
+};
+
+static struct batch_job *batch_of(struct carb_job *job)
 {
-	carb_archive_run(job->batch);
+	return CARB_JOB_OF(job, struct batch_job);
 }
 
-static void batch_release(struct carb_job *job)
+static void batch_run(struct carb_job *job)
 {
-	if (job->batch != NULL) {
+	carb_archive_run(batch_of(job)->batch);
+}
+
+static void batch_free(struct carb_job *job)
+{
+	struct batch_job *bj = batch_of(job);
+
+	if (bj->batch != NULL) {
 		/* Never applied (a stop): the rows stay ARCHIVING and the
 		 * next start queues them again. */
-		for (size_t i = 0; i < job->batch->n; i++)
-			carb_archive_item_release(&job->batch->items[i]);
-		free(job->batch->items);
-		free(job->batch);
-		free(job->pend);
+		for (size_t i = 0; i < bj->batch->n; i++)
+			carb_archive_item_release(&bj->batch->items[i]);
+		free(bj->batch->items);
+		free(bj->batch);
+		free(bj->pend);
 	}
+	free(bj);
 }
 
 static int64_t batch_describe(const struct carb_job *job, char *what,
 			      size_t size)
 {
-	snprintf(what, size, "archive batch of %zu file%s", job->batch->n,
-		 job->batch->n == 1 ? "" : "s");
+	const struct batch_job *bj = CARB_JOB_OF(job, const struct batch_job);
+
+	snprintf(what, size, "archive batch of %zu file%s", bj->batch->n,
+		 bj->batch->n == 1 ? "" : "s");
 	return 0;
 }
+
+static void batch_apply(struct carb_intake *in, struct carb_job *job);
 
 /* The archive batch job. */
 static const struct carb_job_ops batch_ops = {
 	.run = batch_run,
-	.apply = carb_archiving_apply,
-	.release = batch_release,
+	.apply = batch_apply,
+	.free = batch_free,
 	.describe = batch_describe,
 	.first = true,
+	.commit = true,
 	.drained = true,
 };
 
-static struct carb_job *take_batch(struct carb_intake *in, size_t di,
-				   size_t max)
+static struct batch_job *take_batch(struct carb_intake *in, size_t di,
+				    size_t max)
 {
 	struct carb_dest_rt *d = &in->archiving->dests[di];
 	const struct carb_archive_config *ac = carb_config_archive(in->cfg);
-	struct carb_job *job = carb_job_new(&batch_ops);
+	struct batch_job *job = carb_xcalloc(1, sizeof(*job));
 	struct carb_archive_batch *b = carb_xcalloc(1, sizeof(*b));
 	int64_t bytes = 0;
 
+	carb_job_init(&job->job, &batch_ops);
 	if (max > d->queued)
 		max = d->queued > 0 ? d->queued : 1;
 	job->batch = b;
@@ -249,7 +278,7 @@ static struct carb_job *take_batch(struct carb_intake *in, size_t di,
 		memset(&job->pend[b->n - 1].item, 0, sizeof(p->item));
 		free(p);
 	}
-	job->limit_ms = carb_intake_job_limit(in, bytes);
+	job->job.limit_ms = carb_intake_job_limit(in, bytes);
 	return job;
 }
 
@@ -290,7 +319,7 @@ void carb_archiving_submit(struct carb_intake *in)
 				n = 1;  /* a probe */
 				d->next_probe_ms = now + 1000;
 			}
-			carb_workers_submit(in->workers, take_batch(in, i, n));
+			carb_workers_submit(in->workers, &take_batch(in, i, n)->job);
 			in->archiving->batches++;
 			d->batches++;
 			if (d->paused)
@@ -401,7 +430,7 @@ static void failed(struct carb_intake *in, struct carb_pending *p,
 		carb_turn_fail(in->turn, &err);
 	if (changed)
 		known(in, p, it, to);
-	in->run_failures++;
+	in->archiving->failures++;
 	log_item(in, CARB_LOGL_WARNING, p, it,
 		 retry ? "will be retried:" : "FAILED:", it->reason, to);
 }
@@ -445,8 +474,9 @@ static void unusable(struct carb_intake *in, struct carb_dest_rt *d,
 	push_front(d, back);
 }
 
-void carb_archiving_apply(struct carb_intake *in, struct carb_job *job)
+static void batch_apply(struct carb_intake *in, struct carb_job *done)
 {
+	struct batch_job *job = batch_of(done);
 	struct carb_archive_batch *b = job->batch;
 	struct carb_dest_rt *d = &in->archiving->dests[job->dest];
 
@@ -730,7 +760,7 @@ void carb_archiving_leftovers(struct carb_intake *in)
 				 " take files: %zu file%s left for a later run",
 				 d->cfg->name, d->queued,
 				 d->queued == 1 ? "" : "s");
-			in->run_failures += d->queued;
+			in->archiving->failures += d->queued;
 		}
 	}
 }

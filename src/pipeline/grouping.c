@@ -161,37 +161,37 @@ static int call_grouper(struct carb_intake *in, struct carb_watch_rt *w,
 }
 
 int carb_grouping_key(struct carb_intake *in, struct carb_watch_rt *w,
-		      const struct carb_job *job, int64_t size,
+		      const struct carb_check *chk, int64_t size,
 		      char **key, size_t *klen, char **reason)
 {
 	size_t blen, stem, dir;
-	const char *base = carb_name_base(job->rel, job->rel_len, &blen);
+	const char *base = carb_name_base(chk->rel, chk->rel_len, &blen);
 	struct carb_plugin_member m;
 	char *own = NULL;
 	size_t own_len = 0;
 
 	*reason = NULL;
 	carb_name_split(base, blen, &stem);
-	dir = (size_t)(base - job->rel);
+	dir = (size_t)(base - chk->rel);
 	if (wanted(in)) {
-		m.rel_path = job->rel;
-		m.rel_len = job->rel_len;
+		m.rel_path = chk->rel;
+		m.rel_len = chk->rel_len;
 		m.extension = base + stem;
 		m.ext_len = blen - stem;
 		m.size = size;
-		m.content_hash = job->hash[0] ? job->hash : NULL;
+		m.content_hash = chk->hash[0] ? chk->hash : NULL;
 		if (call_grouper(in, w, &m, base, stem, &own, &own_len, reason) < 0)
 			return -1;
 	}
 	if (own == NULL) {
 		*klen = dir + stem;
-		*key = carb_xstrndup(job->rel, *klen);
+		*key = carb_xstrndup(chk->rel, *klen);
 		return 0;
 	}
 	/* the plugin names the stem; the folder stays the file's */
 	*klen = dir + own_len;
 	*key = carb_xmalloc(*klen + 1);
-	memcpy(*key, job->rel, dir);
+	memcpy(*key, chk->rel, dir);
 	memcpy(*key + dir, own, own_len);
 	(*key)[*klen] = '\0';
 	free(own);

@@ -9,6 +9,35 @@
 #include "pipeline/checksum.h"
 #include "pipeline/intake_internal.h"
 
+/* Step 3's own state. */
+struct carb_groups {
+	int64_t next_deadline_us;  /* of a waiting group; 0: none */
+	size_t failures;           /* files that failed integrity this run */
+};
+
+int carb_groups_open(struct carb_intake *in, struct carb_error *err)
+{
+	in->groups = carb_xcalloc(1, sizeof(*in->groups));
+	return carb_groups_next_deadline(in->cat, &in->groups->next_deadline_us,
+					 err);
+}
+
+void carb_groups_close(struct carb_intake *in)
+{
+	free(in->groups);
+	in->groups = NULL;
+}
+
+int64_t carb_groups_deadline(const struct carb_intake *in)
+{
+	return in->groups->next_deadline_us;
+}
+
+size_t carb_groups_failures(const struct carb_intake *in)
+{
+	return in->groups->failures;
+}
+
 /* What a late check needs of the row: its hash and archived copy. */
 struct late_row {
 	char *hash;
@@ -367,10 +396,10 @@ static void evaluate(struct carb_intake *in, struct carb_watch_rt *w,
  * written READY at once: its WAITING rows would be overwritten in the
  * same transaction, unseen, at the cost of two more writes per file. */
 static bool completes_alone(const struct carb_intake *in,
-			    const struct carb_job *job)
+			    const struct carb_check *chk)
 {
 	size_t blen, stem;
-	const char *base = carb_name_base(job->rel, job->rel_len, &blen);
+	const char *base = carb_name_base(chk->rel, chk->rel_len, &blen);
 	char *ext, *missing;
 	struct carb_config_strings present = { 1, &ext };
 	bool alone;
@@ -389,11 +418,11 @@ static bool completes_alone(const struct carb_intake *in,
  * naming other members (*named, owned, and *from say which then). */
 static bool alone_ready(const struct carb_intake *in,
 			const struct carb_watch_rt *w,
-			const struct carb_job *job, const char *key,
+			const struct carb_check *chk, const char *key,
 			size_t klen, char **named, const char **from)
 {
-	char *rel = job->rel;
-	size_t len = job->rel_len;
+	char *rel = chk->rel;
+	size_t len = chk->rel_len;
 
 	if (carb_group_wait_held(in, w, key, klen, &rel, &len, 1))
 		return false;
@@ -443,13 +472,13 @@ static bool follows_archive(enum carb_status group_status)
 /* A component passed integrity: it joins its group, whose key (owned)
  * grouping.c gave. */
 static void join(struct carb_intake *in, struct carb_watch_rt *w,
-		 struct carb_job *job, struct carb_known *k, char *key,
+		 struct carb_check *chk, struct carb_known *k, char *key,
 		 size_t klen)
 {
 	struct carb_component_change ch = {
 		.old_status = CARB_STATUS_PENDING,
 		.new_status = CARB_STATUS_WAITING,
-		.content_hash = job->hash, .late = 0,
+		.content_hash = chk->hash, .late = 0,
 	};
 	int64_t timeout_us = in->rules->completeness.timeout_ms * 1000;
 	int64_t deadline = 0;
@@ -466,7 +495,7 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 			    &err) < 0)
 		goto failed;
 	if (found && g.status != CARB_STATUS_WAITING &&
-	    !has_path(in, g.id, job->id, job->rel, job->rel_len)) {
+	    !has_path(in, g.id, chk->id, chk->rel, chk->rel_len)) {
 		/* Decided already: a late member, visibly so.  It follows a
 		 * group on its way to the archive; otherwise it takes the
 		 * group's status.  A path the group holds already is a new
@@ -480,8 +509,8 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 	} else if (!found || g.status != CARB_STATUS_WAITING) {
 		int64_t gen = found ? g.generation + 1 : 1;
 
-		ready = completes_alone(in, job) &&
-			alone_ready(in, w, job, key, klen, &named, &from);
+		ready = completes_alone(in, chk) &&
+			alone_ready(in, w, chk, key, klen, &named, &from);
 		if (ready ? carb_status_group_insert_ready(in, w->cfg->name, key,
 						    klen, gen, &born, &err) < 0
 			  : carb_status_group_insert(in, w->cfg->name, key, klen,
@@ -493,16 +522,16 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 			g.id = born.id;
 		}
 		inserted = true;
-		if (deadline > 0 && (in->next_deadline_us == 0 ||
-				     deadline < in->next_deadline_us))
-			in->next_deadline_us = deadline;
+		if (deadline > 0 && (in->groups->next_deadline_us == 0 ||
+				     deadline < in->groups->next_deadline_us))
+			in->groups->next_deadline_us = deadline;
 	}
 	ch.file_id = g.id;
-	if (carb_status_set(in, job->id, &ch)) {
+	if (carb_status_set(in, chk->id, &ch)) {
 		carb_status_known(k, ch.new_status);
 		if (ch.new_status == CARB_STATUS_WAITING)
-			log_member(CARB_LOGL_DEBUG, w->cfg->name, job->rel,
-				   job->rel_len, g.id, CARB_STATUS_WAITING,
+			log_member(CARB_LOGL_DEBUG, w->cfg->name, chk->rel,
+				   chk->rel_len, g.id, CARB_STATUS_WAITING,
 				   "waiting for the rest of its group");
 		if (named != NULL)
 			note_named(in, g.id, named, from);
@@ -510,10 +539,10 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 		 * alone (completes_alone said so) simply waits. */
 		if (ready) {
 			struct carb_stage_member m = {
-				.id = job->id, .rel = job->rel,
-				.rel_len = job->rel_len, .size = k->size,
+				.id = chk->id, .rel = chk->rel,
+				.rel_len = chk->rel_len, .size = k->size,
 				.device = k->device, .inode = k->inode,
-				.generation = k->generation, .hash = job->hash,
+				.generation = k->generation, .hash = chk->hash,
 			};
 
 			carb_stage_born(in, &born, &m);
@@ -543,29 +572,29 @@ failed:
 /* A late check came back: a contradiction marks the component (it is,
  * or will be, archived with the delivered bytes) and is an error. */
 static void apply_late(struct carb_intake *in, struct carb_watch_rt *w,
-		       const struct carb_job *job)
+		       const struct carb_check *chk)
 {
 	struct carb_log_fields f = {
-		.watch = w->cfg->name, .component = job->rel,
-		.component_len = job->rel_len,
+		.watch = w->cfg->name, .component = chk->rel,
+		.component_len = chk->rel_len,
 	};
 	struct carb_error err;
 	struct carb_buf b;
 	bool changed = false;
 	char *what;
 
-	if (job->passed)
+	if (chk->passed)
 		return;
 	carb_error_clear(&err);
 	what = carb_xasprintf("a checksum file recorded after the file went"
 			      " past integrity contradicts it: %s",
-			      job->reason);
-	if (carb_component_mark_conflict(in->cat, job->id, what, &changed,
+			      chk->reason);
+	if (carb_component_mark_conflict(in->cat, chk->id, what, &changed,
 					 &err) < 0)
 		carb_turn_fail(in->turn, &err);
 	if (changed) {
 		carb_buf_init(&b);
-		carb_buf_add_safe_name(&b, job->rel, job->rel_len);
+		carb_buf_add_safe_name(&b, chk->rel, chk->rel_len);
 		carb_logf(CARB_LOGL_ERROR, &f, "watch \"%s\": %s: %s",
 			  w->cfg->name, b.data, what);
 		carb_buf_release(&b);
@@ -574,7 +603,7 @@ static void apply_late(struct carb_intake *in, struct carb_watch_rt *w,
 }
 
 static void apply_failed(struct carb_intake *in, struct carb_watch_rt *w,
-			 const struct carb_job *job, struct carb_known *k)
+			 const struct carb_check *chk, struct carb_known *k)
 {
 	struct carb_component_change ch = { .late = -1 };
 
@@ -583,47 +612,47 @@ static void apply_failed(struct carb_intake *in, struct carb_watch_rt *w,
 		return;
 	ch.old_status = k->status;
 	ch.new_status = CARB_STATUS_INTEGRITY_FAILED;
-	ch.reason = job->reason;
-	if (!carb_status_set(in, job->id, &ch))
+	ch.reason = chk->reason;
+	if (!carb_status_set(in, chk->id, &ch))
 		return;
 	carb_status_known(k, CARB_STATUS_INTEGRITY_FAILED);
-	in->run_failures++;
+	in->groups->failures++;
 	carb_log(CARB_LOGL_INFO, "watch \"%s\": component %lld: integrity"
-		 " failed: %s", w->cfg->name, (long long)job->id, job->reason);
-	carb_groups_sibling_done(in, w, job->rel, job->rel_len);
+		 " failed: %s", w->cfg->name, (long long)chk->id, chk->reason);
+	carb_groups_sibling_done(in, w, chk->rel, chk->rel_len);
 }
 
-void carb_groups_apply(struct carb_intake *in, struct carb_job *job)
+void carb_groups_apply(struct carb_intake *in, struct carb_check *chk)
 {
-	struct carb_watch_rt *w = &in->watches[job->watch];
-	struct carb_known *k = carb_map_get(w->known, job->rel, job->rel_len);
+	struct carb_watch_rt *w = &in->watches[chk->watch];
+	struct carb_known *k = carb_map_get(w->known, chk->rel, chk->rel_len);
 	char *key = NULL, *why = NULL;
 	size_t klen = 0;
 
 	/* renamed, replaced or gone meanwhile; or a newer check is out */
-	if (k == NULL || k->id != job->id || job->gone ||
-	    k->checks != job->check_seq || !carb_turn_tx(in->turn))
+	if (k == NULL || k->id != chk->id || chk->gone ||
+	    k->checks != chk->seq || !carb_turn_tx(in->turn))
 		return;
-	if (job->late) {
-		apply_late(in, w, job);
+	if (chk->late) {
+		apply_late(in, w, chk);
 		return;
 	}
-	if (job->passed && k->status == CARB_STATUS_PENDING &&
-	    carb_grouping_key(in, w, job, k->size, &key, &klen, &why) < 0) {
-		job->passed = false;
-		snprintf(job->reason, sizeof(job->reason), "%s", why);
+	if (chk->passed && k->status == CARB_STATUS_PENDING &&
+	    carb_grouping_key(in, w, chk, k->size, &key, &klen, &why) < 0) {
+		chk->passed = false;
+		snprintf(chk->reason, sizeof(chk->reason), "%s", why);
 		free(why);
 	}
-	if (!job->passed) {
-		apply_failed(in, w, job, k);
+	if (!chk->passed) {
+		apply_failed(in, w, chk, k);
 		return;
 	}
 	/* What a checksum file speaks for is checked again before the
 	 * checksum file joins the group, so the group waits for that. */
-	if (job->is_sidecar)
-		recheck_targets(in, w, job->rel, job->rel_len);
+	if (chk->is_sidecar)
+		recheck_targets(in, w, chk->rel, chk->rel_len);
 	if (k->status == CARB_STATUS_PENDING)
-		join(in, w, job, k, key, klen);
+		join(in, w, chk, k, key, klen);
 	else
 		free(key);
 }
@@ -657,13 +686,17 @@ static void tick_watch(struct carb_intake *in, struct carb_watch_rt *w);
 
 void carb_groups_tick(struct carb_intake *in)
 {
+	int64_t due = in->groups->next_deadline_us;
 	struct carb_error err;
 
+	if (due == 0 || due > carb_now_us())
+		return;
 	carb_error_clear(&err);
 	for (size_t i = 0; i < in->nwatches && !carb_turn_failed(in->turn); i++)
 		tick_watch(in, &in->watches[i]);
 	if (!carb_turn_failed(in->turn) &&
-	    carb_groups_next_deadline(in->cat, &in->next_deadline_us, &err) < 0)
+	    carb_groups_next_deadline(in->cat, &in->groups->next_deadline_us,
+				      &err) < 0)
 		carb_turn_fail(in->turn, &err);
 }
 

@@ -143,7 +143,8 @@ struct carb_watch_rt *carb_intake_watch(struct carb_intake *in,
 
 size_t carb_intake_failures(const struct carb_intake *in)
 {
-	return in->run_failures;
+	return carb_settle_failures(in) + carb_groups_failures(in) +
+	       carb_stage_failures(in) + carb_archiving_failures(in);
 }
 
 size_t carb_intake_watch_count(const struct carb_intake *in)
@@ -188,6 +189,8 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 	in->ifd = -1;
 	in->wds = carb_map_new();
 	in->moved = carb_map_new();
+	carb_settle_open(in);
+	carb_stage_open(in);
 	carb_metadata_open(in);
 	in->workers = carb_workers_start(nworkers, &in->done_fd);
 	*out = NULL;
@@ -197,13 +200,14 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 		return -1;
 	}
 	if (open_watches(in, err) < 0 || carb_watch_setup(in, err) < 0 ||
-	    carb_groups_next_deadline(cat, &in->next_deadline_us, err) < 0 ||
+	    carb_groups_open(in, err) < 0 ||
 	    carb_archiving_open(in, err) < 0 ||
 	    carb_grouping_open(in, err) < 0 ||
 	    (!in->opts.once && carb_rules_reload_open(in, err) < 0)) {
 		carb_intake_close(&in);
 		return -1;
 	}
+	carb_integrity_open(in);
 	check_pending(in);
 	*out = in;
 	return 0;
@@ -261,7 +265,11 @@ size_t carb_intake_close(struct carb_intake **inp)
 		carb_job_free(in->results);
 		in->results = next;
 	}
+	carb_integrity_close(in);
 	carb_archiving_close(in);
+	carb_groups_close(in);
+	carb_stage_close(in);
+	carb_settle_close(in);
 	carb_rules_reload_close(in);
 	carb_watch_release(in);
 	for (size_t i = 0; i < in->nwatches; i++)

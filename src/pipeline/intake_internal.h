@@ -56,8 +56,26 @@ struct carb_watch_rt {
 				  * folder at all; 0 when it could */
 };
 
-struct carb_job;
 struct carb_meta_work;
+
+/* An integrity check's subject and result (integrity.c runs it,
+ * groups.c applies it). */
+struct carb_check {
+	int64_t id;               /* the component */
+	size_t watch;
+	char *rel;
+	size_t rel_len;
+	uint32_t seq;             /* carb_known.checks when submitted */
+	bool is_sidecar;          /* sidecars are not checked against sidecars */
+	/* A late check: of a checksum file recorded after the file went
+	 * past integrity, against the content recorded for it. */
+	bool late;
+	/* results */
+	bool passed;
+	bool gone;                /* the file vanished before it was read */
+	char reason[512];
+	char hash[65];
+};
 
 /* A component planned into the archive (its ARCHIVING row written),
  * waiting for a batch. */
@@ -98,16 +116,17 @@ struct carb_intake {
 	struct carb_job *results;  /* taken from the workers, not yet applied */
 	bool stopping;             /* draining: only archive outcomes count */
 	int64_t next_reconcile_ms;
-	int64_t next_settle_ms;    /* no candidate is due before; 0: none */
-	int64_t next_deadline_us;  /* of a waiting group; 0: none */
 	struct carb_turn *turn;    /* the turn's transaction and failure */
 	struct carb_run_options opts;
 	/* the steps' own state (opaque: defined in their .c) */
+	struct carb_settle *settle;        /* settle.c */
+	struct carb_integrity *integrity;  /* integrity.c */
+	struct carb_groups *groups;        /* groups.c */
+	struct carb_stage *stage;          /* stage.c */
 	struct carb_archiving *archiving;  /* archiving.c */
 	struct carb_grouping *grouping;    /* grouping.c */
 	struct carb_metadata *metadata;    /* metadata.c */
 	struct carb_rules_reload *reload;  /* rules_reload.c */
-	size_t run_failures;       /* files that failed in this run */
 	/* the loop's owner */
 	const struct carb_loop_hooks *hooks;
 	int64_t busy_at_ms;        /* last hooks->busy call */
@@ -145,6 +164,10 @@ bool carb_intake_only_wants(const struct carb_intake *in, const char *rel,
 			    size_t len);
 
 /* settle.c: candidates, recording, renames and departures. */
+void carb_settle_open(struct carb_intake *in);
+void carb_settle_close(struct carb_intake *in);
+/* Files refused in this run (names too long for the catalog). */
+size_t carb_settle_failures(const struct carb_intake *in);
 enum carb_seen {
 	CARB_SEEN_SCAN,
 	CARB_SEEN_CREATED,
@@ -155,8 +178,8 @@ enum carb_seen {
 };
 void carb_settle_observe(struct carb_intake *in, struct carb_watch_rt *w,
 			 const char *rel, size_t len, enum carb_seen how);
-/* Records what has settled; returns the next time (monotonic ms) a
- * candidate needs a look, or 0 when none waits. */
+/* Records what has settled when a candidate may be due; returns the next
+ * time (monotonic ms) a candidate needs a look, or 0 when none waits. */
 int64_t carb_settle_tick(struct carb_intake *in, int64_t now_ms);
 void carb_settle_depart(struct carb_intake *in, struct carb_watch_rt *w,
 			const char *rel, size_t len);
@@ -168,8 +191,16 @@ void carb_known_put(struct carb_watch_rt *w, const char *rel, size_t len,
 
 /* groups.c: results of integrity, completeness, timeouts.  Applies an
  * integrity check's result (the integrity job's apply). */
-void carb_groups_apply(struct carb_intake *in, struct carb_job *job);
+void carb_groups_apply(struct carb_intake *in, struct carb_check *chk);
+/* Opens step 3 with the next group deadline the catalog knows. */
+int carb_groups_open(struct carb_intake *in, struct carb_error *err);
+void carb_groups_close(struct carb_intake *in);
+/* Judges the waiting groups when a deadline has passed. */
 void carb_groups_tick(struct carb_intake *in);
+/* The next deadline of a waiting group (wall clock us; 0: none). */
+int64_t carb_groups_deadline(const struct carb_intake *in);
+/* Files that failed integrity in this run. */
+size_t carb_groups_failures(const struct carb_intake *in);
 /* A file that may belong to a group left the running (INTEGRITY_FAILED,
  * WITHDRAWN): its WAITING group, held for it, is judged again. */
 void carb_groups_sibling_done(struct carb_intake *in, struct carb_watch_rt *w,
@@ -200,6 +231,10 @@ struct carb_watch_rt *carb_intake_watch(struct carb_intake *in,
 
 /* stage.c: steps 5 and 6 for a READY group: selection, routing, the
  * duplicate check and the planned path; planned components are queued. */
+void carb_stage_open(struct carb_intake *in);
+void carb_stage_close(struct carb_intake *in);
+/* Files FAILED by selection, routing or the plugin in this run. */
+size_t carb_stage_failures(const struct carb_intake *in);
 void carb_stage_group(struct carb_intake *in, int64_t gid);
 /* A group born READY with its one member, both just written: staged as
  * carb_stage_group would, without reading them back.  Takes g (zeroed). */
@@ -235,7 +270,7 @@ void carb_grouping_close(struct carb_intake *in);
 /* 0 with *key (owned, the folder and the group's stem) and *klen; -1
  * with *reason (owned) when the grouper failed or crashed too often. */
 int carb_grouping_key(struct carb_intake *in, struct carb_watch_rt *w,
-		      const struct carb_job *job, int64_t size,
+		      const struct carb_check *chk, int64_t size,
 		      char **key, size_t *klen, char **reason);
 
 /* metadata.c: step 4, the plugin's calls on a READY group, in a worker. */
@@ -254,22 +289,12 @@ void carb_metadata_queue(struct carb_intake *in, struct carb_meta_work *mw);
 /* Marks what may start, commits the marks, hands the work to workers. */
 void carb_metadata_submit(struct carb_intake *in);
 bool carb_metadata_busy(const struct carb_intake *in);
-/* What a worker does with a job holding work (the metadata job's run),
- * and its apply. */
-void carb_metadata_run(struct carb_meta_work *mw);
-void carb_metadata_apply(struct carb_intake *in, struct carb_job *job);
 /* Counts the crashes the marks left by a previous run tell. */
 void carb_metadata_recover(struct carb_intake *in);
 void carb_metadata_open(struct carb_intake *in);
 void carb_metadata_close(struct carb_intake *in);
 /* Plugin calls at the workers. */
 size_t carb_metadata_inflight(const struct carb_intake *in);
-void carb_meta_work_free(struct carb_meta_work *mw);
-/* For the watchdog, while a worker runs mw: its group, and the rules key
- * and name of the function it is in ("metadata.extract NAME"; the whole
- * call when between functions).  Safe from another thread. */
-int64_t carb_metadata_describe(const struct carb_meta_work *mw, char *what,
-			       size_t size);
 /* The outcome's parts, for stage.c. */
 const struct carb_plugin_outcome *carb_meta_outcome(const struct carb_meta_work *mw);
 /* The rules key of the function that failed (NULL: none) and its name. */
@@ -288,8 +313,6 @@ struct carb_dest_rt *carb_archiving_dest(struct carb_intake *in,
 					 const char *name);
 /* Hands queued work to the workers; only after the turn committed. */
 void carb_archiving_submit(struct carb_intake *in);
-/* An archive batch's outcomes (the batch job's apply). */
-void carb_archiving_apply(struct carb_intake *in, struct carb_job *job);
 /* What a previous run left in flight: every ARCHIVING row is queued
  * again, so this comes before anything of this run plans a file (or that
  * file is queued twice), and READY groups are routed. */
@@ -304,6 +327,9 @@ bool carb_archiving_busy(const struct carb_intake *in);
 size_t carb_archiving_batches(const struct carb_intake *in);
 /* archive.base_path (O_PATH), for reading archived copies. */
 int carb_archiving_base_fd(const struct carb_intake *in);
+/* Files FAILED by archiving in this run (leftovers of a run --once
+ * among them). */
+size_t carb_archiving_failures(const struct carb_intake *in);
 /* The name of a paused destination, or NULL when none is. */
 const char *carb_archiving_paused(const struct carb_intake *in);
 /* With once, at the end: what destinations could not take is logged and
@@ -330,9 +356,12 @@ void carb_rules_reload_events(struct carb_intake *in);
 void carb_rules_reload_tick(struct carb_intake *in);
 void carb_rules_reload_close(struct carb_intake *in);
 
-/* integrity.c: step 2, in a worker.  Queues an integrity check of a
- * recorded component (status PENDING); its result comes back to
- * carb_groups_apply. */
+/* integrity.c: step 2, in a worker.  Opened after archiving (a late
+ * check reads the archived copy). */
+void carb_integrity_open(struct carb_intake *in);
+void carb_integrity_close(struct carb_intake *in);
+/* Queues an integrity check of a recorded component (status PENDING);
+ * its result comes back to carb_groups_apply. */
 void carb_integrity_submit(struct carb_intake *in, struct carb_watch_rt *w,
 			   const char *rel, size_t len, int64_t id);
 /* A late check of component id (past integrity) against the checksum

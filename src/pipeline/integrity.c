@@ -18,6 +18,46 @@
 /* A sidecar bigger than this is not a sidecar. */
 #define SIDECAR_MAX (16u << 20)
 
+/* Step 2's own state: what every check is made with.  A check itself
+ * keeps nothing here once it is submitted. */
+struct carb_integrity {
+	int archive_fd;   /* archive.base_path: late checks read the copy */
+};
+
+void carb_integrity_open(struct carb_intake *in)
+{
+	in->integrity = carb_xcalloc(1, sizeof(*in->integrity));
+	in->integrity->archive_fd = carb_archiving_base_fd(in);
+}
+
+void carb_integrity_close(struct carb_intake *in)
+{
+	free(in->integrity);
+	in->integrity = NULL;
+}
+
+/* NAME.sha256/.sha1/.md5, STEM.sha256/.sha1/.md5 and the manifest. */
+#define SUMS_MAX 7
+
+/* The integrity job: the check (its subject and result, which groups.c
+ * applies) and what a worker needs to make it. */
+struct check_job {
+	struct carb_job job;
+	struct carb_check c;
+	int root_fd;
+	uint64_t min_size;
+	enum carb_checksum_policy checksum;
+	/* rel paths of recorded checksum files that may speak for the file
+	 * (NAME.<algo>, STEM.<algo>, the manifest), NULL-ended */
+	char *sidecars[SUMS_MAX + 1];
+	/* A late check reads the archived copy (alt_fd, alt_rel) when there
+	 * is one, else the delivered file; late_hash is the content_hash
+	 * recorded for it. */
+	char *late_hash;
+	int alt_fd;
+	char *alt_rel;
+};
+
 const char *carb_file_type_name(mode_t m)
 {
 	switch (m & S_IFMT) {
@@ -31,17 +71,17 @@ const char *carb_file_type_name(mode_t m)
 	}
 }
 
-static void fail(struct carb_job *job, const char *fmt, ...)
+static void fail(struct check_job *job, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void fail(struct carb_job *job, const char *fmt, ...)
+static void fail(struct check_job *job, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(job->reason, sizeof(job->reason), fmt, ap);
+	vsnprintf(job->c.reason, sizeof(job->c.reason), fmt, ap);
 	va_end(ap);
-	job->passed = false;
+	job->c.passed = false;
 }
 
 /* Reads a whole sidecar below root_fd into *text. */
@@ -111,11 +151,11 @@ static enum sum_kind sum_kind(const char *sc_base, const char *base,
 
 /* Collects the hashes the checksum files claim for the job's file.
  * Returns the number of claims, or -1 after failing the job. */
-static int collect_claims(struct carb_job *job,
+static int collect_claims(struct check_job *job,
 			  struct carb_sidecar_entry claims[],
 			  const char *claim_from[])
 {
-	const char *base = base_of(job->rel);
+	const char *base = base_of(job->c.rel);
 	int n = 0;
 
 	for (size_t i = 0; job->sidecars[i] != NULL; i++) {
@@ -159,17 +199,17 @@ static int collect_claims(struct carb_job *job,
 	return n;
 }
 
-static void check_content(struct carb_job *job, int fd)
+static void check_content(struct check_job *job, int fd)
 {
 	char hex[CARB_DIGEST_COUNT][129];
-	struct carb_sidecar_entry claims[CARB_JOB_SIDECARS];
-	const char *from[CARB_JOB_SIDECARS];
+	struct carb_sidecar_entry claims[SUMS_MAX];
+	const char *from[SUMS_MAX];
 	struct carb_error err;
 	unsigned mask = 0;
 	uint64_t size = 0;
 	int n = 0;
 
-	if (!job->is_sidecar && job->checksum != CARB_CHECKSUM_OFF) {
+	if (!job->c.is_sidecar && job->checksum != CARB_CHECKSUM_OFF) {
 		n = collect_claims(job, claims, from);
 		if (n < 0)
 			return;
@@ -192,14 +232,14 @@ static void check_content(struct carb_job *job, int fd)
 			return;
 		}
 	}
-	memcpy(job->hash, hex[CARB_DIGEST_SHA256], 64);
-	job->hash[64] = '\0';
-	job->passed = true;
+	memcpy(job->c.hash, hex[CARB_DIGEST_SHA256], 64);
+	job->c.hash[64] = '\0';
+	job->c.passed = true;
 }
 
 /* The content a late check reads: the archived copy, else the delivered
  * file; -1 when neither is a regular file that can be read. */
-static int open_late(const struct carb_job *job)
+static int open_late(const struct check_job *job)
 {
 	const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
 	struct stat st;
@@ -208,7 +248,7 @@ static int open_late(const struct carb_job *job)
 	if (job->alt_fd >= 0 && job->alt_rel != NULL)
 		fd = carb_open_beneath(job->alt_fd, job->alt_rel, flags);
 	if (fd < 0 && job->root_fd >= 0)
-		fd = carb_open_beneath(job->root_fd, job->rel, flags);
+		fd = carb_open_beneath(job->root_fd, job->c.rel, flags);
 	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
 		close(fd);
 		fd = -1;
@@ -218,7 +258,7 @@ static int open_late(const struct carb_job *job)
 
 /* Claims against the recorded SHA-256 alone, when no copy of the
  * content is left to read: other algorithms cannot be judged. */
-static void late_by_hash(struct carb_job *job,
+static void late_by_hash(struct check_job *job,
 			 const struct carb_sidecar_entry *claims,
 			 const char *const *from, int n)
 {
@@ -230,22 +270,22 @@ static void late_by_hash(struct carb_job *job,
 			     job->late_hash);
 			return;
 		}
-	job->passed = true;
+	job->c.passed = true;
 }
 
 /* A checksum file recorded after the file went past integrity: does it
  * contradict the content the catalog recorded? */
-static void late_check(struct carb_job *job)
+static void late_check(struct check_job *job)
 {
-	struct carb_sidecar_entry claims[CARB_JOB_SIDECARS];
-	const char *from[CARB_JOB_SIDECARS];
+	struct carb_sidecar_entry claims[SUMS_MAX];
+	const char *from[SUMS_MAX];
 	char hex[CARB_DIGEST_COUNT][129];
 	struct carb_error err;
 	unsigned mask = 0;
 	int n = collect_claims(job, claims, from), fd;
 
 	if (n <= 0) {
-		job->passed = n == 0;
+		job->c.passed = n == 0;
 		return;
 	}
 	fd = open_late(job);
@@ -262,7 +302,7 @@ static void late_check(struct carb_job *job)
 		return;
 	}
 	close(fd);
-	job->passed = true;
+	job->c.passed = true;
 	/* Other bytes than the recorded ones: not the content in question. */
 	if (strcmp(hex[CARB_DIGEST_SHA256], job->late_hash) != 0)
 		return;
@@ -274,26 +314,26 @@ static void late_check(struct carb_job *job)
 		}
 }
 
-static void carb_integrity_check(struct carb_job *job)
+static void check(struct check_job *job)
 {
 	struct stat st;
 	int fd;
 
-	job->passed = false;
-	job->gone = false;
-	if (job->late) {
+	job->c.passed = false;
+	job->c.gone = false;
+	if (job->c.late) {
 		late_check(job);
 		return;
 	}
 	if (job->root_fd < 0) {
-		job->gone = true;
+		job->c.gone = true;
 		return;
 	}
 	/* lstat first: a FIFO or device is judged without being opened. */
-	fd = carb_open_beneath(job->root_fd, job->rel, O_PATH | O_NOFOLLOW);
+	fd = carb_open_beneath(job->root_fd, job->c.rel, O_PATH | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		if (errno == ENOENT)
-			job->gone = true;
+			job->c.gone = true;
 		else if (errno == ELOOP || errno == EXDEV)
 			fail(job, "not a regular file: symlink in its path");
 		else
@@ -313,11 +353,11 @@ static void carb_integrity_check(struct carb_job *job)
 		     (long long)st.st_size, (unsigned long long)job->min_size);
 		return;
 	}
-	fd = carb_open_beneath(job->root_fd, job->rel,
+	fd = carb_open_beneath(job->root_fd, job->c.rel,
 			       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			job->gone = true;
+			job->c.gone = true;
 		else if (errno == EACCES || errno == EPERM)
 			fail(job, "permission denied");
 		else
@@ -331,41 +371,50 @@ static void carb_integrity_check(struct carb_job *job)
 	close(fd);
 }
 
-static void integrity_apply(struct carb_intake *in, struct carb_job *job)
+static void check_run(struct carb_job *j)
 {
-	carb_groups_apply(in, job);
+	check(CARB_JOB_OF(j, struct check_job));
 }
 
-static void integrity_release(struct carb_job *job)
+static void check_apply(struct carb_intake *in, struct carb_job *j)
 {
-	free(job->rel);
+	carb_groups_apply(in, &CARB_JOB_OF(j, struct check_job)->c);
+}
+
+static void check_free(struct carb_job *j)
+{
+	struct check_job *job = CARB_JOB_OF(j, struct check_job);
+
+	free(job->c.rel);
 	for (size_t i = 0; job->sidecars[i] != NULL; i++)
 		free(job->sidecars[i]);
 	free(job->late_hash);
 	free(job->alt_rel);
+	free(job);
 }
 
-static int64_t integrity_describe(const struct carb_job *job, char *what,
-				  size_t size)
+static int64_t check_describe(const struct carb_job *j, char *what,
+			      size_t size)
 {
+	const struct check_job *job = CARB_JOB_OF(j, const struct check_job);
 	struct carb_buf b;
 
 	carb_buf_init(&b);
-	carb_buf_add_safe_name(&b, job->rel, job->rel_len);
+	carb_buf_add_safe_name(&b, job->c.rel, job->c.rel_len);
 	snprintf(what, size, "integrity check of %s", b.data);
 	carb_buf_release(&b);
 	return 0;
 }
 
-static const struct carb_job_ops integrity_ops = {
-	.run = carb_integrity_check,
-	.apply = integrity_apply,
-	.release = integrity_release,
-	.describe = integrity_describe,
+static const struct carb_job_ops check_ops = {
+	.run = check_run,
+	.apply = check_apply,
+	.free = check_free,
+	.describe = check_describe,
 };
 
 /* rel (owned) joins the job's checksum files when it is recorded. */
-static void add_if_known(struct carb_watch_rt *w, struct carb_job *job,
+static void add_if_known(struct carb_watch_rt *w, struct check_job *job,
 			 size_t *n, char *rel)
 {
 	for (size_t i = 0; i < *n; i++)
@@ -373,7 +422,7 @@ static void add_if_known(struct carb_watch_rt *w, struct carb_job *job,
 			free(rel);
 			return;  /* a file "a": a.sha256 is both */
 		}
-	if (*n < CARB_JOB_SIDECARS &&
+	if (*n < SUMS_MAX &&
 	    carb_map_get(w->known, rel, strlen(rel)) != NULL)
 		job->sidecars[(*n)++] = rel;
 	else
@@ -383,58 +432,59 @@ static void add_if_known(struct carb_watch_rt *w, struct carb_job *job,
 /* Recorded checksum files that may speak for rel: NAME.sha256/.sha1/.md5,
  * the group's STEM.sha256/.sha1/.md5, and the watch's manifest in the
  * same folder. */
-static void add_sidecars(struct carb_watch_rt *w, struct carb_job *job)
+static void add_sidecars(struct carb_watch_rt *w, struct check_job *job)
 {
 	static const char *const exts[] = { ".sha256", ".sha1", ".md5" };
 	size_t n = 0, blen, dlen, stem;
-	const char *base = carb_name_base(job->rel, job->rel_len, &blen);
+	const char *base = carb_name_base(job->c.rel, job->c.rel_len, &blen);
 
-	dlen = (size_t)(base - job->rel);
+	dlen = (size_t)(base - job->c.rel);
 	carb_name_split(base, blen, &stem);
 	for (size_t i = 0; i < 3; i++)
-		add_if_known(w, job, &n, carb_xasprintf("%s%s", job->rel,
+		add_if_known(w, job, &n, carb_xasprintf("%s%s", job->c.rel,
 							exts[i]));
 	for (size_t i = 0; i < 3; i++)
 		add_if_known(w, job, &n, carb_xasprintf("%.*s%s",
-			     (int)(dlen + stem), job->rel, exts[i]));
+			     (int)(dlen + stem), job->c.rel, exts[i]));
 	if (w->cfg->manifest != NULL)
 		add_if_known(w, job, &n, carb_xasprintf("%.*s%s", (int)dlen,
-					job->rel, w->cfg->manifest));
+					job->c.rel, w->cfg->manifest));
 }
 
 /* A check of component id at rel; it becomes the component's newest
  * check, so an older one still out is stale when it comes back. */
-static struct carb_job *new_check(struct carb_intake *in,
-				  struct carb_watch_rt *w, const char *rel,
-				  size_t len, int64_t id)
+static struct check_job *new_check(struct carb_intake *in,
+				   struct carb_watch_rt *w, const char *rel,
+				   size_t len, int64_t id)
 {
-	struct carb_job *job = carb_job_new(&integrity_ops);
+	struct check_job *job = carb_xcalloc(1, sizeof(*job));
 	struct carb_known *k = carb_map_get(w->known, rel, len);
 	size_t blen;
 	const char *base = carb_name_base(rel, len, &blen);
 
-	job->id = id;
-	job->watch = w->index;
+	carb_job_init(&job->job, &check_ops);
+	job->c.id = id;
+	job->c.watch = w->index;
 	job->root_fd = w->root_fd;
 	job->alt_fd = -1;
-	job->rel = carb_xstrndup(rel, len);
-	job->rel_len = len;
+	job->c.rel = carb_xstrndup(rel, len);
+	job->c.rel_len = len;
 	job->min_size = in->rules->integrity.min_size;
 	job->checksum = in->rules->integrity.checksum;
-	job->is_sidecar = carb_name_is_sidecar(base, blen, w->cfg);
-	if (!job->is_sidecar)
+	job->c.is_sidecar = carb_name_is_sidecar(base, blen, w->cfg);
+	if (!job->c.is_sidecar)
 		add_sidecars(w, job);
 	if (k != NULL)
-		job->check_seq = ++k->checks;
+		job->c.seq = ++k->checks;
 	/* a checksum reads the whole file */
-	job->limit_ms = carb_intake_job_limit(in, k ? k->size : 0);
+	job->job.limit_ms = carb_intake_job_limit(in, k ? k->size : 0);
 	return job;
 }
 
 void carb_integrity_submit(struct carb_intake *in, struct carb_watch_rt *w,
 			   const char *rel, size_t len, int64_t id)
 {
-	carb_workers_submit(in->workers, new_check(in, w, rel, len, id));
+	carb_workers_submit(in->workers, &new_check(in, w, rel, len, id)->job);
 }
 
 void carb_integrity_submit_late(struct carb_intake *in,
@@ -442,17 +492,17 @@ void carb_integrity_submit_late(struct carb_intake *in,
 				size_t len, int64_t id, const char *hash,
 				const char *archived, size_t archived_len)
 {
-	struct carb_job *job = new_check(in, w, rel, len, id);
+	struct check_job *job = new_check(in, w, rel, len, id);
 
 	if (job->sidecars[0] == NULL) {
-		carb_job_free(job);
+		carb_job_free(&job->job);
 		return;
 	}
-	job->late = true;
+	job->c.late = true;
 	job->late_hash = carb_xstrdup(hash);
 	if (archived != NULL) {
-		job->alt_fd = carb_archiving_base_fd(in);
+		job->alt_fd = in->integrity->archive_fd;
 		job->alt_rel = carb_xstrndup(archived, archived_len);
 	}
-	carb_workers_submit(in->workers, job);
+	carb_workers_submit(in->workers, &job->job);
 }

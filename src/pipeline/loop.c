@@ -35,9 +35,10 @@ void carb_intake_busy(struct carb_intake *in)
 #define RESULTS_PER_TURN 500
 #define RESULTS_TURN_MS 200
 
-/* Takes what the workers finished: archive batches first, ahead of the
- * checks still waiting, since their files are already in place and a
- * service killed before their outcomes are committed does them again. */
+/* Takes what the workers finished: the kinds that go first (archive
+ * batches) ahead of the checks still waiting, since their files are
+ * already in place and a service killed before their outcomes are
+ * committed does them again. */
 static void gather_results(struct carb_intake *in)
 {
 	struct carb_job *job, *next, *batches = NULL, **bt = &batches;
@@ -48,7 +49,7 @@ static void gather_results(struct carb_intake *in)
 	for (job = carb_workers_take(in->workers); job != NULL; job = next) {
 		next = job->next;
 		job->next = NULL;
-		if (job->batch != NULL) {
+		if (job->ops->first) {
 			*bt = job;
 			bt = &job->next;
 		} else {
@@ -70,7 +71,7 @@ static bool take_results(struct carb_intake *in, size_t max)
 	for (job = in->results; job != NULL &&
 	     (max == 0 || (n < max && carb_monotonic_ms() < end));
 	     job = next, n++) {
-		bool batch = job->batch != NULL;
+		bool commit = job->ops->commit;
 
 		next = job->next;
 		/* While draining, only the kinds that finish what started
@@ -82,7 +83,7 @@ static bool take_results(struct carb_intake *in, size_t max)
 		/* Outcomes are durable as soon as their batch ends, not at
 		 * the end of a turn that may go on for long: a service
 		 * killed then keeps what it archived. */
-		if (batch)
+		if (commit)
 			carb_turn_commit(in->turn);
 		if (carb_turn_ops(in->turn) >= TX_MAX_OPS)
 			carb_turn_commit(in->turn);
@@ -150,11 +151,8 @@ static int turn(struct carb_intake *in, bool first)
 		recover(in);
 	more = take_results(in, RESULTS_PER_TURN);
 	next = walk_due(in, now);
-	if (in->next_settle_ms > 0 && now >= in->next_settle_ms)
-		in->next_settle_ms = carb_settle_tick(in, now);
-	next = min_nonzero(next, in->next_settle_ms);
-	if (in->next_deadline_us > 0 && in->next_deadline_us <= carb_now_us())
-		carb_groups_tick(in);
+	next = min_nonzero(next, carb_settle_tick(in, now));
+	carb_groups_tick(in);
 	if (carb_rules_reload_fd(in) >= 0)
 		carb_rules_reload_tick(in);
 	next = min_nonzero(next, carb_archiving_tick(in, first));
@@ -168,8 +166,8 @@ static int turn(struct carb_intake *in, bool first)
 	if (!carb_turn_failed(in->turn))
 		carb_metadata_submit(in);
 	timeout = next - carb_monotonic_ms();
-	if (in->next_deadline_us > 0) {
-		int64_t d = (in->next_deadline_us - carb_now_us()) / 1000 + 1;
+	if (carb_groups_deadline(in) > 0) {
+		int64_t d = (carb_groups_deadline(in) - carb_now_us()) / 1000 + 1;
 
 		timeout = timeout < d ? timeout : d;
 	}

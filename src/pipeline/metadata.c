@@ -10,12 +10,27 @@
  * suspects: they are called again one at a time, with nothing else
  * marked, so the group that crashes then is blamed alone.  With
  * [plugins] isolation = "process" (plugin.h) a plugin's crash never
- * gets here: the call fails its group and the service goes on. */
+ * gets here: the call fails its group and the service goes on.
+ *
+ * The mark names every function the group is to go through.  So in
+ * thread isolation each worker also notes the one function it is in, in
+ * its own record of STATE_DIR/plugin-calls ("GID rules.key NAME"),
+ * before the call, and clears the record after.  A crash leaves the
+ * record (the page cache outlives the process, so no fsync), and the
+ * next start names that function in the group's reason. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pipeline/intake_internal.h"
+
+/* One worker's record in STATE_DIR/plugin-calls. */
+#define NOTE_BYTES 256
+/* More than any pool's records: the rest of a bigger file is not read. */
+#define NOTES_MAX (1u << 20)
 
 /* Step 4's own state: the plugin calls queued and out. */
 struct carb_metadata {
@@ -24,9 +39,14 @@ struct carb_metadata {
 	size_t inflight;
 	size_t suspects;               /* queued or out */
 	bool suspect_out;
+	int note_fd;                   /* STATE_DIR/plugin-calls, or -1 */
+	struct carb_map *noted;        /* gid -> "rules.key NAME" a previous
+	                                * run's records left; NULL: none */
 };
 
+/* The metadata job: plugin calls on one group. */
 struct carb_meta_work {
+	struct carb_job job;
 	int64_t gid;
 	bool suspect;
 	char *call;               /* the mark: which functions run */
@@ -39,6 +59,7 @@ struct carb_meta_work {
 	struct carb_plugin_member *members;
 	size_t n;
 	int dirfd;
+	int note_fd;              /* the records of the calls; -1: none */
 	/* results */
 	struct carb_plugin_outcome out;
 	int current;              /* the call a worker is in (enum kind + 1),
@@ -47,6 +68,13 @@ struct carb_meta_work {
 	const char *failed_fn;
 	int verdict;              /* selector: -1 none ran, 0 reject, 1 keep */
 };
+
+static const struct carb_job_ops metadata_ops;
+
+static struct carb_meta_work *work_of(struct carb_job *job)
+{
+	return CARB_JOB_OF(job, struct carb_meta_work);
+}
 
 bool carb_metadata_wanted(const struct carb_intake *in)
 {
@@ -73,7 +101,7 @@ static char *call_text(const struct carb_rules *r)
 	return carb_buf_detach(&b);
 }
 
-void carb_meta_work_free(struct carb_meta_work *mw)
+static void work_free(struct carb_meta_work *mw)
 {
 	if (mw == NULL)
 		return;
@@ -109,6 +137,7 @@ struct carb_meta_work *carb_metadata_new(struct carb_intake *in, int64_t gid,
 	if (known_gid(in, gid))
 		return NULL;
 	mw = carb_xcalloc(1, sizeof(*mw));
+	carb_job_init(&mw->job, &metadata_ops);
 	mw->gid = gid;
 	mw->watch = carb_xstrdup(watch);
 	mw->key = carb_xstrndup(key, key_len);
@@ -157,10 +186,85 @@ void carb_metadata_set_suspect(struct carb_meta_work *mw)
 	mw->suspect = true;
 }
 
+/* Only a crash in thread isolation takes the process with it; a dry
+ * run writes nothing. */
+static bool noting(const struct carb_intake *in)
+{
+	return in->opts.plugin != NULL && !in->opts.dry_run &&
+	       carb_config_plugins(in->cfg)->isolation == CARB_ISOLATION_THREAD;
+}
+
+/* One record: "GID rules.key NAME\n", NUL-padded; all NUL when clear. */
+static void read_note(struct carb_map *noted, const char *rec)
+{
+	long long gid;
+	int at = 0;
+	int64_t id;
+
+	if (sscanf(rec, "%lld %n", &gid, &at) != 1 || at == 0)
+		return;
+	id = gid;
+	free(carb_map_remove(noted, &id, sizeof(id)));
+	carb_map_put(noted, &id, sizeof(id),
+		     carb_xstrndup(rec + at, strcspn(rec + at, "\n")));
+}
+
+/* Takes what the previous run's records say, and clears them. */
+static void read_notes(struct carb_metadata *m)
+{
+	char rec[NOTE_BYTES + 1];
+	ssize_t n;
+
+	m->noted = carb_map_new();
+	for (off_t at = 0; at < NOTES_MAX; at += NOTE_BYTES) {
+		n = pread(m->note_fd, rec, NOTE_BYTES, at);
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		read_note(m->noted, rec);
+	}
+	if (ftruncate(m->note_fd, 0) < 0)
+		carb_log(CARB_LOGL_WARNING, "cannot clear the plugin call records:"
+			 " %s", strerror(errno));
+}
+
+static void open_notes(struct carb_intake *in)
+{
+	char *path = carb_xasprintf("%s/plugin-calls",
+				    carb_config_service(in->cfg)->state_dir);
+
+	in->metadata->note_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* best effort: without the records a crash names the whole call */
+	if (in->metadata->note_fd < 0)
+		carb_log(CARB_LOGL_WARNING, "cannot open %s: %s", path,
+			 strerror(errno));
+	else
+		read_notes(in->metadata);
+	free(path);
+}
+
+static void free_noted(struct carb_metadata *m)
+{
+	struct carb_map_iter it;
+	const char *k;
+	size_t len;
+	void *v;
+
+	if (m->noted == NULL)
+		return;
+	carb_map_iter_init(&it, m->noted);
+	while (carb_map_iter_next(&it, &k, &len, &v))
+		free(v);
+	carb_map_free(&m->noted);
+}
+
 void carb_metadata_open(struct carb_intake *in)
 {
 	in->metadata = carb_xcalloc(1, sizeof(*in->metadata));
 	in->metadata->groups = carb_map_new();
+	in->metadata->note_fd = -1;
+	if (noting(in))
+		open_notes(in);
 }
 
 void carb_metadata_close(struct carb_intake *in)
@@ -174,6 +278,9 @@ void carb_metadata_close(struct carb_intake *in)
 		carb_job_free(j);
 	}
 	carb_map_free(&in->metadata->groups);
+	free_noted(in->metadata);
+	if (in->metadata->note_fd >= 0)
+		close(in->metadata->note_fd);
 	free(in->metadata);
 	in->metadata = NULL;
 }
@@ -183,42 +290,12 @@ size_t carb_metadata_inflight(const struct carb_intake *in)
 	return in->metadata->inflight;
 }
 
-static void metadata_run(struct carb_job *job)
-{
-	carb_metadata_run(job->meta);
-}
-
-static void metadata_release(struct carb_job *job)
-{
-	carb_meta_work_free(job->meta);
-}
-
-static int64_t metadata_describe(const struct carb_job *job, char *what,
-				 size_t size)
-{
-	char sub[384];
-	int64_t gid = carb_metadata_describe(job->meta, sub, sizeof(sub));
-
-	snprintf(what, size, "plugin call %s on group %lld", sub,
-		 (long long)gid);
-	return gid;
-}
-
-/* The metadata job: plugin calls on a group. */
-static const struct carb_job_ops metadata_ops = {
-	.run = metadata_run,
-	.apply = carb_metadata_apply,
-	.release = metadata_release,
-	.describe = metadata_describe,
-	.drained = true,
-};
-
 void carb_metadata_queue(struct carb_intake *in, struct carb_meta_work *mw)
 {
-	struct carb_job *job = carb_job_new(&metadata_ops);
+	struct carb_job *job = &mw->job;
 
-	job->meta = mw;
 	mw->call = call_text(in->rules);
+	mw->note_fd = in->metadata->note_fd;
 	mw->plugin = in->opts.plugin;
 	mw->extract = in->rules->metadata.extract
 		? carb_xstrdup(in->rules->metadata.extract) : NULL;
@@ -247,7 +324,7 @@ static struct carb_job *take_startable(struct carb_intake *in)
 	if (in->metadata->suspects > 0) {
 		if (in->metadata->inflight > 0)
 			return NULL;
-		while (!(*pp)->meta->suspect)
+		while (!work_of(*pp)->suspect)
 			pp = &(*pp)->next;
 		job = *pp;
 		*pp = job->next;
@@ -270,7 +347,7 @@ static int commit_marks(struct carb_intake *in, struct carb_job *jobs)
 	carb_error_clear(&err);
 	for (struct carb_job *j = jobs; j != NULL; j = j->next)
 		if (!carb_turn_tx(in->turn) ||
-		    carb_group_plugin_mark(in->cat, j->meta->gid, j->meta->call,
+		    carb_group_plugin_mark(in->cat, work_of(j)->gid, work_of(j)->call,
 					   &err) < 0) {
 			carb_turn_fail(in->turn, &err);
 			return -1;
@@ -308,6 +385,24 @@ bool carb_metadata_busy(const struct carb_intake *in)
 
 /* ---- in a worker ---------------------------------------------------- */
 
+/* Names the function this worker is about to call, in its own record
+ * (key NULL: clears the record). */
+static void note(const struct carb_meta_work *mw, const char *key,
+		 const char *fname)
+{
+	char rec[NOTE_BYTES] = { 0 };
+	off_t at = (off_t)carb_workers_self() * NOTE_BYTES;
+
+	if (mw->note_fd < 0)
+		return;
+	if (key != NULL)
+		snprintf(rec, sizeof(rec) - 1, "%lld %s %s\n",
+			 (long long)mw->gid, key, fname);
+	if (pwrite(mw->note_fd, rec, sizeof(rec), at) < 0) {
+		/* best effort: without it a crash names the whole call */
+	}
+}
+
 static bool call_one(struct carb_plugin_rt *p, struct carb_meta_work *mw,
 		     const struct carb_plugin_group *g, enum carb_plugin_kind k,
 		     const char *fname, int *rc)
@@ -315,7 +410,9 @@ static bool call_one(struct carb_plugin_rt *p, struct carb_meta_work *mw,
 	if (fname == NULL)
 		return true;
 	__atomic_store_n(&mw->current, (int)k + 1, __ATOMIC_RELAXED);
+	note(mw, carb_plugin_kind_key(k), fname);
 	*rc = carb_plugin_call(p, k, fname, g, &mw->out);
+	note(mw, NULL, NULL);
 	__atomic_store_n(&mw->current, 0, __ATOMIC_RELAXED);
 	if (*rc == -2) {
 		/* named by rules reloaded since: checked against the plugin,
@@ -332,8 +429,9 @@ static bool call_one(struct carb_plugin_rt *p, struct carb_meta_work *mw,
 	return true;
 }
 
-void carb_metadata_run(struct carb_meta_work *mw)
+static void metadata_run(struct carb_job *job)
 {
+	struct carb_meta_work *mw = work_of(job);
 	struct carb_plugin_rt *p = mw->plugin;
 	struct carb_plugin_group g = {
 		mw->watch, mw->dirfd, mw->key, mw->key_len, mw->members, mw->n,
@@ -353,8 +451,11 @@ void carb_metadata_run(struct carb_meta_work *mw)
 	call_one(p, mw, &g, CARB_PLUGIN_ROUTER, mw->route, &rc);
 }
 
-int64_t carb_metadata_describe(const struct carb_meta_work *mw, char *what,
-			       size_t size)
+/* For the watchdog, while a worker runs mw: its group, and the rules key
+ * and name of the function it is in ("metadata.extract NAME"; the whole
+ * call when between functions).  Safe from another thread. */
+static int64_t describe_call(const struct carb_meta_work *mw, char *what,
+			     size_t size)
 {
 	int cur = __atomic_load_n(&mw->current, __ATOMIC_RELAXED);
 	enum carb_plugin_kind k = (enum carb_plugin_kind)(cur - 1);
@@ -399,9 +500,9 @@ static void store(struct carb_intake *in, struct carb_meta_work *mw)
 	free(cols);
 }
 
-void carb_metadata_apply(struct carb_intake *in, struct carb_job *job)
+static void metadata_apply(struct carb_intake *in, struct carb_job *job)
 {
-	struct carb_meta_work *mw = job->meta;
+	struct carb_meta_work *mw = work_of(job);
 	struct carb_error err;
 
 	forget(in, mw);
@@ -417,6 +518,32 @@ void carb_metadata_apply(struct carb_intake *in, struct carb_job *job)
 	if (!carb_turn_failed(in->turn))
 		carb_stage_decide(in, mw->gid, mw);
 }
+
+static void metadata_free(struct carb_job *job)
+{
+	work_free(work_of(job));
+}
+
+static int64_t metadata_describe(const struct carb_job *job, char *what,
+				 size_t size)
+{
+	const struct carb_meta_work *mw =
+		CARB_JOB_OF(job, const struct carb_meta_work);
+	char sub[384];
+	int64_t gid = describe_call(mw, sub, sizeof(sub));
+
+	snprintf(what, size, "plugin call %s on group %lld", sub,
+		 (long long)gid);
+	return gid;
+}
+
+static const struct carb_job_ops metadata_ops = {
+	.run = metadata_run,
+	.apply = metadata_apply,
+	.free = metadata_free,
+	.describe = metadata_describe,
+	.drained = true,
+};
 
 const struct carb_plugin_outcome *carb_meta_outcome(const struct carb_meta_work *mw)
 {
@@ -440,6 +567,21 @@ int carb_meta_verdict(const struct carb_meta_work *mw)
 /* Marks a previous run left.  A crash counts against a group only when
  * it is the one to blame: the only group in a call then, or the one the
  * watchdog named hung; with several marked, each runs again alone. */
+/* What group gid was in: the function a worker's record names, else the
+ * mark (a hung mark names its function already). */
+static const char *crashed_in(const struct carb_intake *in,
+			      const struct carb_plugin_mark *mark)
+{
+	const char *noted = NULL;
+
+	if (in->metadata->noted != NULL &&
+	    strncmp(mark->call, CARB_PLUGIN_HUNG_MARK,
+		    strlen(CARB_PLUGIN_HUNG_MARK)) != 0)
+		noted = carb_map_get(in->metadata->noted, &mark->id,
+				     sizeof(mark->id));
+	return noted != NULL ? noted : mark->call;
+}
+
 void carb_metadata_recover(struct carb_intake *in)
 {
 	int64_t max = carb_config_plugins(in->cfg)->max_crashes;
@@ -458,6 +600,7 @@ void carb_metadata_recover(struct carb_intake *in)
 		bool blamed = n == 1 || strncmp(marks[i].call, CARB_PLUGIN_HUNG_MARK,
 						strlen(CARB_PLUGIN_HUNG_MARK)) == 0;
 		int64_t crashes = marks[i].crashes + blamed;
+		const char *call = crashed_in(in, &marks[i]);
 
 		if (!carb_turn_tx(in->turn) ||
 		    carb_group_plugin_crashed(in->cat, marks[i].id, crashes, &err) < 0) {
@@ -466,13 +609,14 @@ void carb_metadata_recover(struct carb_intake *in)
 		}
 		carb_log(CARB_LOGL_WARNING, "group %lld was in plugin call %s when"
 			 " the service stopped (%s%lld of %lld)",
-			 (long long)marks[i].id, marks[i].call,
+			 (long long)marks[i].id, call,
 			 blamed ? "" : "with other groups, so not counted: it runs"
 			 " again alone; ", (long long)crashes, (long long)max);
 		if (blamed && crashes >= max)
-			carb_stage_crashed(in, marks[i].id, marks[i].call);
+			carb_stage_crashed(in, marks[i].id, call);
 		else
 			carb_stage_suspect(in, marks[i].id);
 	}
 	carb_plugin_marks_free(&marks, n);
+	free_noted(in->metadata);
 }

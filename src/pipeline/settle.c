@@ -12,6 +12,29 @@
 
 #include "pipeline/intake_internal.h"
 
+/* Step 1's own state; the candidates themselves are per watch
+ * (struct carb_watch_rt). */
+struct carb_settle {
+	int64_t next_ms;      /* no candidate is due before; 0: none */
+	size_t failures;      /* files refused in this run */
+};
+
+void carb_settle_open(struct carb_intake *in)
+{
+	in->settle = carb_xcalloc(1, sizeof(*in->settle));
+}
+
+void carb_settle_close(struct carb_intake *in)
+{
+	free(in->settle);
+	in->settle = NULL;
+}
+
+size_t carb_settle_failures(const struct carb_intake *in)
+{
+	return in->settle->failures;
+}
+
 static int64_t mtime_us(const struct stat *st)
 {
 	return (int64_t)st->st_mtim.tv_sec * 1000000 +
@@ -106,9 +129,9 @@ void carb_settle_observe(struct carb_intake *in, struct carb_watch_rt *w,
 	/* The loop looks at candidates only when one may be due: a burst of
 	 * thousands of files must not cost a pass over all of them per
 	 * event. */
-	if (in->next_settle_ms == 0 ||
-	    c->changed_ms + w->cfg->settle_ms < in->next_settle_ms)
-		in->next_settle_ms = c->changed_ms + w->cfg->settle_ms;
+	if (in->settle->next_ms == 0 ||
+	    c->changed_ms + w->cfg->settle_ms < in->settle->next_ms)
+		in->settle->next_ms = c->changed_ms + w->cfg->settle_ms;
 	switch (how) {
 	case CARB_SEEN_CREATED:
 		c->created = true;
@@ -186,7 +209,7 @@ static int64_t tick_watch(struct carb_intake *in, struct carb_watch_rt *w,
 	return next;
 }
 
-int64_t carb_settle_tick(struct carb_intake *in, int64_t now_ms)
+static int64_t tick_all(struct carb_intake *in, int64_t now_ms)
 {
 	int64_t next = 0;
 
@@ -197,6 +220,15 @@ int64_t carb_settle_tick(struct carb_intake *in, int64_t now_ms)
 			next = n;
 	}
 	return next;
+}
+
+int64_t carb_settle_tick(struct carb_intake *in, int64_t now_ms)
+{
+	struct carb_settle *s = in->settle;
+
+	if (s->next_ms > 0 && now_ms >= s->next_ms)
+		s->next_ms = tick_all(in, now_ms);
+	return s->next_ms;
 }
 
 static void describe(struct carb_component_new *c,
@@ -273,7 +305,7 @@ static bool too_long(struct carb_intake *in, struct carb_watch_rt *w,
 	if (carb_map_get(w->refused, rel, len) != NULL)
 		return true;
 	carb_map_put(w->refused, rel, len, carb_xstrdup(""));
-	in->run_failures++;
+	in->settle->failures++;
 	carb_buf_init(&b);
 	carb_buf_add_safe_name(&b, rel, 200);
 	carb_log(CARB_LOGL_ERROR, "watch \"%s\": %s...: not recorded: its"

@@ -10,6 +10,28 @@
 
 #include "pipeline/intake_internal.h"
 
+/* Steps 5 and 6 decide a group at a time and keep nothing between
+ * groups but their count of failed files. */
+struct carb_stage {
+	size_t failures;
+};
+
+void carb_stage_open(struct carb_intake *in)
+{
+	in->stage = carb_xcalloc(1, sizeof(*in->stage));
+}
+
+void carb_stage_close(struct carb_intake *in)
+{
+	free(in->stage);
+	in->stage = NULL;
+}
+
+size_t carb_stage_failures(const struct carb_intake *in)
+{
+	return in->stage->failures;
+}
+
 struct member {
 	int64_t id;
 	char *rel;
@@ -213,7 +235,7 @@ static void settle_whole(struct stage *s, enum carb_status to,
 		return;
 	carb_status_move_members(s->in, s->g.id, CARB_STATUS_READY, to, reason);
 	if (to == CARB_STATUS_FAILED)
-		s->in->run_failures += s->n;
+		s->in->stage->failures += s->n;
 	log_group(s, to == CARB_STATUS_FAILED ? CARB_LOGL_WARNING
 					       : CARB_LOGL_INFO, reason);
 }
@@ -285,7 +307,7 @@ static void fail_member(struct stage *s, const struct member *m,
 	if (!carb_status_set(s->in, m->id, &ch))
 		return;
 	member_status(s, m, CARB_STATUS_FAILED);
-	s->in->run_failures++;
+	s->in->stage->failures++;
 	log_group(s, CARB_LOGL_WARNING, reason);
 }
 

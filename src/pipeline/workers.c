@@ -40,6 +40,14 @@ struct carb_workers {
 	struct slot *slots;
 };
 
+/* The calling thread's index in its pool (worker_main sets it). */
+static _Thread_local size_t self_index;
+
+size_t carb_workers_self(void)
+{
+	return self_index;
+}
+
 static void list_push(struct job_list *l, struct carb_job *job)
 {
 	job->next = NULL;
@@ -57,6 +65,7 @@ static void *worker_main(void *arg)
 	struct carb_job *job;
 	uint64_t one = 1;
 
+	self_index = (size_t)(me - w->slots);
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (w->todo.head == NULL && !w->stopping)
@@ -265,18 +274,15 @@ size_t carb_workers_stop_within(struct carb_workers **wp, int64_t wait_ms)
 }
 
 
-struct carb_job *carb_job_new(const struct carb_job_ops *ops)
+void carb_job_init(struct carb_job *job, const struct carb_job_ops *ops)
 {
-	struct carb_job *job = carb_xcalloc(1, sizeof(*job));
-
+	job->next = NULL;
 	job->ops = ops;
-	return job;
+	job->limit_ms = 0;
 }
 
 void carb_job_free(struct carb_job *job)
 {
-	if (job == NULL)
-		return;
-	job->ops->release(job);
-	free(job);
+	if (job != NULL)
+		job->ops->free(job);
 }

@@ -1,9 +1,10 @@
 /* Internal to src/pipeline: the worker pool and its jobs.  The pool is
  * generic: it knows a job only by its operations table.  Each job kind
  * (an integrity check in integrity.c, plugin calls on a group in
- * metadata.c, an archive batch in archiving.c) defines its table, makes
- * and submits its jobs, runs them in a worker and applies their results
- * on the intake thread.  Workers never touch the catalog. */
+ * metadata.c, an archive batch in archiving.c) declares its own struct
+ * around a struct carb_job and its table, makes and submits its jobs,
+ * runs them in a worker and applies their results on the intake thread.
+ * Workers never touch the catalog. */
 #ifndef CARB_WORKERS_H
 #define CARB_WORKERS_H
 
@@ -11,13 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config/config.h"
-
 struct carb_intake;
 struct carb_job;
-struct carb_meta_work;
-struct carb_archive_batch;
-struct carb_pending;
 
 /* What a job kind does with its jobs. */
 struct carb_job_ops {
@@ -27,69 +23,43 @@ struct carb_job_ops {
 	/* On the intake thread, once the job is back: its results become
 	 * catalog writes, in the turn's transaction. */
 	void (*apply)(struct carb_intake *in, struct carb_job *job);
-	/* Releases what the kind's part of the job holds (not the job). */
-	void (*release)(struct carb_job *job);
+	/* Frees the job: the kind's struct around it and all it holds. */
+	void (*free)(struct carb_job *job);
 	/* For the watchdog, with the pool's lock held while a worker runs
 	 * the job: what it is ("integrity check of NAME") into what, and
 	 * the plugin call's group (0: none). */
 	int64_t (*describe)(const struct carb_job *job, char *what,
 			    size_t size);
-	/* Queued before other jobs (archive batches finish what intake
-	 * started and free delivery folders). */
+	/* Queued before other jobs, and taken back before them (archive
+	 * batches finish what intake started and free delivery folders). */
 	bool first;
+	/* Its apply is committed at once rather than with the turn (an
+	 * archive batch's outcomes: a service killed in a long turn keeps
+	 * what it archived). */
+	bool commit;
 	/* Applied while the loop drains after a stop; otherwise the
 	 * results are dropped (integrity checks run again next start). */
 	bool drained;
 };
 
-/* One job: the pool's part, then each kind's data (a kind reads only
- * its own). */
-/* NAME.sha256/.sha1/.md5, STEM.sha256/.sha1/.md5 and the manifest. */
-#define CARB_JOB_SIDECARS 7
-
+/* The pool's part of a job, and all the pool sees of it.  Each kind
+ * declares its own struct in its own file with this as its member
+ * `job`, and reaches its struct again with CARB_JOB_OF. */
 struct carb_job {
 	struct carb_job *next;
 	const struct carb_job_ops *ops;
 	/* How long it may run before the watchdog takes it for hung
 	 * (carb_intake_job_limit); 0: no bound. */
 	int64_t limit_ms;
-	/* metadata.c: plugin calls on a group */
-	struct carb_meta_work *meta;
-	/* archiving.c: one archive batch */
-	struct carb_archive_batch *batch;
-	struct carb_pending *pend;   /* batch: the n items' pipeline data */
-	size_t dest;
-	/* integrity.c: one integrity check */
-	int64_t id;
-	size_t watch;
-	int root_fd;
-	char *rel;
-	size_t rel_len;
-	uint64_t min_size;
-	enum carb_checksum_policy checksum;
-	bool is_sidecar;          /* sidecars are not checked against sidecars */
-	/* rel paths of recorded checksum files that may speak for the file
-	 * (NAME.<algo>, STEM.<algo>, the manifest), NULL-ended */
-	char *sidecars[CARB_JOB_SIDECARS + 1];
-	uint32_t check_seq;       /* carb_known.checks when submitted */
-	/* A late check: a checksum file recorded after the file went past
-	 * integrity.  The content read is the archived copy (alt_fd,
-	 * alt_rel) when there is one, else the delivered file; late_hash is
-	 * the content_hash recorded for it. */
-	bool late;
-	char *late_hash;
-	int alt_fd;
-	char *alt_rel;
-	/* results */
-	bool passed;
-	bool gone;                /* the file vanished before it was read */
-	char reason[512];
-	char hash[65];
 };
 
-/* A new job of kind ops (owned by the caller until submitted). */
-struct carb_job *carb_job_new(const struct carb_job_ops *ops);
-/* Releases the kind's part (ops->release) and frees the job. */
+/* The kind's struct of type `type` whose member `job` is *job_ptr. */
+#define CARB_JOB_OF(job_ptr, type) \
+	((type *)(void *)((char *)(job_ptr) - offsetof(type, job)))
+
+/* Readies a kind's embedded job (zeroed with its struct) for ops. */
+void carb_job_init(struct carb_job *job, const struct carb_job_ops *ops);
+/* Frees the job through ops->free; NULL is allowed. */
 void carb_job_free(struct carb_job *job);
 
 struct carb_workers;
@@ -113,6 +83,9 @@ bool carb_workers_overdue(struct carb_workers *w, int64_t now_ms,
 			  void (*describe)(const struct carb_job *job,
 					   int64_t ran_ms, void *ctx),
 			  void *ctx);
+/* The index (0 .. n-1) of the worker thread that calls it, so a job may
+ * keep per-worker records; 0 outside the pool's threads. */
+size_t carb_workers_self(void);
 /* Stops the threads: each finishes the job it is in; one still inside a
  * job after wait_ms is left behind (a hung call cannot be taken back;
  * exiting the process ends it).  Returns how many were left. */

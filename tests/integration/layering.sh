@@ -111,6 +111,32 @@ t_expect_status 1 "workers.c includes no step header, only workers.h and util.h"
 t_run grep -nE 'carb_(metadata|integrity|archive|archiving|groups)_[a-z_]*[[:space:]]*\(' workers.c
 t_expect_status 1 "workers.c calls no step: it runs jobs through job->ops"
 
+# A step's state is its own: only the step's file reaches into its
+# object (in->settle->..., in->archiving->...); the others ask the step.
+reach=""
+for pair in settle:settle.c integrity:integrity.c groups:groups.c \
+	grouping:grouping.c metadata:metadata.c stage:stage.c \
+	archiving:archiving.c reload:rules_reload.c; do
+	field=${pair%%:*}
+	own=${pair#*:}
+	for f in ./*.c ./*.h; do
+		[ "$f" != "./$own" ] || continue
+		if grep -qE "(->|\.)$field->" "$f"; then
+			reach="$reach $f:$field"
+		fi
+	done
+done
+if [ -z "$reach" ]; then
+	t_pass "only a step's own file reaches into its object (settle, integrity, groups, grouping, metadata, stage, archiving, rules reload)"
+else
+	t_fail "a step's object is reached from outside its file:$reach"
+fi
+
+# A job kind's struct is its own file's: only it reaches its struct from
+# the pool's struct carb_job.
+t_run sh -c "grep -nE 'CARB_JOB_OF' ./*.c | grep -vE '^./(integrity|metadata|archiving)\.c:'"
+t_expect_status 1 "only a job kind's own file reaches its struct from the pool's job (CARB_JOB_OF)"
+
 # Only the loop runs turns and drains.
 t_run grep -lE '^(int carb_intake_run|static int turn|static void drain)\(' ./*.c
 if [ "$(cat "$T/out")" = "./loop.c" ]; then
