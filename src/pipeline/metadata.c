@@ -183,6 +183,11 @@ size_t carb_metadata_inflight(const struct carb_intake *in)
 	return in->metadata->inflight;
 }
 
+size_t carb_metadata_groups(const struct carb_intake *in)
+{
+	return carb_map_count(in->metadata->groups);
+}
+
 static void metadata_run(struct carb_job *job)
 {
 	carb_metadata_run(job->meta);
