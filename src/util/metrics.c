@@ -121,7 +121,7 @@ static const struct family_def defs[CARB_METRIC_COUNT] = {
 		"carbonation_watch_last_event_timestamp_seconds", GAUGE, 1,
 		{ "watch" }, NULL, 0,
 		"When the last inotify event of a watch was read (Unix time);"
-		" 0 before the first",
+		" absent before the first",
 	},
 	[CARB_METRIC_WATCH_EVENT_AGE] = {
 		"carbonation_watch_last_event_age_seconds", GAUGE, 1,
