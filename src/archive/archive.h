@@ -107,6 +107,8 @@ struct carb_archive_batch {
 	                           * first always does */
 	size_t n;
 	struct carb_archive_item *items;
+	/* output: how long carb_archive_run took, in microseconds */
+	int64_t elapsed_us;
 };
 
 /* Places every item of b and sets each outcome.  Blocking, filesystem

@@ -772,6 +772,7 @@ void carb_archive_run(struct carb_archive_batch *b)
 {
 	struct carb_place *ps = carb_xcalloc(b->n ? b->n : 1, sizeof(*ps));
 	int64_t start_ms = carb_monotonic_ms();
+	int64_t start_us = carb_monotonic_us();
 	bool late = false;
 
 	for (size_t i = 0; i < b->n; i++) {
@@ -809,6 +810,7 @@ void carb_archive_run(struct carb_archive_batch *b)
 	for (size_t i = b->n; i-- > 0;)
 		release(&ps[i]);
 	free(ps);
+	b->elapsed_us = carb_monotonic_us() - start_us;
 }
 
 void carb_archive_item_release(struct carb_archive_item *it)

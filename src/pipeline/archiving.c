@@ -132,6 +132,21 @@ const char *carb_archiving_paused(const struct carb_intake *in)
 	return NULL;
 }
 
+size_t carb_archiving_gauges(const struct carb_intake *in,
+			     struct carb_metrics *m)
+{
+	size_t queued = 0;
+
+	for (size_t i = 0; i < in->archiving->ndests; i++) {
+		const struct carb_dest_rt *d = &in->archiving->dests[i];
+
+		carb_metrics_set(m, CARB_METRIC_DESTINATION_PAUSED,
+				 d->cfg->name, d->paused ? 1 : 0);
+		queued += d->queued;
+	}
+	return queued;
+}
+
 struct carb_dest_rt *carb_archiving_dest(struct carb_intake *in,
 					 const char *name)
 {
@@ -359,6 +374,20 @@ static void known(struct carb_intake *in, const struct carb_pending *p,
 			   strlen(it->src_rel), it->id, status);
 }
 
+/* Counted when the ARCHIVED row is written; the batch's outcomes commit
+ * right after it (take_results), and a commit that fails stops the loop,
+ * after which the next start finds the copy in place and counts it
+ * again: the counters may tell a file twice, never miss one. */
+static void count_archived(struct carb_intake *in,
+			   const struct carb_dest_rt *d,
+			   const struct carb_archive_item *it)
+{
+	carb_metrics_add(in->opts.metrics, CARB_METRIC_ARCHIVED_FILES,
+			 d->cfg->name, 1);
+	carb_metrics_add(in->opts.metrics, CARB_METRIC_ARCHIVED_BYTES,
+			 d->cfg->name, it->size > 0 ? (uint64_t)it->size : 0);
+}
+
 static void placed(struct carb_intake *in, struct carb_dest_rt *d,
 		   struct carb_pending *p, struct carb_archive_item *it)
 {
@@ -378,6 +407,8 @@ static void placed(struct carb_intake *in, struct carb_dest_rt *d,
 		carb_turn_fail(in->turn, &err);
 	if (changed)
 		known(in, p, it, CARB_STATUS_ARCHIVED);
+	if (changed && !in->opts.dry_run)
+		count_archived(in, d, it);
 	log_item(in, CARB_LOGL_INFO, p, it,
 		 it->outcome == CARB_PLACED_ALREADY ? "already archived at"
 		 : in->opts.dry_run ? "would be archived to" : "archived to",
@@ -482,6 +513,8 @@ static void batch_apply(struct carb_intake *in, struct carb_job *done)
 
 	in->archiving->batches--;
 	d->batches--;
+	carb_metrics_observe(in->opts.metrics, CARB_METRIC_ARCHIVE_DURATION,
+			     d->cfg->name, b->elapsed_us);
 	for (size_t i = 0; i < b->n && !carb_turn_failed(in->turn); i++) {
 		struct carb_archive_item *it = &b->items[i];
 		struct carb_pending *p = &job->pend[i];

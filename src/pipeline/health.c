@@ -1,5 +1,6 @@
-/* What the service layer shows of the intake: counts for the status line,
- * and the watchdog's question, whether a worker is stuck in one job. */
+/* What the service layer shows of the intake: counts for the status line
+ * and the metrics, and the watchdog's question, whether a worker is stuck
+ * in one job. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,52 @@ void carb_intake_stats(struct carb_intake *in, struct carb_intake_stats *st)
 	st->paused = carb_archiving_paused(in);
 	st->last_event_at = in->last_event_us;
 	st->last_walk_at = in->last_walk_us;
+}
+
+void carb_health_metrics(struct carb_intake *in, bool force)
+{
+	struct carb_metrics *m = in->opts.metrics;
+	size_t by[CARB_STATUS_COUNT] = { 0 }, settling = 0;
+	int64_t now = carb_monotonic_ms();
+
+	if (m == NULL ||
+	    (!force && in->metrics_ms > 0 && now - in->metrics_ms < 1000))
+		return;
+	in->metrics_ms = now;
+	for (size_t i = 0; i < in->nwatches; i++) {
+		struct carb_watch_rt *w = &in->watches[i];
+		struct carb_map_iter it;
+		const char *rel;
+		size_t len;
+		void *v;
+
+		settling += carb_map_count(w->cands);
+		carb_map_iter_init(&it, w->known);
+		while (carb_map_iter_next(&it, &rel, &len, &v)) {
+			enum carb_status s = ((const struct carb_known *)v)->status;
+
+			if ((size_t)s < CARB_STATUS_COUNT)
+				by[s]++;
+		}
+		/* counters at 0 from the start, so that a rate is known
+		 * before the first overflow */
+		carb_metrics_add(m, CARB_METRIC_INOTIFY_OVERFLOWS, w->cfg->name, 0);
+		carb_metrics_add(m, CARB_METRIC_RESCANS, w->cfg->name, 0);
+	}
+	for (size_t s = 0; s < CARB_STATUS_COMPONENT_COUNT; s++)
+		carb_metrics_set(m, CARB_METRIC_COMPONENTS,
+				 carb_status_name((enum carb_status)s),
+				 (double)by[s]);
+	carb_metrics_set(m, CARB_METRIC_QUEUE_DEPTH, "settle", (double)settling);
+	/* recorded, their check queued or running */
+	carb_metrics_set(m, CARB_METRIC_QUEUE_DEPTH, "integrity",
+			 (double)by[CARB_STATUS_PENDING]);
+	carb_metrics_set(m, CARB_METRIC_QUEUE_DEPTH, "metadata",
+			 (double)carb_metadata_groups(in));
+	carb_metrics_set(m, CARB_METRIC_QUEUE_DEPTH, "archive",
+			 (double)carb_archiving_gauges(in, m));
+	carb_metrics_set(m, CARB_METRIC_RETRY_DEPTH, NULL,
+			 (double)by[CARB_STATUS_RETRY_PENDING]);
 }
 
 /* What the pool shows of its most overdue job, copied out under its

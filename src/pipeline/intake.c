@@ -186,6 +186,8 @@ int carb_intake_open(const struct carb_config *cfg, struct carb_catalog *cat,
 	in->rules = carb_config_rules(cfg);
 	in->cat = cat;
 	in->turn = carb_turn_new(cat, in->opts.dry_run);
+	carb_turn_set_metrics(in->turn, in->opts.metrics);
+	carb_plugin_set_metrics(in->opts.plugin, in->opts.metrics);
 	in->ifd = -1;
 	in->wds = carb_map_new();
 	in->moved = carb_map_new();

@@ -132,6 +132,7 @@ struct carb_intake {
 	int64_t busy_at_ms;        /* last hooks->busy call */
 	int64_t hung_gid;          /* the group last marked hung; 0: none */
 	int64_t drain_end_ms;      /* when a stop's drain gives up; 0: none */
+	int64_t metrics_ms;        /* the gauges' last refresh; 0: never */
 };
 
 /* Where an inotify watch or a pending rename points. */
@@ -295,6 +296,8 @@ void carb_metadata_open(struct carb_intake *in);
 void carb_metadata_close(struct carb_intake *in);
 /* Plugin calls at the workers. */
 size_t carb_metadata_inflight(const struct carb_intake *in);
+/* Groups whose plugin calls are queued or at the workers. */
+size_t carb_metadata_groups(const struct carb_intake *in);
 /* The outcome's parts, for stage.c. */
 const struct carb_plugin_outcome *carb_meta_outcome(const struct carb_meta_work *mw);
 /* The rules key of the function that failed (NULL: none) and its name. */
@@ -332,9 +335,19 @@ int carb_archiving_base_fd(const struct carb_intake *in);
 size_t carb_archiving_failures(const struct carb_intake *in);
 /* The name of a paused destination, or NULL when none is. */
 const char *carb_archiving_paused(const struct carb_intake *in);
+/* Sets each destination's carbonation_destination_paused in m (may be
+ * NULL); returns the components queued for a batch, over them all. */
+size_t carb_archiving_gauges(const struct carb_intake *in,
+			     struct carb_metrics *m);
 /* With once, at the end: what destinations could not take is logged and
  * counted among the run's failures. */
 void carb_archiving_leftovers(struct carb_intake *in);
+
+/* health.c: the gauges of opts.metrics (components by status, queue
+ * depths, paused destinations) from the intake's in-memory view, at most
+ * once a second unless force, since it walks every known component.  After
+ * each turn, and forced at the end of a run; nothing without a registry. */
+void carb_health_metrics(struct carb_intake *in, bool force);
 
 /* locks.c: one lock file per watch, so two runs never handle one watch. */
 /* Returns the descriptor holding the lock, -2 when another process holds

@@ -107,6 +107,13 @@ static int64_t walk_due(struct carb_intake *in, int64_t now)
 		struct carb_watch_rt *w = &in->watches[i];
 
 		if (all || (w->next_walk_ms > 0 && now >= w->next_walk_ms)) {
+			/* between reconciliations an inotify watch walks
+			 * only when events may have been lost */
+			if (!w->poll && w->next_walk_ms > 0 &&
+			    now >= w->next_walk_ms)
+				carb_metrics_add(in->opts.metrics,
+						 CARB_METRIC_RESCANS,
+						 w->cfg->name, 1);
 			w->next_walk_ms = 0;
 			carb_watch_walk(in, w);
 			if (w->poll)
@@ -165,6 +172,7 @@ static int turn(struct carb_intake *in, bool first)
 		carb_archiving_submit(in);
 	if (!carb_turn_failed(in->turn))
 		carb_metadata_submit(in);
+	carb_health_metrics(in, false);
 	timeout = next - carb_monotonic_ms();
 	if (carb_groups_deadline(in) > 0) {
 		int64_t d = (carb_groups_deadline(in) - carb_now_us()) / 1000 + 1;
@@ -264,6 +272,7 @@ int carb_intake_run(struct carb_intake *in, const struct carb_loop_hooks *hooks,
 	}
 	if (!carb_turn_failed(in->turn))
 		drain(in);
+	carb_health_metrics(in, true);
 	in->hooks = NULL;
 	if (in->opts.once)
 		carb_archiving_leftovers(in);

@@ -290,6 +290,11 @@ size_t carb_metadata_inflight(const struct carb_intake *in)
 	return in->metadata->inflight;
 }
 
+size_t carb_metadata_groups(const struct carb_intake *in)
+{
+	return carb_map_count(in->metadata->groups);
+}
+
 void carb_metadata_queue(struct carb_intake *in, struct carb_meta_work *mw)
 {
 	struct carb_job *job = &mw->job;

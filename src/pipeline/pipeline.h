@@ -47,6 +47,10 @@ struct carb_run_options {
 	 * too.  Not owned. */
 	const char *only_watch;
 	const char *only_rel;
+	/* Where the intake counts (docs/service.md "Metrics"); borrowed,
+	 * outlives the intake, and may outlive several (a catalog outage
+	 * reopens it) so counters only grow. */
+	struct carb_metrics *metrics; /* may be NULL: nothing counted */
 };
 
 /* Takes the lock of every watch, opens them (inotify watches first, walks

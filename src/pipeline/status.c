@@ -31,6 +31,8 @@ bool carb_status_set(struct carb_intake *in, int64_t id,
 		carb_turn_fail(in->turn, &err);
 		return false;
 	}
+	if (changed)
+		carb_turn_moved(in->turn, ch->new_status);
 	return changed;
 }
 
@@ -91,25 +93,42 @@ void carb_status_move_members(struct carb_intake *in, int64_t gid,
 
 /* ---- the catalog's status writes, in the turn's transaction ------------ */
 
+/* Each component write that changed a row tells the turn, which counts
+ * the transition once its transaction commits (carb_turn_moved).  Group
+ * statuses are not counted: carbonation_transitions_total is of
+ * components, as carbonation_components is. */
+
 int carb_status_component_set(struct carb_intake *in, int64_t id,
 			      const struct carb_component_change *ch,
 			      bool *changed, struct carb_error *err)
 {
-	return carb_component_set(in->cat, id, ch, changed, err);
+	int rc = carb_component_set(in->cat, id, ch, changed, err);
+
+	if (rc == 0 && changed != NULL && *changed)
+		carb_turn_moved(in->turn, ch->new_status);
+	return rc;
 }
 
 int carb_status_insert(struct carb_intake *in,
 		       const struct carb_component_new *c, int64_t *id,
 		       struct carb_error *err)
 {
-	return carb_component_insert(in->cat, c, id, err);
+	int rc = carb_component_insert(in->cat, c, id, err);
+
+	if (rc == 0)
+		carb_turn_moved(in->turn, CARB_STATUS_PENDING);
+	return rc;
 }
 
 int carb_status_refresh(struct carb_intake *in, int64_t id,
 			const struct carb_component_new *c, bool *changed,
 			struct carb_error *err)
 {
-	return carb_component_refresh(in->cat, id, c, changed, err);
+	int rc = carb_component_refresh(in->cat, id, c, changed, err);
+
+	if (rc == 0 && changed != NULL && *changed)
+		carb_turn_moved(in->turn, CARB_STATUS_PENDING);
+	return rc;
 }
 
 int carb_status_group_insert(struct carb_intake *in, const char *watch,
@@ -157,15 +176,24 @@ int carb_status_archiving(struct carb_intake *in, int64_t id,
 			  const char *path, size_t path_len, bool *changed,
 			  struct carb_error *err)
 {
-	return carb_component_archiving(in->cat, id, old_status, destination,
-					path, path_len, changed, err);
+	int rc = carb_component_archiving(in->cat, id, old_status,
+					  destination, path, path_len,
+					  changed, err);
+
+	if (rc == 0 && changed != NULL && *changed)
+		carb_turn_moved(in->turn, CARB_STATUS_ARCHIVING);
+	return rc;
 }
 
 int carb_status_archived(struct carb_intake *in, int64_t id,
 			 const struct carb_archived *a, bool *changed,
 			 struct carb_error *err)
 {
-	return carb_component_archived(in->cat, id, a, changed, err);
+	int rc = carb_component_archived(in->cat, id, a, changed, err);
+
+	if (rc == 0 && changed != NULL && *changed)
+		carb_turn_moved(in->turn, a->new_status);
+	return rc;
 }
 
 int carb_status_attempt_failed(struct carb_intake *in, int64_t id,
@@ -173,6 +201,11 @@ int carb_status_attempt_failed(struct carb_intake *in, int64_t id,
 			       int64_t next_retry_at, bool *changed,
 			       struct carb_error *err)
 {
-	return carb_component_attempt_failed(in->cat, id, new_status, reason,
-					     next_retry_at, changed, err);
+	int rc = carb_component_attempt_failed(in->cat, id, new_status,
+					       reason, next_retry_at,
+					       changed, err);
+
+	if (rc == 0 && changed != NULL && *changed)
+		carb_turn_moved(in->turn, new_status);
+	return rc;
 }

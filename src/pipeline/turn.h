@@ -39,4 +39,13 @@ const struct carb_error *carb_turn_error(const struct carb_turn *t);
 /* Writes since the last commit. */
 size_t carb_turn_ops(const struct carb_turn *t);
 
+/* The registry the turn counts into (NULL: none; borrowed): how long
+ * each committed transaction was open, and the transitions it held. */
+void carb_turn_set_metrics(struct carb_turn *t, struct carb_metrics *m);
+/* A component reached status in the turn's transaction: counted
+ * (carbonation_transitions_total) when the transaction commits, and
+ * forgotten when it rolls back (a failed turn, a dry run), so the
+ * counter tells only what the catalog kept. */
+void carb_turn_moved(struct carb_turn *t, enum carb_status status);
+
 #endif

@@ -452,15 +452,22 @@ static void one_event(struct carb_intake *in, const struct inotify_event *ev)
 	if (ev->mask & IN_Q_OVERFLOW) {
 		carb_log(CARB_LOGL_WARNING, "inotify queue overflowed: events"
 			 " were lost; rescanning every watch");
-		for (size_t i = 0; i < in->nwatches; i++)
-			if (!in->watches[i].poll)
-				schedule_rescan(&in->watches[i], 0);
+		for (size_t i = 0; i < in->nwatches; i++) {
+			if (in->watches[i].poll)
+				continue;
+			carb_metrics_add(in->opts.metrics,
+					 CARB_METRIC_INOTIFY_OVERFLOWS,
+					 in->watches[i].cfg->name, 1);
+			schedule_rescan(&in->watches[i], 0);
+		}
 		return;
 	}
 	ref = carb_map_get(in->wds, &ev->wd, sizeof(ev->wd));
 	if (ref == NULL)
 		return;
 	w = &in->watches[ref->watch];
+	carb_metrics_set(in->opts.metrics, CARB_METRIC_WATCH_LAST_EVENT,
+			 w->cfg->name, (double)in->last_event_us / 1e6);
 	if (ev->mask & IN_IGNORED) {
 		drop_wd(in, ev->wd);
 		return;

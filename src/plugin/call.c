@@ -47,13 +47,31 @@ static carb_plugin_fn lookup(const struct carb_plugin_rt *p,
 	return NULL;
 }
 
+void carb_plugin_set_metrics(struct carb_plugin_rt *p, struct carb_metrics *m)
+{
+	if (p != NULL)
+		__atomic_store_n(&p->metrics, m, __ATOMIC_RELEASE);
+}
+
 int carb_plugin_call(struct carb_plugin_rt *p, enum carb_plugin_kind k,
 		     const char *fname, const struct carb_plugin_group *g,
 		     struct carb_plugin_outcome *o)
 {
+	struct carb_metrics *m = __atomic_load_n(&p->metrics, __ATOMIC_ACQUIRE);
+	int rc;
+
 	if (p->isolation == CARB_ISOLATION_PROCESS)
-		return carb_plugin_call_isolated(p, k, fname, g, o);
-	return carb_plugin_call_here(p, k, fname, g, o);
+		rc = carb_plugin_call_isolated(p, k, fname, g, o);
+	else
+		rc = carb_plugin_call_here(p, k, fname, g, o);
+	/* -2: no such function, nothing was called */
+	if (rc != -2)
+		carb_metrics_add2(m, CARB_METRIC_PLUGIN_CALLS,
+				  carb_plugin_kind_key(k), fname, 1);
+	if (rc == -1)
+		carb_metrics_add2(m, CARB_METRIC_PLUGIN_FAILURES,
+				  carb_plugin_kind_key(k), fname, 1);
+	return rc;
 }
 
 int carb_plugin_call_here(struct carb_plugin_rt *p, enum carb_plugin_kind k,

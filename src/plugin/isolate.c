@@ -504,6 +504,10 @@ int carb_plugin_call_isolated(struct carb_plugin_rt *p,
 	pthread_mutex_unlock(&p->pool->lock);
 	status = end_helper(h, true);
 	why = death_reason(p, status, &we, cancelled);
+	if (!cancelled)
+		carb_metrics_add2(__atomic_load_n(&p->metrics, __ATOMIC_ACQUIRE),
+				  CARB_METRIC_PLUGIN_CRASHES,
+				  carb_plugin_kind_key(k), fname, 1);
 	carb_log(cancelled ? CARB_LOGL_INFO : CARB_LOGL_ERROR,
 		 "plugin %s: %s %s: %s%s", p->desc->name,
 		 carb_plugin_kind_key(k), fname, why,

@@ -128,6 +128,16 @@ int carb_plugin_call(struct carb_plugin_rt *p, enum carb_plugin_kind k,
  * nothing) when it was not started by a service. */
 int carb_plugin_helper_main(int argc, char **argv);
 
+/* The registry carb_plugin_call counts into, by the function's rules
+ * key and name: every call (carbonation_plugin_calls_total), those that
+ * failed (_failures_total, a stop's cancelled calls included) and those
+ * whose helper process crashed, hung or spoke nonsense
+ * (_crashes_total).  In thread isolation a crash ends the process, and
+ * the registry with it.  m: NULL counts nothing; borrowed, it must
+ * outlive the calls.  p may be NULL (nothing happens).  Safe from any
+ * thread. */
+void carb_plugin_set_metrics(struct carb_plugin_rt *p, struct carb_metrics *m);
+
 /* [plugins] timeout changed by a reload; safe from any thread. */
 void carb_plugin_set_timeout(struct carb_plugin_rt *p, int64_t ms);
 /* How long a job of up to three calls may take before a watchdog may

@@ -22,6 +22,7 @@ struct carb_plugin_rt {
 	int64_t timeout_ms;               /* [plugins] timeout; atomic */
 	char *config_path;                /* what a helper loads, absolute */
 	struct carb_plugin_pool *pool;    /* helpers (isolate.c), or NULL */
+	struct carb_metrics *metrics;     /* may be NULL; atomic */
 };
 
 /* init's view: where errors go and what it declared. */

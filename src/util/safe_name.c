@@ -1,6 +1,7 @@
-/* File names for people and for JSON: bytes that could forge a line or
- * break a terminal are shown as \xNN; JSON gets \u00NN, since it has no
- * way to carry a byte that is not UTF-8. */
+/* File names for people, for JSON and for metric labels: bytes that
+ * could forge a line or break a terminal are shown as \xNN; JSON gets
+ * \u00NN, since it has no way to carry a byte that is not UTF-8; a
+ * metric label, which must be UTF-8 too, the text \xNN. */
 #include "util/util.h"
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none;
@@ -80,4 +81,29 @@ void carb_buf_add_json_string(struct carb_buf *out, const char *s,
 		}
 	}
 	carb_buf_addc(out, '"');
+}
+
+void carb_buf_add_metric_label(struct carb_buf *out, const char *s,
+			       size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned cp;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (u[i] == '"' || u[i] == '\\') {
+			carb_buf_addc(out, '\\');
+			carb_buf_addc(out, (char)u[i++]);
+		} else if (u[i] == '\n') {
+			carb_buf_adds(out, "\\n");
+			i++;
+		} else if (u[i] < 0x80) {
+			carb_buf_addc(out, (char)u[i++]);
+		} else if ((n = utf8_decode(u + i, len - i, &cp)) > 0) {
+			carb_buf_add(out, u + i, n);
+			i += n;
+		} else {
+			carb_buf_addf(out, "\\\\x%02x", u[i++]);
+		}
+	}
 }

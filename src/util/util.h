@@ -1,5 +1,6 @@
 /* util: errors as values, diagnostics lists, growable buffers, units,
- * and "did you mean" suggestions.  The only door into src/util/. */
+ * "did you mean" suggestions, and the metrics registry (metrics.h,
+ * included below).  The only door into src/util/. */
 #ifndef CARB_UTIL_H
 #define CARB_UTIL_H
 
@@ -100,6 +101,9 @@ const char *carb_suggest(const char *word, const char *const *candidates,
  * unit), and a monotonic clock in milliseconds for timers. */
 int64_t carb_now_us(void);
 int64_t carb_monotonic_ms(void);
+/* The monotonic clock in microseconds, for durations worth measuring
+ * below a millisecond (a catalog commit). */
+int64_t carb_monotonic_us(void);
 
 /* Appends name[0..len) to out for people to read: printable ASCII and
  * valid UTF-8 as they are, every other byte (and '\\') as \xNN, so a file
@@ -112,6 +116,14 @@ void carb_buf_add_safe_name(struct carb_buf *out, const char *name,
  * is always valid JSON, whatever the bytes. */
 void carb_buf_add_json_string(struct carb_buf *out, const char *s,
 			      size_t len);
+/* Appends s[0..len) as a label value of the Prometheus text exposition
+ * format, quotes not included: backslash, '"' and newline escaped as the
+ * format says (\\ \" \n), valid UTF-8 as it is, and each byte that is not
+ * part of valid UTF-8 as the four characters \xNN (so written \\xNN),
+ * since a label value must be UTF-8.  A name that holds the text \xNN
+ * reads the same: rare enough in a label, and the logs tell them apart. */
+void carb_buf_add_metric_label(struct carb_buf *out, const char *s,
+			       size_t len);
 
 /* A hash map from byte strings to pointers.  Keys are copied; values are
  * the caller's.  Iteration order is unspecified; removing the entry the
@@ -137,6 +149,8 @@ void carb_map_iter_init(struct carb_map_iter *it, const struct carb_map *m);
 /* Returns false at the end; otherwise the entry's key, length and value. */
 bool carb_map_iter_next(struct carb_map_iter *it, const char **key,
 			size_t *len, void **value);
+
+#include "util/metrics.h"
 
 /* The service's log.  Levels are those of [logging] level, in order.  Until
  * carb_log_open is called, messages at info and above go to stderr as
