@@ -121,7 +121,8 @@ static int parse_hex_digest(const char *v, unsigned char out[32])
 	while (*v == ' ' || *v == '\t')
 		v++;
 	for (size_t i = 0; i < 32; i++) {
-		int hi = hex_value(v[2 * i]), lo = hi < 0 ? -1 : hex_value(v[2 * i + 1]);
+		int hi = hex_value(v[2 * i]);
+		int lo = hi < 0 ? -1 : hex_value(v[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
