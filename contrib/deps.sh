@@ -5,7 +5,8 @@
 #                            and MariaDB servers, the toml-test cases, python3,
 #                            fincore, mkfs.xfs and filefrag (large copies),
 #                            systemd-analyze (the units), groff (man pages),
-#                            promtool (prometheus: the metrics exposition)
+#                            promtool (prometheus: the metrics exposition),
+#                            curl (the HTTP tests)
 set -eu
 
 build_pkgs="build-essential autoconf automake libtool pkg-config
@@ -13,7 +14,7 @@ build_pkgs="build-essential autoconf automake libtool pkg-config
 	libsystemd-dev check libmicrohttpd-dev libjansson-dev"
 test_pkgs="postgresql mariadb-server mariadb-client
 	golang-github-burntsushi-toml-dev python3 shellcheck
-	util-linux-extra xfsprogs e2fsprogs systemd groff-base prometheus"
+	util-linux-extra xfsprogs e2fsprogs systemd groff-base prometheus curl"
 
 pkgs=$build_pkgs
 if [ "${1:-}" = "--tests" ]; then

@@ -24,11 +24,15 @@ struct carb_http {
 	char *snap_why, *snap_paused;
 	struct carb_catalog *pool[CARB_HTTP_POOL];
 	size_t npool;
+	struct carb_http_upload_watch *uploads;  /* upload.c's */
+	size_t nuploads;
 };
 
 /* One request, from its first call to its end (MHD's req_cls). */
 struct carb_http_req {
 	const struct carb_http_route *route;
+	char *raw_url;               /* as the request line had it, before
+				      * MHD's percent-decoding */
 	struct carb_http_upload *upload;  /* upload.c's, or NULL */
 	bool answered;
 };
@@ -94,6 +98,76 @@ struct carb_http_rows_spec {
 /* Answers with the rows spec and the URL's parameters select. */
 enum MHD_Result carb_http_rows(struct carb_http *h, struct MHD_Connection *c,
 			       const struct carb_http_rows_spec *spec);
+
+/* ---- upload.c, upload_form.c: uploads into a watch -------------------- */
+
+/* The watches [http] upload_watches names, their include and exclude as
+ * at the listener's start (a reload swaps the live ones under other
+ * threads' feet; uploads take the new ones at the next start). */
+struct carb_http_upload_watch {
+	struct carb_watch_config cfg;  /* name and path shared with the
+					* config; include, exclude owned */
+};
+void carb_http_uploads_open(struct carb_http *h);
+void carb_http_uploads_free(struct carb_http *h);
+
+/* One upload in progress: its target, its temporary file, and the
+ * refusal found while the body streams in, sent at its end. */
+struct carb_http_upload {
+	const struct carb_http_upload_watch *uw;
+	int dir_fd;                  /* the watch's folder */
+	char *name;                  /* the final name, once known */
+	size_t name_len;
+	char tmp[64];                /* the temporary's name, or "" */
+	int fd;                      /* the temporary, or -1 */
+	uint64_t size, max;
+	void *md;                    /* EVP_MD_CTX of the body */
+	unsigned char want[32];      /* the SHA-256 a header announced */
+	bool want_set;
+	unsigned status;             /* a refusal, or 0 */
+	char *why;
+	uint64_t dropped;            /* bytes read and thrown after it */
+	struct MHD_PostProcessor *pp;  /* the form's, or NULL */
+	bool have_file;              /* the form's file field was seen */
+};
+
+/* Starts an upload into the watch named watch: known (404), taking
+ * uploads (403), the declared length within max_upload (413), the digest
+ * headers readable (400).  On a refusal, NULL with *status and why. */
+struct carb_http_upload *carb_http_upload_open(struct carb_http *h,
+					       struct MHD_Connection *c,
+					       const char *watch,
+					       unsigned *status, char *why,
+					       size_t why_size);
+/* Names the file (len bytes, already decoded) and creates its
+ * temporary; -1 when refused (kept in u). */
+int carb_http_upload_name(struct carb_http_upload *u, const char *name,
+			  size_t len);
+/* Takes body bytes; false when the client must be cut off (it went on
+ * sending long after a refusal). */
+bool carb_http_upload_write(struct carb_http_upload *u, const char *data,
+			    size_t n);
+/* Keeps the first refusal and drops the temporary. */
+void carb_http_upload_refuse(struct carb_http_upload *u, unsigned status,
+			     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The body's end: the refusal kept, or the file verified, placed and
+ * answered. */
+enum MHD_Result carb_http_upload_finish(struct carb_http *h,
+					struct MHD_Connection *c,
+					struct carb_http_req *r);
+/* The request's end (on_completed), whatever its outcome: nothing of an
+ * unfinished upload stays on disk. */
+void carb_http_upload_end(struct carb_http_req *r);
+
+enum MHD_Result carb_http_upload_put(struct carb_http *h,
+				     struct MHD_Connection *c,
+				     struct carb_http_req *r, const char *url,
+				     const char *data, size_t *size);
+enum MHD_Result carb_http_upload_post(struct carb_http *h,
+				      struct MHD_Connection *c,
+				      struct carb_http_req *r, const char *url,
+				      const char *data, size_t *size);
 
 /* ---- the handlers ------------------------------------------------------- */
 

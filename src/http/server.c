@@ -23,6 +23,8 @@ static const struct carb_http_route routes[] = {
 	{ "GET", "/api/files/", true, false, carb_http_api_file },
 	{ "GET", "/api/status", true, false, carb_http_api_status },
 	{ "GET", "/api/errors", true, false, carb_http_api_errors },
+	{ "PUT", "/upload/", true, true, carb_http_upload_put },
+	{ "POST", "/upload/", true, true, carb_http_upload_post },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -97,12 +99,14 @@ static enum MHD_Result refuse(struct MHD_Connection *c, unsigned status,
 	return rc;
 }
 
-/* The first call of a request: its route and whether it may go on. */
+/* The first call of a request: its route and whether it may go on.  A
+ * handler that reads a body is called once here, before any of it, so
+ * that it can refuse (413) before the client sends it. */
 static enum MHD_Result begin(struct carb_http *h, struct MHD_Connection *c,
-			     const char *url, const char *method,
-			     void **req_cls)
+			     struct carb_http_req *r, const char *url,
+			     const char *method)
 {
-	struct carb_http_req *r;
+	size_t none = 0;
 	bool wrong_method;
 	const struct carb_http_route *route = route_of(method, url, &wrong_method);
 
@@ -113,10 +117,20 @@ static enum MHD_Result begin(struct carb_http *h, struct MHD_Connection *c,
 	if (route->auth && !carb_http_authorized(h, c))
 		return refuse(c, MHD_HTTP_UNAUTHORIZED,
 			      "a bearer token is needed (http.token_file)");
-	r = carb_xcalloc(1, sizeof(*r));
 	r->route = route;
-	*req_cls = r;
-	return MHD_YES;
+	return route->body ? route->handler(h, c, r, url, NULL, &none) : MHD_YES;
+}
+
+/* Before MHD decodes the URL: the request's state starts here, with the
+ * path as sent, since decoding "%00" ends MHD's copy of it there. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct carb_http_req *r = carb_xcalloc(1, sizeof(*r));
+
+	(void)cls;
+	(void)c;
+	r->raw_url = carb_xstrdup(uri);
+	return r;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -128,8 +142,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	struct carb_http_req *r = *req_cls;
 
 	(void)version;
-	if (r == NULL)
-		return begin(h, c, url, method, req_cls);
+	if (r->route == NULL)
+		return begin(h, c, r, url, method);
 	if (*size != 0 && !r->route->body) {
 		*size = 0;      /* a body nobody asked for is dropped */
 		return MHD_YES;
@@ -137,8 +151,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	return r->route->handler(h, c, r, url, data, size);
 }
 
-/* Nothing is said of the connection's end unless the upload left
- * something to clean; that is upload.c's. */
+/* Whatever the end (a client gone mid-body: toe is not
+ * MHD_REQUEST_TERMINATED_COMPLETED_OK), an unfinished upload leaves
+ * nothing behind; that is upload.c's. */
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
@@ -149,6 +164,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	(void)toe;
 	if (r == NULL)
 		return;
+	carb_http_upload_end(r);
+	free(r->raw_url);
 	free(r);
 	*req_cls = NULL;
 }
@@ -301,6 +318,7 @@ static void free_http(struct carb_http *h)
 	for (size_t i = 0; i < h->npool; i++)
 		carb_catalog_close(&h->pool[i]);
 	pthread_mutex_destroy(&h->lock);
+	carb_http_uploads_free(h);
 	free(h->token);
 	free(h->pcols);
 	free(h->snap_why);
@@ -317,6 +335,7 @@ static int serve(struct carb_http *h, int fd, struct carb_error *err)
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 		MHD_OPTION_END);
@@ -342,6 +361,7 @@ int carb_http_start(const struct carb_http_deps *deps, struct carb_http **out,
 	h->deps = *deps;
 	pthread_mutex_init(&h->lock, NULL);
 	plugin_columns(h);
+	carb_http_uploads_open(h);
 	if (carb_http_listen_parse(hc->listen, &h->where, why, sizeof(why)) < 0) {
 		free_http(h);
 		return carb_error_set(err, "http.listen: %s", why);

@@ -397,10 +397,7 @@ const char *carb_name_base(const char *rel, size_t len, size_t *base_len);
 void carb_name_split(const char *base, size_t len, size_t *stem_len);
 bool carb_name_is_sidecar(const char *base, size_t len,
 			  const struct carb_watch_config *w);
-/* Whether the watch takes the file named base: not reserved, not
- * excluded, and included when the watch has include patterns. */
-bool carb_name_wanted(const char *base, const struct carb_watch_config *w);
-/* Names carbonation keeps for itself (CARB_TMP_PREFIX...). */
-bool carb_name_reserved(const char *base);
+/* carb_name_invalid, carb_name_wanted and carb_name_reserved are in
+ * pipeline.h: uploads (src/http/) ask them too. */
 
 #endif

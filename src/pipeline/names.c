@@ -1,5 +1,6 @@
 /* File names as intake reads them: which to take, and how they group. */
 #include <fnmatch.h>
+#include <limits.h>
 #include <string.h>
 
 #include "pipeline/checksum.h"
@@ -50,6 +51,22 @@ static bool matches_any(const char *base,
 		if (fnmatch(globs->items[i], base, 0) == 0)
 			return true;
 	return false;
+}
+
+const char *carb_name_invalid(const char *name, size_t len)
+{
+	if (len == 0)
+		return "the name is empty";
+	if ((len == 1 && name[0] == '.') ||
+	    (len == 2 && name[0] == '.' && name[1] == '.'))
+		return "\".\" and \"..\" are not file names";
+	if (memchr(name, '/', len) != NULL)
+		return "a file name holds no '/'";
+	if (memchr(name, '\0', len) != NULL)
+		return "a file name holds no NUL byte";
+	if (len > NAME_MAX)
+		return "a file name is at most 255 bytes (NAME_MAX)";
+	return NULL;
 }
 
 bool carb_name_reserved(const char *base)

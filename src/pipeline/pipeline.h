@@ -28,6 +28,19 @@ int carb_watch_effective_mode(const struct carb_watch_config *w, bool *poll,
 			      char *why, size_t why_size,
 			      struct carb_error *err);
 
+/* File names as intake takes them, for whoever puts files into a watch
+ * (uploads) and must pick names intake will take, by the same test. */
+/* Why name (len bytes, from readdir or from outside) cannot be one
+ * entry of a folder: empty, "." or "..", a '/' or a NUL inside, longer
+ * than NAME_MAX bytes.  NULL when it can; else static text. */
+const char *carb_name_invalid(const char *name, size_t len);
+/* Whether the watch takes the file named base: not reserved, not
+ * excluded, and included when the watch has include patterns. */
+bool carb_name_wanted(const char *base, const struct carb_watch_config *w);
+/* Names carbonation keeps for itself (CARB_TMP_PREFIX...): never taken,
+ * whatever the watch's exclude says. */
+bool carb_name_reserved(const char *base);
+
 struct carb_intake;
 
 struct carb_run_options {

@@ -62,9 +62,10 @@ static DIR *open_dir(int root_fd, const char *rel)
 	return d;
 }
 
+/* "." and "..": the one name test intake and uploads share. */
 static bool is_dot_or_dotdot(const char *name)
 {
-	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+	return carb_name_invalid(name, strlen(name)) != NULL;
 }
 
 /* Folders below rel_dir, itself included: what a recursive watch needs. */
