@@ -220,6 +220,13 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 		} else {
 			if (!ro.once)
 				hb = carb_cli_heartbeat_begin(cli, cfg);
+			/* Counted only for /metrics, its one reader; created
+			 * once, so counters outlive a catalog outage. */
+			if (!ro.once && carb_config_http(cfg)->listen != NULL) {
+				ro.metrics = carb_metrics_new();
+				carb_metrics_set_build(ro.metrics, PACKAGE_VERSION,
+						       carb_catalog_dialect(cat));
+			}
 			rc = run(cfg, &cat, &ro, hb);
 			carb_cli_heartbeat_end(&hb);
 		}
@@ -232,6 +239,7 @@ int carb_cmd_run(struct carb_cli *cli, int argc, char **argv)
 	}
 	free(rel);
 	carb_plugin_unload(&ro.plugin);
+	carb_metrics_free(&ro.metrics);
 	carb_config_free(&cfg);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* GET /health: whether the service works, from the loop's snapshot alone
- * (no catalog call), for uptime monitors and load balancers. */
+ * (no catalog call), for uptime monitors and load balancers; and GET
+ * /metrics, from the counters in memory. */
 #include <string.h>
 
 #include "http/http_internal.h"
@@ -44,4 +45,25 @@ enum MHD_Result carb_http_health(struct carb_http *h, struct MHD_Connection *c,
 					     "watches", (json_int_t)s.watches,
 					     "watches_lost", (json_int_t)s.watches_lost,
 					     "paused_destination", s.paused));
+}
+
+/* GET /metrics: the registry's counters as Prometheus text, from memory
+ * only (a scrape never asks the catalog). */
+enum MHD_Result carb_http_metrics(struct carb_http *h, struct MHD_Connection *c,
+				  struct carb_http_req *r, const char *url,
+				  const char *data, size_t *size)
+{
+	struct carb_buf b;
+	size_t len;
+
+	(void)r, (void)url, (void)data, (void)size;
+	if (h->deps.metrics == NULL)
+		return carb_http_send_error(c, MHD_HTTP_NOT_FOUND, "no metrics"
+					    " are kept by this process");
+	carb_buf_init(&b);
+	carb_metrics_render(h->deps.metrics, &b);
+	len = b.len;
+	return carb_http_send(c, MHD_HTTP_OK,
+			      "text/plain; version=0.0.4; charset=utf-8",
+			      b.data ? carb_buf_detach(&b) : carb_xstrdup(""), len);
 }

@@ -174,6 +174,9 @@ enum MHD_Result carb_http_upload_post(struct carb_http *h,
 enum MHD_Result carb_http_health(struct carb_http *h, struct MHD_Connection *c,
 				 struct carb_http_req *r, const char *url,
 				 const char *data, size_t *size);
+enum MHD_Result carb_http_metrics(struct carb_http *h, struct MHD_Connection *c,
+				  struct carb_http_req *r, const char *url,
+				  const char *data, size_t *size);
 enum MHD_Result carb_http_api_rows(struct carb_http *h,
 				   struct MHD_Connection *c,
 				   struct carb_http_req *r, const char *url,

@@ -18,6 +18,7 @@
 
 static const struct carb_http_route routes[] = {
 	{ "GET", "/health", false, false, carb_http_health },
+	{ "GET", "/metrics", false, false, carb_http_metrics },
 	{ "GET", "/api/files", true, false, carb_http_api_rows },
 	{ "GET", "/api/components", true, false, carb_http_api_rows },
 	{ "GET", "/api/files/", true, false, carb_http_api_file },

@@ -265,6 +265,7 @@ static int start_http(struct owner *o, struct carb_error *err)
 {
 	const struct carb_http_deps deps = {
 		.cfg = o->svc->cfg, .plugin = o->svc->opts.plugin,
+		.metrics = o->svc->opts.metrics,
 		.connect = o->svc->connect, .connect_ctx = o->svc->connect_ctx,
 	};
 
