@@ -91,9 +91,25 @@ struct carb_http_rows_spec {
 	const char *order;           /* default order; NULL: "-id" */
 	const char *columns;         /* default columns; NULL: the query's */
 };
+/* What GET /api/errors answers before its parameters apply. */
+extern const struct carb_http_rows_spec carb_http_errors_spec;
 /* Answers with the rows spec and the URL's parameters select. */
 enum MHD_Result carb_http_rows(struct carb_http *h, struct MHD_Connection *c,
 			       const struct carb_http_rows_spec *spec);
+
+/* ---- api_detail.c, health.c: answers the dashboard shares -------------- */
+
+/* The rows spec selects, at most limit (< 0: all), as the CLI's JSON
+ * array parsed; NULL with err. */
+json_t *carb_http_rows_json(struct carb_http *h, struct carb_catalog *cat,
+			    const struct carb_http_rows_spec *spec,
+			    int64_t limit, struct carb_error *err);
+/* Appends what `carbonation status --format json` prints to out; 0, or
+ * -1 with err. */
+int carb_http_status_json(struct carb_http *h, struct carb_catalog *cat,
+			  struct carb_buf *out, struct carb_error *err);
+/* The body of /health (a new reference); *healthy says which status. */
+json_t *carb_http_health_state(struct carb_http *h, bool *healthy);
 
 /* ---- the handlers ------------------------------------------------------- */
 
