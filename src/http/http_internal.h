@@ -30,6 +30,8 @@ struct carb_http {
 struct carb_http_req {
 	const struct carb_http_route *route;
 	struct carb_http_upload *upload;  /* upload.c's, or NULL */
+	struct carb_buf form;        /* dashboard.c's: a login form's body */
+	bool form_too_big;           /* ... of which the rest was dropped */
 	bool answered;
 };
 
@@ -41,7 +43,8 @@ typedef enum MHD_Result (*carb_http_handler)(struct carb_http *h,
 
 struct carb_http_route {
 	const char *method;          /* "GET", "PUT", "POST" */
-	const char *path;            /* exact, or a prefix when it ends in '/' */
+	const char *path;            /* exact ("/" too), or a prefix when it
+				      * ends in '/' */
 	bool auth;                   /* the token is asked for */
 	bool body;                   /* the handler reads a body */
 	carb_http_handler handler;
@@ -62,6 +65,9 @@ void carb_http_snapshot_get(struct carb_http *h, struct carb_http_snapshot *s,
 /* Whether the request carries the token (Authorization: Bearer, or the
  * dashboard's cookie). */
 bool carb_http_authorized(struct carb_http *h, struct MHD_Connection *c);
+/* Whether given is the token (false when none is asked), compared in
+ * constant time. */
+bool carb_http_token_matches(struct carb_http *h, const char *given);
 
 /* ---- respond.c: responses ---------------------------------------------- */
 
@@ -113,6 +119,13 @@ json_t *carb_http_health_state(struct carb_http *h, bool *healthy);
 
 /* ---- the handlers ------------------------------------------------------- */
 
+enum MHD_Result carb_http_dashboard(struct carb_http *h,
+				    struct MHD_Connection *c,
+				    struct carb_http_req *r, const char *url,
+				    const char *data, size_t *size);
+enum MHD_Result carb_http_login(struct carb_http *h, struct MHD_Connection *c,
+				struct carb_http_req *r, const char *url,
+				const char *data, size_t *size);
 enum MHD_Result carb_http_health(struct carb_http *h, struct MHD_Connection *c,
 				 struct carb_http_req *r, const char *url,
 				 const char *data, size_t *size);

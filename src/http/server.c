@@ -17,6 +17,8 @@
 #define TOKEN_MAX 4096
 
 static const struct carb_http_route routes[] = {
+	{ "GET", "/", false, false, carb_http_dashboard },
+	{ "POST", "/login", false, true, carb_http_login },
 	{ "GET", "/health", false, false, carb_http_health },
 	{ "GET", "/api/files", true, false, carb_http_api_rows },
 	{ "GET", "/api/components", true, false, carb_http_api_rows },
@@ -30,7 +32,7 @@ static bool path_matches(const char *pattern, const char *url)
 {
 	size_t n = strlen(pattern);
 
-	if (pattern[n - 1] == '/')
+	if (n > 1 && pattern[n - 1] == '/')
 		return strncmp(pattern, url, n) == 0 && url[n] != '\0';
 	return strcmp(pattern, url) == 0;
 }
@@ -62,6 +64,11 @@ static bool same_secret(const char *a, const char *b)
 	for (size_t i = 0; i < la; i++)
 		d |= (unsigned char)(a[i] ^ b[i < lb ? i : 0]);
 	return d == 0;
+}
+
+bool carb_http_token_matches(struct carb_http *h, const char *given)
+{
+	return h->token != NULL && same_secret(given, h->token);
 }
 
 bool carb_http_authorized(struct carb_http *h, struct MHD_Connection *c)
@@ -149,6 +156,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	(void)toe;
 	if (r == NULL)
 		return;
+	carb_buf_release(&r->form);
 	free(r);
 	*req_cls = NULL;
 }
