@@ -4,7 +4,8 @@
 #   contrib/deps.sh --tests  also what the test suite needs: the PostgreSQL
 #                            and MariaDB servers, the toml-test cases, python3,
 #                            fincore, mkfs.xfs and filefrag (large copies),
-#                            systemd-analyze (the units), groff (man pages)
+#                            systemd-analyze (the units), groff (man pages),
+#                            curl and chromium (the dashboard, headless)
 set -eu
 
 build_pkgs="build-essential autoconf automake libtool pkg-config
@@ -12,7 +13,8 @@ build_pkgs="build-essential autoconf automake libtool pkg-config
 	libsystemd-dev check libmicrohttpd-dev libjansson-dev"
 test_pkgs="postgresql mariadb-server mariadb-client
 	golang-github-burntsushi-toml-dev python3 shellcheck
-	util-linux-extra xfsprogs e2fsprogs systemd groff-base"
+	util-linux-extra xfsprogs e2fsprogs systemd groff-base
+	curl chromium"
 
 pkgs=$build_pkgs
 if [ "${1:-}" = "--tests" ]; then
