@@ -493,6 +493,19 @@ static bool login_ok(struct carb_http *h, struct carb_http_req *r,
 	return ok;
 }
 
+/* A call with no data either ends the body or, when the listener tells
+ * a body's handler that its request begins (before any data), comes
+ * before it: a declared body of which nothing has come yet is still to
+ * come. */
+static bool body_awaited(struct MHD_Connection *c, const struct carb_http_req *r)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return r->form.len == 0 && !r->form_too_big && cl != NULL &&
+		strtoull(cl, NULL, 10) > 0;
+}
+
 enum MHD_Result carb_http_login(struct carb_http *h, struct MHD_Connection *c,
 				struct carb_http_req *r, const char *url,
 				const char *data, size_t *size)
@@ -508,6 +521,8 @@ enum MHD_Result carb_http_login(struct carb_http *h, struct MHD_Connection *c,
 		*size = 0;
 		return MHD_YES;
 	}
+	if (body_awaited(c, r))
+		return MHD_YES;
 	if (h->token == NULL)
 		return see_dashboard(c, NULL);
 	if (r->form_too_big)
