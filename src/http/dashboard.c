@@ -23,7 +23,6 @@
 
 /* Everything the template's markers are filled from. */
 struct page {
-	struct carb_http *h;
 	const struct carb_http_config *hc;
 	bool dashboard;            /* else the login form */
 	const char *login_message; /* NULL: none */
@@ -296,7 +295,7 @@ static enum MHD_Result send_login(struct carb_http *h, struct MHD_Connection *c,
 				  unsigned status, const char *message)
 {
 	struct page pg = {
-		.h = h, .hc = carb_config_http(h->deps.cfg),
+		.hc = carb_config_http(h->deps.cfg),
 		.login_message = message,
 	};
 
@@ -350,7 +349,7 @@ enum MHD_Result carb_http_dashboard(struct carb_http *h,
 				    struct carb_http_req *r, const char *url,
 				    const char *data, size_t *size)
 {
-	struct page pg = { .h = h, .hc = carb_config_http(h->deps.cfg),
+	struct page pg = { .hc = carb_config_http(h->deps.cfg),
 			   .dashboard = true };
 	enum MHD_Result rc;
 	bool healthy;
