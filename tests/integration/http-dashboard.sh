@@ -183,7 +183,8 @@ fi
 printf 'sent through the form\n' >"$T/uploaded-by-form.dat"
 python3 - "$top_srcdir/tests/lib" "$chromium" "$T" "$base" "$token" "$shots" \
 	>"$T/browser.out" 2>"$T/browser.err" <<'PY'
-import json, os, sys, time, urllib.request
+import json, os, sys
+sys.dont_write_bytecode = True   # nothing written into the source tree
 sys.path.insert(0, sys.argv[1])
 from cdp import Browser
 
