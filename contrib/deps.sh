@@ -6,7 +6,8 @@
 #                            fincore, mkfs.xfs and filefrag (large copies),
 #                            systemd-analyze (the units), groff (man pages),
 #                            promtool (prometheus: the metrics exposition),
-#                            curl (the HTTP tests)
+#                            curl and chromium (the HTTP tests, the
+#                            dashboard in a headless browser)
 set -eu
 
 build_pkgs="build-essential autoconf automake libtool pkg-config
@@ -14,7 +15,8 @@ build_pkgs="build-essential autoconf automake libtool pkg-config
 	libsystemd-dev check libmicrohttpd-dev libjansson-dev"
 test_pkgs="postgresql mariadb-server mariadb-client
 	golang-github-burntsushi-toml-dev python3 shellcheck
-	util-linux-extra xfsprogs e2fsprogs systemd groff-base prometheus curl"
+	util-linux-extra xfsprogs e2fsprogs systemd groff-base
+	prometheus curl chromium"
 
 pkgs=$build_pkgs
 if [ "${1:-}" = "--tests" ]; then

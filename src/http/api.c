@@ -336,6 +336,18 @@ enum MHD_Result carb_http_api_rows(struct carb_http *h,
 	return carb_http_rows(h, c, &spec);
 }
 
+static const char *const error_statuses[] = {
+	"status", "FAILED", "status", "INTEGRITY_FAILED",
+	"status", "RETRY_PENDING", NULL,
+};
+
+const struct carb_http_rows_spec carb_http_errors_spec = {
+	.table = CARB_QUERY_COMPONENTS, .pre = error_statuses,
+	.order = "-updated_at",
+	.columns = "id,watch,rel_path,status,reason,attempts,next_retry_at,"
+		"updated_at",
+};
+
 /* GET /api/errors: the latest components that failed or wait for a
  * retry, last changed first, with their reasons; the other parameters as
  * /api/components. */
@@ -344,17 +356,6 @@ enum MHD_Result carb_http_api_errors(struct carb_http *h,
 				     struct carb_http_req *r, const char *url,
 				     const char *data, size_t *size)
 {
-	static const char *const pre[] = {
-		"status", "FAILED", "status", "INTEGRITY_FAILED",
-		"status", "RETRY_PENDING", NULL,
-	};
-	const struct carb_http_rows_spec spec = {
-		.table = CARB_QUERY_COMPONENTS, .pre = pre,
-		.order = "-updated_at",
-		.columns = "id,watch,rel_path,status,reason,attempts,"
-			"next_retry_at,updated_at",
-	};
-
 	(void)r, (void)url, (void)data, (void)size;
-	return carb_http_rows(h, c, &spec);
+	return carb_http_rows(h, c, &carb_http_errors_spec);
 }

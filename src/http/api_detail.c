@@ -13,27 +13,29 @@
 	"archive_destination,archive_path,archive_version,discovered_at," \
 	"settled_at,archived_at,updated_at"
 
-/* The rows of table where name = value, as the CLI's JSON array parsed:
- * the same bytes `query --format json` prints, so the two never differ. */
-static json_t *rows_json(struct carb_http *h, struct carb_catalog *cat,
-			 enum carb_qtable table, const char *name,
-			 const char *value, const char *columns,
-			 struct carb_error *err)
+/* Parsed from the CLI's JSON array, the same bytes `query --format json`
+ * prints, so the two never differ. */
+json_t *carb_http_rows_json(struct carb_http *h, struct carb_catalog *cat,
+			    const struct carb_http_rows_spec *spec,
+			    int64_t limit, struct carb_error *err)
 {
-	struct carb_query *q = carb_query_new(table, h->pcols, h->npcols);
+	struct carb_query *q = carb_query_new(spec->table, h->pcols, h->npcols);
 	struct carb_qrows *rows = NULL;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&text, &len);
 	struct carb_out *out = NULL;
 	json_t *j = NULL;
-	int rc;
+	int rc = 0;
 
-	rc = carb_query_filter(q, name, value, err);
+	for (size_t i = 0; rc == 0 && spec->pre != NULL && spec->pre[i] != NULL;
+	     i += 2)
+		rc = carb_query_filter(q, spec->pre[i], spec->pre[i + 1], err);
 	if (rc == 0)
-		rc = carb_query_select(q, columns, err);
+		rc = carb_query_select(q, spec->columns, err);
 	if (rc == 0)
-		rc = carb_query_order_by(q, "id", err);
+		rc = carb_query_order_by(q, spec->order ? spec->order : "-id", err);
+	carb_query_limit(q, limit, 0);
 	if (rc == 0)
 		rc = carb_query_run(cat, q, &rows, err);
 	if (rc == 0) {
@@ -97,6 +99,15 @@ enum MHD_Result carb_http_api_file(struct carb_http *h,
 				   const char *data, size_t *size)
 {
 	const char *id = url + strlen("/api/files/");
+	const char *const by_id[] = { "id", id, NULL };
+	const char *const by_file[] = { "file_id", id, NULL };
+	const struct carb_http_rows_spec file_spec = {
+		.table = CARB_QUERY_FILES, .pre = by_id, .order = "id",
+	};
+	const struct carb_http_rows_spec comp_spec = {
+		.table = CARB_QUERY_COMPONENTS, .pre = by_file, .order = "id",
+		.columns = COMPONENT_COLUMNS,
+	};
 	struct carb_error err = { 0 };
 	struct carb_catalog *cat;
 	json_t *files = NULL, *comps = NULL, *body;
@@ -109,10 +120,9 @@ enum MHD_Result carb_http_api_file(struct carb_http *h,
 	if (cat == NULL)
 		return carb_http_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					    "catalog: %s", err.msg);
-	files = rows_json(h, cat, CARB_QUERY_FILES, "id", id, NULL, &err);
+	files = carb_http_rows_json(h, cat, &file_spec, -1, &err);
 	if (files != NULL)
-		comps = rows_json(h, cat, CARB_QUERY_COMPONENTS, "file_id", id,
-				  COMPONENT_COLUMNS, &err);
+		comps = carb_http_rows_json(h, cat, &comp_spec, -1, &err);
 	carb_http_catalog_done(h, cat, comps == NULL);
 	if (comps == NULL) {
 		json_decref(files);
@@ -132,13 +142,24 @@ enum MHD_Result carb_http_api_file(struct carb_http *h,
 	return carb_http_send_json(c, MHD_HTTP_OK, body);
 }
 
+int carb_http_status_json(struct carb_http *h, struct carb_catalog *cat,
+			  struct carb_buf *out, struct carb_error *err)
+{
+	struct carb_status_report rep;
+	int rc = carb_catalog_status(cat, &rep, err);
+
+	if (rc == 0)
+		carb_report_status_json(&rep, h->deps.cfg, out);
+	carb_status_report_release(&rep);
+	return rc;
+}
+
 enum MHD_Result carb_http_api_status(struct carb_http *h,
 				     struct MHD_Connection *c,
 				     struct carb_http_req *r, const char *url,
 				     const char *data, size_t *size)
 {
 	struct carb_error err = { 0 };
-	struct carb_status_report rep;
 	struct carb_catalog *cat;
 	struct carb_buf b;
 	size_t len;
@@ -149,16 +170,14 @@ enum MHD_Result carb_http_api_status(struct carb_http *h,
 	if (cat == NULL)
 		return carb_http_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					    "catalog: %s", err.msg);
-	rc = carb_catalog_status(cat, &rep, &err);
+	carb_buf_init(&b);
+	rc = carb_http_status_json(h, cat, &b, &err);
 	carb_http_catalog_done(h, cat, rc < 0);
 	if (rc < 0) {
-		carb_status_report_release(&rep);
+		carb_buf_release(&b);
 		return carb_http_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 					    "%s", err.msg);
 	}
-	carb_buf_init(&b);
-	carb_report_status_json(&rep, h->deps.cfg, &b);
-	carb_status_report_release(&rep);
 	len = b.len;
 	return carb_http_send(c, MHD_HTTP_OK, "application/json",
 			      carb_buf_detach(&b), len);

@@ -10,15 +10,12 @@
  * in one step. */
 #define STUCK_MS 30000
 
-enum MHD_Result carb_http_health(struct carb_http *h, struct MHD_Connection *c,
-				 struct carb_http_req *r, const char *url,
-				 const char *data, size_t *size)
+json_t *carb_http_health_state(struct carb_http *h, bool *healthy)
 {
 	struct carb_http_snapshot s;
 	char why[512], paused[256], reason[768] = "";
 	int64_t age;
 
-	(void)r, (void)url, (void)data, (void)size;
 	carb_http_snapshot_get(h, &s, why, sizeof(why), paused, sizeof(paused));
 	age = s.turned_ms ? carb_monotonic_ms() - s.turned_ms : -1;
 	if (age < 0)
@@ -35,16 +32,27 @@ enum MHD_Result carb_http_health(struct carb_http *h, struct MHD_Connection *c,
 	else if (s.paused != NULL)
 		snprintf(reason, sizeof(reason), "destination \"%s\" is paused",
 			 s.paused);
-	return carb_http_send_json(c, reason[0] ? MHD_HTTP_SERVICE_UNAVAILABLE
-				   : MHD_HTTP_OK,
-				   json_pack("{s:s,s:s?,s:I,s:b,s:I,s:I,s:s?}",
-					     "status", reason[0] ? "unhealthy" : "ok",
-					     "reason", reason[0] ? reason : NULL,
-					     "loop_age_ms", (json_int_t)age,
-					     "catalog", s.catalog_ok,
-					     "watches", (json_int_t)s.watches,
-					     "watches_lost", (json_int_t)s.watches_lost,
-					     "paused_destination", s.paused));
+	*healthy = reason[0] == '\0';
+	return json_pack("{s:s,s:s?,s:I,s:b,s:I,s:I,s:s?}",
+			 "status", reason[0] ? "unhealthy" : "ok",
+			 "reason", reason[0] ? reason : NULL,
+			 "loop_age_ms", (json_int_t)age,
+			 "catalog", s.catalog_ok,
+			 "watches", (json_int_t)s.watches,
+			 "watches_lost", (json_int_t)s.watches_lost,
+			 "paused_destination", s.paused);
+}
+
+enum MHD_Result carb_http_health(struct carb_http *h, struct MHD_Connection *c,
+				 struct carb_http_req *r, const char *url,
+				 const char *data, size_t *size)
+{
+	bool healthy;
+	json_t *state = carb_http_health_state(h, &healthy);
+
+	(void)r, (void)url, (void)data, (void)size;
+	return carb_http_send_json(c, healthy ? MHD_HTTP_OK
+				   : MHD_HTTP_SERVICE_UNAVAILABLE, state);
 }
 
 /* GET /metrics: the registry's counters as Prometheus text, from memory

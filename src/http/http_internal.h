@@ -34,6 +34,8 @@ struct carb_http_req {
 	char *raw_url;               /* as the request line had it, before
 				      * MHD's percent-decoding */
 	struct carb_http_upload *upload;  /* upload.c's, or NULL */
+	struct carb_buf form;        /* dashboard.c's: a login form's body */
+	bool form_too_big;           /* ... of which the rest was dropped */
 	bool answered;
 };
 
@@ -45,7 +47,8 @@ typedef enum MHD_Result (*carb_http_handler)(struct carb_http *h,
 
 struct carb_http_route {
 	const char *method;          /* "GET", "PUT", "POST" */
-	const char *path;            /* exact, or a prefix when it ends in '/' */
+	const char *path;            /* exact ("/" too), or a prefix when it
+				      * ends in '/' */
 	bool auth;                   /* the token is asked for */
 	bool body;                   /* the handler reads a body */
 	carb_http_handler handler;
@@ -66,6 +69,9 @@ void carb_http_snapshot_get(struct carb_http *h, struct carb_http_snapshot *s,
 /* Whether the request carries the token (Authorization: Bearer, or the
  * dashboard's cookie). */
 bool carb_http_authorized(struct carb_http *h, struct MHD_Connection *c);
+/* Whether given is the token (false when none is asked), compared in
+ * constant time. */
+bool carb_http_token_matches(struct carb_http *h, const char *given);
 
 /* ---- respond.c: responses ---------------------------------------------- */
 
@@ -95,6 +101,8 @@ struct carb_http_rows_spec {
 	const char *order;           /* default order; NULL: "-id" */
 	const char *columns;         /* default columns; NULL: the query's */
 };
+/* What GET /api/errors answers before its parameters apply. */
+extern const struct carb_http_rows_spec carb_http_errors_spec;
 /* Answers with the rows spec and the URL's parameters select. */
 enum MHD_Result carb_http_rows(struct carb_http *h, struct MHD_Connection *c,
 			       const struct carb_http_rows_spec *spec);
@@ -168,9 +176,29 @@ enum MHD_Result carb_http_upload_post(struct carb_http *h,
 				      struct MHD_Connection *c,
 				      struct carb_http_req *r, const char *url,
 				      const char *data, size_t *size);
+/* ---- api_detail.c, health.c: answers the dashboard shares -------------- */
+
+/* The rows spec selects, at most limit (< 0: all), as the CLI's JSON
+ * array parsed; NULL with err. */
+json_t *carb_http_rows_json(struct carb_http *h, struct carb_catalog *cat,
+			    const struct carb_http_rows_spec *spec,
+			    int64_t limit, struct carb_error *err);
+/* Appends what `carbonation status --format json` prints to out; 0, or
+ * -1 with err. */
+int carb_http_status_json(struct carb_http *h, struct carb_catalog *cat,
+			  struct carb_buf *out, struct carb_error *err);
+/* The body of /health (a new reference); *healthy says which status. */
+json_t *carb_http_health_state(struct carb_http *h, bool *healthy);
 
 /* ---- the handlers ------------------------------------------------------- */
 
+enum MHD_Result carb_http_dashboard(struct carb_http *h,
+				    struct MHD_Connection *c,
+				    struct carb_http_req *r, const char *url,
+				    const char *data, size_t *size);
+enum MHD_Result carb_http_login(struct carb_http *h, struct MHD_Connection *c,
+				struct carb_http_req *r, const char *url,
+				const char *data, size_t *size);
 enum MHD_Result carb_http_health(struct carb_http *h, struct MHD_Connection *c,
 				 struct carb_http_req *r, const char *url,
 				 const char *data, size_t *size);

@@ -17,6 +17,8 @@
 #define TOKEN_MAX 4096
 
 static const struct carb_http_route routes[] = {
+	{ "GET", "/", false, false, carb_http_dashboard },
+	{ "POST", "/login", false, true, carb_http_login },
 	{ "GET", "/health", false, false, carb_http_health },
 	{ "GET", "/metrics", false, false, carb_http_metrics },
 	{ "GET", "/api/files", true, false, carb_http_api_rows },
@@ -33,7 +35,7 @@ static bool path_matches(const char *pattern, const char *url)
 {
 	size_t n = strlen(pattern);
 
-	if (pattern[n - 1] == '/')
+	if (n > 1 && pattern[n - 1] == '/')
 		return strncmp(pattern, url, n) == 0 && url[n] != '\0';
 	return strcmp(pattern, url) == 0;
 }
@@ -65,6 +67,11 @@ static bool same_secret(const char *a, const char *b)
 	for (size_t i = 0; i < la; i++)
 		d |= (unsigned char)(a[i] ^ b[i < lb ? i : 0]);
 	return d == 0;
+}
+
+bool carb_http_token_matches(struct carb_http *h, const char *given)
+{
+	return h->token != NULL && same_secret(given, h->token);
 }
 
 bool carb_http_authorized(struct carb_http *h, struct MHD_Connection *c)
@@ -167,6 +174,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		return;
 	carb_http_upload_end(r);
 	free(r->raw_url);
+	carb_buf_release(&r->form);
 	free(r);
 	*req_cls = NULL;
 }
