@@ -548,9 +548,15 @@ const struct carb_driver carb_catalog_pg_driver = {
 	.kind = CARB_DB_POSTGRESQL,
 	.name = "postgresql",
 	.transactional_ddl = true,
+	/* pg_class, not information_schema.tables: planning that view
+	 * took 10 to 30 ms, more than the query a `query` runs after it.
+	 * The same kinds: tables, partitioned tables, views, foreign
+	 * tables. */
 	.table_exists_sql =
-		"SELECT 1 FROM information_schema.tables"
-		" WHERE table_schema = current_schema() AND table_name = ?",
+		"SELECT 1 FROM pg_catalog.pg_class c"
+		" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+		" WHERE n.nspname = current_schema() AND c.relname = ?"
+		" AND c.relkind IN ('r', 'p', 'v', 'f')",
 	/* Waits for the other runner.  Advisory locks are per server: the
 	 * key names the database, so other catalogs are not held up. */
 	.migrate_lock_sql =

@@ -4,7 +4,6 @@
  * declaration (query_build.c).  Column names reach SQL only from these
  * lists. */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,22 +109,93 @@ enum carb_qtype carb_qtype_of_plugin(enum carb_plugin_type t)
 
 /* ---- times -------------------------------------------------------------- */
 
+/* Days from 0000-01-01 to the first of January of year y (y >= 0),
+ * proleptic Gregorian: a leap day in every fourth year, but not in
+ * centuries unless they divide by 400. */
+static int64_t days_before_year(int64_t y)
+{
+	return 365 * y + (y + 3) / 4 - (y + 99) / 100 + (y + 399) / 400;
+}
+
+/* Year, month and day of d days after 0000-01-01.  An export formats a
+ * time per row, and gmtime_r with a printf cost more than the query. */
+static void civil_date(int64_t d, int *year, int *month, int *day)
+{
+	static const int before[] = { 0, 31, 59, 90, 120, 151, 181, 212, 243,
+				      273, 304, 334, 365 };
+	/* 400 years hold 146097 days: a guess within one year of the truth. */
+	int64_t y = d * 400 / 146097, doy;
+	int m = 1, leap_day;
+
+	while (days_before_year(y + 1) <= d)
+		y++;
+	while (days_before_year(y) > d)
+		y--;
+	doy = d - days_before_year(y);
+	leap_day = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	while (m < 12 && doy >= before[m] + (m >= 2 ? leap_day : 0))
+		m++;
+	*year = (int)y;
+	*month = m;
+	*day = (int)(doy - before[m - 1] - (m > 2 ? leap_day : 0)) + 1;
+}
+
+/* n decimal digits of v, zero-padded, at p. */
+static void put_digits(char *p, int n, int64_t v)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* gmtime_r and printf, for the years the four-digit form cannot hold. */
+static void add_timestamp_slow(struct carb_buf *out, int64_t secs)
+{
+	struct tm tm;
+	time_t t = (time_t)secs;
+
+	gmtime_r(&t, &tm);
+	carb_buf_addf(out, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+		      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 void carb_buf_add_timestamp(struct carb_buf *out, int64_t us)
 {
-	int64_t secs = us / 1000000, frac = us % 1000000;
-	struct tm tm;
-	time_t t;
+	/* Days from 0000-01-01 to 1970-01-01, and to 10000-01-01. */
+	const int64_t epoch = 719528, end = 3652425;
+	int64_t secs = us / 1000000, frac = us % 1000000, days, sod;
+	char text[27];
+	int y, mo, d;
 
 	if (frac < 0) {
 		frac += 1000000;
 		secs--;
 	}
-	t = (time_t)secs;
-	gmtime_r(&t, &tm);
-	carb_buf_addf(out, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-		      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	if (frac != 0)
-		carb_buf_addf(out, ".%06" PRId64, frac);
+	days = secs / 86400 + epoch;
+	sod = secs % 86400;
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	if (days < 0 || days >= end) {
+		add_timestamp_slow(out, secs);
+	} else {
+		civil_date(days, &y, &mo, &d);
+		memcpy(text, "0000-00-00T00:00:00", 19);
+		put_digits(text, 4, y);
+		put_digits(text + 5, 2, mo);
+		put_digits(text + 8, 2, d);
+		put_digits(text + 11, 2, sod / 3600);
+		put_digits(text + 14, 2, sod / 60 % 60);
+		put_digits(text + 17, 2, sod % 60);
+		carb_buf_add(out, text, 19);
+	}
+	if (frac != 0) {
+		text[0] = '.';
+		put_digits(text + 1, 6, frac);
+		carb_buf_add(out, text, 7);
+	}
 	carb_buf_addc(out, 'Z');
 }
 

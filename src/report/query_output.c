@@ -14,6 +14,10 @@
 
 /* Rows the table keeps to size its columns. */
 #define TABLE_SAMPLE 1000
+/* Output is written in pieces of about this size: a million rows make a
+ * few hundred writes, not a million fwrite calls or a write per 4 KiB
+ * (stdio's buffer on a pipe). */
+#define OUT_BATCH 65536
 
 const char *const carb_out_formats[] = {
 	"table", "json", "jsonl", "csv", "tsv", NULL,
@@ -25,6 +29,8 @@ struct carb_out {
 	const struct carb_query *q;
 	size_t ncols;
 	int64_t rows;
+	struct carb_buf pending;  /* formatted, not yet written */
+	struct carb_buf plain;    /* one value, reused for every value */
 	/* table */
 	char **cells;             /* sampled rows, ncols each */
 	size_t nsampled;
@@ -55,6 +61,23 @@ static void add_real(struct carb_buf *b, double d)
 	carb_buf_adds(b, tmp);
 }
 
+/* Decimal, without printf: an export writes millions of them. */
+static void add_int(struct carb_buf *b, int64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	/* Negated as unsigned, so INT64_MIN has its digits too. */
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		tmp[--i] = '-';
+	carb_buf_add(b, tmp + i, sizeof(tmp) - i);
+}
+
 static bool numeric(enum carb_qtype t)
 {
 	return t == CARB_QTYPE_INTEGER || t == CARB_QTYPE_REAL;
@@ -70,7 +93,7 @@ static void add_plain(struct carb_buf *b, const struct carb_qvalue *v)
 		carb_buf_add(b, v->text, v->len);
 		break;
 	case CARB_QTYPE_INTEGER:
-		carb_buf_addf(b, "%lld", (long long)v->integer);
+		add_int(b, v->integer);
 		break;
 	case CARB_QTYPE_REAL:
 		add_real(b, v->real);
@@ -113,9 +136,27 @@ static void add_json(struct carb_buf *b, const struct carb_qvalue *v)
 	}
 }
 
+/* Whether s[0..len) holds a byte that makes a CSV field quoted.  A NUL
+ * counts too: the field is then quoted, as it always was. */
+static bool csv_special(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		switch (s[i]) {
+		case ',':
+		case '"':
+		case '\r':
+		case '\n':
+		case '\0':
+			return true;
+		default:
+			break;
+		}
+	return false;
+}
+
 static void add_csv_field(struct carb_buf *b, const char *s, size_t len)
 {
-	if (len == 0 || strcspn(s, ",\"\r\n") >= len) {
+	if (!csv_special(s, len)) {
 		carb_buf_add(b, s, len);
 		return;
 	}
@@ -189,6 +230,8 @@ struct carb_out *carb_out_new(enum carb_out_format fmt, FILE *fp,
 	o->fp = fp;
 	o->q = q;
 	o->ncols = carb_query_nselected(q);
+	carb_buf_init(&o->pending);
+	carb_buf_init(&o->plain);
 	if (fmt == CARB_OUT_TABLE) {
 		o->cells = carb_xcalloc(TABLE_SAMPLE * o->ncols + 1, sizeof(*o->cells));
 		o->width = carb_xcalloc(o->ncols + 1, sizeof(*o->width));
@@ -198,11 +241,22 @@ struct carb_out *carb_out_new(enum carb_out_format fmt, FILE *fp,
 	return o;
 }
 
+/* Writes what is pending. */
+static int flush_pending(struct carb_out *o)
+{
+	size_t n = o->pending.len;
+
+	o->pending.len = 0;
+	if (n == 0)
+		return 0;
+	return fwrite(o->pending.data, 1, n, o->fp) == n ? 0 : -1;
+}
+
+/* Hands b to the output: written once a batch is full. */
 static int put(struct carb_out *o, const struct carb_buf *b)
 {
-	if (b->len == 0)
-		return 0;
-	return fwrite(b->data, 1, b->len, o->fp) == b->len ? 0 : -1;
+	carb_buf_add(&o->pending, b->data, b->len);
+	return o->pending.len >= OUT_BATCH ? flush_pending(o) : 0;
 }
 
 static int header(struct carb_out *o)
@@ -360,63 +414,91 @@ static int table_row(struct carb_out *o, struct carb_qrows *r)
 	}
 }
 
+/* The values of one row as a JSON object. */
+static void row_json(struct carb_out *o, struct carb_qrows *r,
+		     struct carb_buf *b)
+{
+	struct carb_qvalue v;
+
+	carb_buf_addc(b, '{');
+	for (size_t i = 0; i < o->ncols; i++) {
+		if (i)
+			carb_buf_addc(b, ',');
+		carb_buf_addc(b, '"');
+		carb_buf_adds(b, carb_query_selected(o->q, i)->name);
+		carb_buf_adds(b, "\":");
+		carb_qrows_value(r, i, &v);
+		add_json(b, &v);
+	}
+	carb_buf_addc(b, '}');
+}
+
+static void row_csv(struct carb_out *o, struct carb_qrows *r,
+		    struct carb_buf *b)
+{
+	struct carb_qvalue v;
+
+	for (size_t i = 0; i < o->ncols; i++) {
+		if (i)
+			carb_buf_addc(b, ',');
+		carb_qrows_value(r, i, &v);
+		if (v.is_null)
+			continue;
+		o->plain.len = 0;
+		add_plain(&o->plain, &v);
+		if (o->plain.len == 0)
+			carb_buf_adds(b, "\"\"");
+		else
+			add_csv_field(b, o->plain.data, o->plain.len);
+	}
+	carb_buf_adds(b, "\r\n");
+}
+
+static void row_tsv(struct carb_out *o, struct carb_qrows *r,
+		    struct carb_buf *b)
+{
+	struct carb_qvalue v;
+
+	for (size_t i = 0; i < o->ncols; i++) {
+		if (i)
+			carb_buf_addc(b, '\t');
+		carb_qrows_value(r, i, &v);
+		if (v.is_null) {
+			carb_buf_adds(b, "\\N");
+			continue;
+		}
+		o->plain.len = 0;
+		add_plain(&o->plain, &v);
+		add_tsv_field(b, o->plain.data, o->plain.len);
+	}
+	carb_buf_addc(b, '\n');
+}
+
+/* Rows are formatted straight into the pending output. */
 int carb_out_row(struct carb_out *o, struct carb_qrows *r)
 {
-	struct carb_buf b, plain;
-	struct carb_qvalue v;
-	int rc;
+	struct carb_buf *b = &o->pending;
 
 	o->rows++;
-	if (o->fmt == CARB_OUT_TABLE)
+	switch (o->fmt) {
+	case CARB_OUT_TABLE:
 		return table_row(o, r);
-	carb_buf_init(&b);
-	carb_buf_init(&plain);
-	if (o->fmt == CARB_OUT_JSON)
-		carb_buf_adds(&b, o->rows > 1 ? ",\n" : "\n");
-	if (o->fmt == CARB_OUT_JSON || o->fmt == CARB_OUT_JSONL)
-		carb_buf_addc(&b, '{');
-	for (size_t i = 0; i < o->ncols; i++) {
-		const char *name = carb_query_selected(o->q, i)->name;
-
-		carb_qrows_value(r, i, &v);
-		switch (o->fmt) {
-		case CARB_OUT_JSON:
-		case CARB_OUT_JSONL:
-			carb_buf_addf(&b, "%s\"%s\":", i ? "," : "", name);
-			add_json(&b, &v);
-			break;
-		case CARB_OUT_CSV:
-			carb_buf_adds(&b, i ? "," : "");
-			plain.len = 0;
-			if (!v.is_null)
-				add_plain(&plain, &v);
-			if (!v.is_null && plain.len == 0)
-				carb_buf_adds(&b, "\"\"");
-			else
-				add_csv_field(&b, plain.data ? plain.data : "", plain.len);
-			break;
-		default:
-			carb_buf_adds(&b, i ? "\t" : "");
-			plain.len = 0;
-			if (v.is_null) {
-				carb_buf_adds(&b, "\\N");
-				break;
-			}
-			add_plain(&plain, &v);
-			add_tsv_field(&b, plain.data ? plain.data : "", plain.len);
-			break;
-		}
+	case CARB_OUT_JSON:
+		carb_buf_adds(b, o->rows > 1 ? ",\n" : "\n");
+		row_json(o, r, b);
+		break;
+	case CARB_OUT_JSONL:
+		row_json(o, r, b);
+		carb_buf_addc(b, '\n');
+		break;
+	case CARB_OUT_CSV:
+		row_csv(o, r, b);
+		break;
+	case CARB_OUT_TSV:
+		row_tsv(o, r, b);
+		break;
 	}
-	if (o->fmt == CARB_OUT_JSON)
-		carb_buf_addc(&b, '}');
-	else if (o->fmt == CARB_OUT_JSONL)
-		carb_buf_adds(&b, "}\n");
-	else
-		carb_buf_adds(&b, o->fmt == CARB_OUT_CSV ? "\r\n" : "\n");
-	rc = put(o, &b);
-	carb_buf_release(&plain);
-	carb_buf_release(&b);
-	return rc;
+	return b->len >= OUT_BATCH ? flush_pending(o) : 0;
 }
 
 int carb_out_end(struct carb_out *o)
@@ -435,6 +517,8 @@ int carb_out_end(struct carb_out *o)
 	}
 	if (rc == 0)
 		rc = put(o, &b);
+	if (rc == 0)
+		rc = flush_pending(o);
 	carb_buf_release(&b);
 	return rc;
 }
@@ -445,6 +529,11 @@ void carb_out_free(struct carb_out **op)
 
 	if (o == NULL)
 		return;
+	/* Rows read before a failure still reach the output, as they did
+	 * when each went to stdio at once; the failure is already known. */
+	(void)flush_pending(o);
+	carb_buf_release(&o->pending);
+	carb_buf_release(&o->plain);
 	for (size_t i = 0; o->cells != NULL && i < TABLE_SAMPLE * o->ncols; i++)
 		free(o->cells[i]);
 	free(o->cells);

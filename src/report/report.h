@@ -27,7 +27,10 @@ extern const char *const carb_out_formats[];
 int carb_out_format_parse(const char *name, enum carb_out_format *f);
 
 /* A writer of q's selected columns to fp; free with carb_out_free.
- * Each function returns 0, or -1 when writing failed (errno set). */
+ * Each function returns 0, or -1 when writing failed (errno set).  Rows
+ * are held and written in batches: all of them are written by
+ * carb_out_end (then fflush fp), and what is held when a query fails
+ * half-way by carb_out_free. */
 struct carb_out;
 struct carb_out *carb_out_new(enum carb_out_format fmt, FILE *fp,
 			      const struct carb_query *q);
