@@ -200,7 +200,7 @@ ha_unix_and_port() {
 	svc_start http
 	n=0
 	while [ ! -S "$P/http.sock" ] && [ "$n" -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
-	code=$(curl -s -o "$T/body" -w '%{http_code}' --unix-socket "$P/http.sock" http://x/health)
+	http_get http://x/health --unix-socket "$P/http.sock"
 	expect_code 200 "$DB_DIALECT: listen on a unix socket: /health answers there"
 	svc_stop http
 	if [ -e "$P/http.sock" ]; then
@@ -210,10 +210,11 @@ ha_unix_and_port() {
 	fi
 	# a port another process holds: run refuses to start, naming it
 	sed -i "s|^listen = .*|listen = \"127.0.0.1:$port\"|" "$P/config.toml"
-	python3 -c 'import socket, sys, time; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(8)' "$port" &
+	python3 -c 'import socket, sys, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); print("held", flush=True); time.sleep(8)' "$port" >"$T/holder.out" &
 	holder=$!
-	sleep 0.5
-	ha_run http run
+	n=0
+	while ! grep -q held "$T/holder.out" && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	t_run timeout 20 "$CARB" -c "$P/config.toml" run
 	t_expect_status 1 "$DB_DIALECT: a port already taken: run exits 1"
 	t_expect_err "127.0.0.1:$port" "$DB_DIALECT: ... naming the address"
 	kill "$holder" 2>/dev/null
