@@ -23,6 +23,7 @@ struct carb_http {
 	struct carb_http_snapshot snap;
 	char *snap_why, *snap_paused;
 	struct carb_catalog *pool[CARB_HTTP_POOL];
+	int64_t pool_since[CARB_HTTP_POOL];  /* when each went idle */
 	size_t npool;
 	struct carb_http_upload_watch *uploads;  /* upload.c's */
 	size_t nuploads;

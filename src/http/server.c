@@ -13,6 +13,10 @@
 
 #include "http/http_internal.h"
 
+/* A pooled connection idle longer than this is asked whether it still
+ * works before a request uses it. */
+#define POOL_CHECK_MS 1000
+
 /* Longest token file read; a token is a line of text. */
 #define TOKEN_MAX 4096
 
@@ -441,10 +445,20 @@ struct carb_catalog *carb_http_catalog(struct carb_http *h,
 {
 	struct carb_catalog *cat = NULL;
 
+	int64_t idle_since = 0;
+
 	pthread_mutex_lock(&h->lock);
-	if (h->npool > 0)
+	if (h->npool > 0) {
 		cat = h->pool[--h->npool];
+		idle_since = h->pool_since[h->npool];
+	}
 	pthread_mutex_unlock(&h->lock);
+	/* The server may have restarted while the connection sat idle:
+	 * asked first, a dead one is replaced instead of failing the
+	 * request. */
+	if (cat != NULL && carb_monotonic_ms() - idle_since > POOL_CHECK_MS &&
+	    carb_catalog_exec(cat, "SELECT 1", err) < 0)
+		carb_catalog_close(&cat);
 	if (cat == NULL &&
 	    h->deps.connect(h->deps.connect_ctx, h->deps.cfg, &cat, err) < 0)
 		return NULL;
@@ -458,6 +472,7 @@ void carb_http_catalog_done(struct carb_http *h, struct carb_catalog *cat,
 		return;
 	pthread_mutex_lock(&h->lock);
 	if (!failed && h->npool < CARB_HTTP_POOL) {
+		h->pool_since[h->npool] = carb_monotonic_ms();
 		h->pool[h->npool++] = cat;
 		cat = NULL;
 	}

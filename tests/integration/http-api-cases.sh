@@ -192,6 +192,42 @@ sys.exit(0 if sorted(a) == sorted(c) and all(a[k] == c[k] for k in keys) else 1)
 	fi
 }
 
+# ha_until CODE URL SECONDS: polls URL until it answers CODE.
+ha_until() {
+	n=0
+	while [ "$n" -lt $(($3 * 10)) ]; do
+		http_get "$2"
+		[ "$code" = "$1" ] && return 0
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 1
+}
+
+# The database server stopped under the service: /health says why with
+# 503, the API says the catalog is unreachable, and both come back.
+ha_outage() {
+	[ "$DB_DIALECT" != sqlite ] || return 0
+	catalog_down
+	if ha_until 503 "$base/health" 15; then
+		t_pass "$DB_DIALECT: the database server down: /health answers 503"
+	else
+		t_fail "$DB_DIALECT: the database server down: /health answers 503 (last $code)"
+	fi
+	json_true "$DB_DIALECT: ... with the reason" \
+		"j['status'] == 'unhealthy' and 'catalog unreachable' in j['reason'] and j['catalog'] is False"
+	http_get "$base/api/files" -H "$auth"
+	expect_code 503 "$DB_DIALECT: ... and the API answers 503"
+	catalog_up
+	if ha_until 200 "$base/health" 20; then
+		t_pass "$DB_DIALECT: the server back: /health answers 200 again"
+	else
+		t_fail "$DB_DIALECT: the server back: /health answers 200 again (last $code)"
+	fi
+	http_get "$base/api/files" -H "$auth"
+	expect_code 200 "$DB_DIALECT: ... and so does the API"
+}
+
 ha_unix_and_port() {
 	http_get "$base/health"
 	svc_stop http
@@ -240,5 +276,6 @@ http_api_run_cases() {
 	ha_refusals
 	ha_paging
 	ha_detail
+	ha_outage
 	ha_unix_and_port
 }
