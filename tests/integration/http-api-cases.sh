@@ -228,6 +228,37 @@ ha_outage() {
 	expect_code 200 "$DB_DIALECT: ... and so does the API"
 }
 
+# A watch folder gone: /health says which part is unhealthy.
+ha_watch_lost() {
+	mv "$P/in" "$P/in.away"
+	if ha_until 503 "$base/health" 20; then
+		t_pass "$DB_DIALECT: a watch folder gone: /health answers 503"
+	else
+		t_fail "$DB_DIALECT: a watch folder gone: /health answers 503 (last $code)"
+	fi
+	json_true "$DB_DIALECT: ... saying a watch is lost" \
+		"j['watches_lost'] == 1 and 'watches lost' in j['reason']"
+	mv "$P/in.away" "$P/in"
+	if ha_until 200 "$base/health" 30; then
+		t_pass "$DB_DIALECT: the folder back: /health answers 200 again"
+	else
+		t_fail "$DB_DIALECT: the folder back: /health answers 200 again (last $code)"
+	fi
+}
+
+# Beyond loopback without a token is refused unless asked for.
+ha_open_listen() {
+	cp "$P/config.toml" "$P/open.toml"
+	sed -i -e 's|^listen = .*|listen = "0.0.0.0:9"|' -e '/^token_file/d' "$P/open.toml"
+	t_run "$CARB" -c "$P/open.toml" check config
+	t_expect_status 2 "$DB_DIALECT: check config refuses a non-loopback listen without a token"
+	t_expect_err "not a loopback address and no http.token_file" "$DB_DIALECT: ... saying why, at its line"
+	printf 'allow_open = true\n' >>"$P/open.toml"
+	t_run "$CARB" -c "$P/open.toml" check config
+	t_expect_status 0 "$DB_DIALECT: ... and takes it with allow_open = true"
+	t_expect_out "open to anyone who can connect" "$DB_DIALECT: ... and says so"
+}
+
 ha_unix_and_port() {
 	http_get "$base/health"
 	svc_stop http
@@ -277,5 +308,7 @@ http_api_run_cases() {
 	ha_paging
 	ha_detail
 	ha_outage
+	ha_watch_lost
+	ha_open_listen
 	ha_unix_and_port
 }
