@@ -6,6 +6,7 @@
  * against a digest header, fsync'd, then renamed to its name without
  * replacing anything: so intake only ever sees a whole file, and two
  * uploads of one name cannot overwrite each other. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -31,6 +32,10 @@
  * no client waits long for an id it may not need. */
 #define RECORD_WAIT_MS 3000
 #define RECORD_POLL_MS 100
+/* A temporary untouched this long belongs to no live upload (a
+ * connection idle for 60 s is closed, and its temporary removed): it was
+ * left by a process that died mid-upload. */
+#define LEFTOVER_AGE_S 600
 
 /* ---- the watches that take uploads -------------------------------------- */
 
@@ -48,6 +53,34 @@ static void free_strings(struct carb_config_strings *s)
 	for (size_t i = 0; i < s->count; i++)
 		free(s->items[i]);
 	free(s->items);
+}
+
+/* Removes what uploads of a process that died left in the folder of w:
+ * only temporaries of uploads, and only old ones, so an upload of
+ * another process (a second listener on the same watch) is never cut. */
+static void sweep_leftovers(const struct carb_watch_config *w)
+{
+	static const char prefix[] = CARB_TMP_PREFIX "upload-";
+	DIR *d = opendir(w->path);
+	struct dirent *de;
+	struct stat st;
+	size_t removed = 0;
+	time_t now = time(NULL);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, sizeof(prefix) - 1) != 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode) || now - st.st_mtime < LEFTOVER_AGE_S)
+			continue;
+		removed += unlinkat(dirfd(d), de->d_name, 0) == 0;
+	}
+	closedir(d);
+	if (removed > 0)
+		carb_log(CARB_LOGL_INFO, "watch \"%s\": removed %zu unfinished"
+			 " upload%s an earlier process left", w->name, removed,
+			 removed == 1 ? "" : "s");
 }
 
 void carb_http_uploads_open(struct carb_http *h)
@@ -68,6 +101,7 @@ void carb_http_uploads_open(struct carb_http *h)
 		copy_strings(&uw->cfg.include, &w->include);
 		copy_strings(&uw->cfg.exclude, &w->exclude);
 		h->nuploads++;
+		sweep_leftovers(w);
 	}
 }
 

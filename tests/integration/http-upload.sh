@@ -372,6 +372,28 @@ else
 	t_fail "no upload temporary was ever recorded, though watch \"in\" has exclude = []"
 fi
 stop_service
+# What a process that died mid-upload left: an old temporary goes at the
+# next start, a fresh one (perhaps another process's upload) stays.
+printf 'half' >"$P/in/.carb-tmp-upload-0000000000000001"
+touch -d '1 hour ago' "$P/in/.carb-tmp-upload-0000000000000001"
+printf 'live' >"$P/in/.carb-tmp-upload-0000000000000002"
+"$CARB" -c "$P/config.toml" run 2>>"$T/run.log" &
+svc=$!
+n=0
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/health")" != 000 ] ||
+	[ "$n" -ge 100 ]; do
+	n=$((n + 1))
+	sleep 0.1
+done
+if [ ! -e "$P/in/.carb-tmp-upload-0000000000000001" ] &&
+	[ -e "$P/in/.carb-tmp-upload-0000000000000002" ]; then
+	t_pass "at start, an upload temporary older than 10 minutes is removed, a fresh one kept"
+else
+	t_fail "at start, an upload temporary older than 10 minutes is removed, a fresh one kept"
+	ls -la "$P/in" | sed 's/^/# /'
+fi
+stop_service
+rm -f "$P/in/.carb-tmp-upload-0000000000000002"
 if ! grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer' "$T/run.log"; then
 	t_pass "the service's log has no sanitizer report"
 else
