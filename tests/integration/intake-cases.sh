@@ -362,7 +362,8 @@ intake_check_xxh128() {
 	t_run "$CARB" -c "$T/wait/config.toml" query components --xxh128 "$want" \
 		--columns rel_path,xxh128 --format csv
 	t_expect_status 0 "$DB_DIALECT: query components --xxh128"
-	if [ "$(cat "$T/out")" = "$(printf 'rel_path,xxh128\nxx1.dat,%s' "$want")" ]; then
+	# CSV lines end in CRLF (RFC 4180).
+	if [ "$(tr -d '\r' <"$T/out")" = "$(printf 'rel_path,xxh128\nxx1.dat,%s' "$want")" ]; then
 		t_pass "$DB_DIALECT: ... finds the component and shows its xxh128"
 	else
 		t_fail "$DB_DIALECT: ... finds the component and shows its xxh128"
