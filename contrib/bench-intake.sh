@@ -2,7 +2,8 @@
 # Intake benchmark: how fast `carbonation run` records and checks a burst
 # of deliveries.  Prints figures; never fails because of them.
 #
-#   contrib/bench-intake.sh [-n COUNT] [-s SIZE] [--url URL [--password-file F]]
+#   contrib/bench-intake.sh [-n COUNT] [-s SIZE] [--hashes LIST]
+#                           [--url URL [--password-file F]]
 #
 # It builds nothing: it runs ./carbonation of the current folder (the top
 # of a build tree; `autoreconf -fi && ./configure && make` first), or
@@ -14,6 +15,8 @@
 # measures archiving).  COUNT files of SIZE
 # bytes (default 10000 of 4096) are delivered the way senders do it:
 # written under an excluded temporary name (NAME.part), then renamed in.
+# --hashes sha256,xxh128 sets rules.toml [integrity] hashes (default
+# sha256 alone), to weigh the cost of xxh128.
 # A python3 loop does the delivery so that the shell does not slow it.
 #
 # Reported: how long the delivery took; the time from the first delivery
@@ -31,10 +34,12 @@ count=10000
 size=4096
 url=
 pwfile=
+hashes=sha256
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) count=${2:?-n needs a number}; shift 2 ;;
 	-s) size=${2:?-s needs a size in bytes}; shift 2 ;;
+	--hashes) hashes=${2:?--hashes needs a list: sha256,xxh128}; shift 2 ;;
 	--url) url=${2:?--url needs a URL}; shift 2 ;;
 	--url=*) url=${1#--url=}; shift ;;
 	--password-file) pwfile=${2:?--password-file needs a file}; shift 2 ;;
@@ -91,8 +96,9 @@ mkdir "$B/in" "$B/archive"
 	printf '\n[service]\nworkers = 2\n'
 	printf '\n[[watch]]\nname = "bench"\npath = "in"\nsettle = "1s"\n'
 } >"$B/config.toml"
-printf '[integrity]\nmin_size = 1\nchecksum = "auto"\n\n[completeness]\nrequired = []\n\n[selection]\ndefault = "reject"\n' \
-	>"$B/rules.toml"
+hash_list=$(printf '%s' "$hashes" | sed 's/[^,][^,]*/"&"/g; s/,/, /g')
+printf '[integrity]\nmin_size = 1\nchecksum = "auto"\nhashes = [%s]\n\n[completeness]\nrequired = []\n\n[selection]\ndefault = "reject"\n' \
+	"$hash_list" >"$B/rules.toml"
 
 now_us() {
 	echo $(($(date +%s%N) / 1000))
@@ -122,6 +128,7 @@ if command -v ldd >/dev/null 2>&1 && ldd "$CARB" 2>/dev/null | grep -q 'libasan'
 fi
 echo "catalog:     ${url:-SQLite in $B}"
 echo "delivering:  $count files of $size bytes, settle 1s, 2 workers, $(nproc) CPUs"
+echo "hashes:      [$hash_list]"
 
 "$CARB" -c "$B/config.toml" run >"$B/service.log" 2>&1 &
 pid=$!

@@ -7,16 +7,17 @@
 #                            systemd-analyze (the units), groff (man pages),
 #                            promtool (prometheus: the metrics exposition),
 #                            curl and chromium (the HTTP tests, the
-#                            dashboard in a headless browser)
+#                            dashboard in a headless browser), xxhsum
+#                            (xxhash: the expected xxh128 of a file)
 set -eu
 
 build_pkgs="build-essential autoconf automake libtool pkg-config
 	libsqlite3-dev sqlite3 libssl-dev libpq-dev libmariadb-dev
-	libsystemd-dev check libmicrohttpd-dev libjansson-dev"
+	libsystemd-dev check libmicrohttpd-dev libjansson-dev libxxhash-dev"
 test_pkgs="postgresql mariadb-server mariadb-client
 	golang-github-burntsushi-toml-dev python3 shellcheck
 	util-linux-extra xfsprogs e2fsprogs systemd groff-base
-	prometheus curl chromium"
+	prometheus curl chromium xxhash"
 
 pkgs=$build_pkgs
 if [ "${1:-}" = "--tests" ]; then

@@ -565,14 +565,15 @@ int carb_component_refresh(struct carb_catalog *cat, int64_t id,
 int carb_component_move(struct carb_catalog *cat, int64_t id,
 			const struct carb_component_new *c,
 			struct carb_error *err);
-/* old_status -> new_status with reason (NULL clears it); hash and file_id
- * are set when non-NULL / non-zero, late when late >= 0.  *changed
+/* old_status -> new_status with reason (NULL clears it); the hashes and
+ * file_id are set when non-NULL / non-zero, late when late >= 0.  *changed
  * (may be NULL): false when the row was no longer in old_status. */
 struct carb_component_change {
 	enum carb_status old_status;
 	enum carb_status new_status;
 	const char *reason;
 	const char *content_hash;
+	const char *xxh128;       /* set with content_hash when configured */
 	int64_t file_id;
 	int late;
 };

@@ -131,7 +131,8 @@ int carb_component_refresh(struct carb_catalog *cat, int64_t id,
 	if (carb_catalog_execf(cat, &n, err,
 			"UPDATE components SET size = ?, mtime = ?, device = ?,"
 			" inode = ?, status = 'PENDING', reason = NULL,"
-			" content_hash = NULL, settled_at = ?, updated_at = ?"
+			" content_hash = NULL, xxh128 = NULL, settled_at = ?,"
+			" updated_at = ?"
 			" WHERE id = ? AND status IN ('PENDING', 'INTEGRITY_FAILED')",
 			"iiiiiii", c->size, c->mtime_us, c->device, c->inode,
 			carb_now_us(), carb_now_us(), id) < 0)
@@ -161,7 +162,8 @@ int carb_component_set(struct carb_catalog *cat, int64_t id,
 	/* Most changes set only the status and reason: a statement that
 	 * names no other column spares SQLite the maintenance of every
 	 * index on a column it names (file_id's, for one). */
-	if (ch->content_hash == NULL && ch->file_id <= 0 && ch->late < 0)
+	if (ch->content_hash == NULL && ch->xxh128 == NULL &&
+	    ch->file_id <= 0 && ch->late < 0)
 		rc = carb_catalog_execf(cat, &n, err,
 			"UPDATE components SET status = ?, reason = ?,"
 			" updated_at = ? WHERE id = ? AND status = ?", "ttiit",
@@ -171,11 +173,13 @@ int carb_component_set(struct carb_catalog *cat, int64_t id,
 		rc = carb_catalog_execf(cat, &n, err,
 			"UPDATE components SET status = ?, reason = ?,"
 			" content_hash = COALESCE(?, content_hash),"
+			" xxh128 = COALESCE(?, xxh128),"
 			" file_id = CASE WHEN ? > 0 THEN ? ELSE file_id END,"
 			" late = CASE WHEN ? >= 0 THEN ? ELSE late END,"
 			" updated_at = ? WHERE id = ? AND status = ?",
-			"tttiiiiiit", carb_status_name(ch->new_status),
-			ch->reason, ch->content_hash, ch->file_id, ch->file_id,
+			"ttttiiiiiit", carb_status_name(ch->new_status),
+			ch->reason, ch->content_hash, ch->xxh128, ch->file_id,
+			ch->file_id,
 			(int64_t)ch->late, (int64_t)(ch->late > 0),
 			carb_now_us(), id, carb_status_name(ch->old_status));
 	if (rc < 0)

@@ -240,10 +240,16 @@ struct carb_archive_config {
 struct carb_integrity_rules {
 	uint64_t min_size;
 	enum carb_checksum_policy checksum;
+	/* content hashes to record: "sha256" (always; the one verification
+	 * uses), "xxh128" */
+	struct carb_config_strings hashes;
 	struct {
-		struct carb_config_loc table, min_size, checksum;
+		struct carb_config_loc table, min_size, checksum, hashes;
 	} loc;
 };
+
+/* Whether [integrity] hashes asks for xxh128 beside SHA-256. */
+bool carb_integrity_wants_xxh128(const struct carb_integrity_rules *r);
 
 struct carb_completeness_rules {
 	struct carb_config_strings required;  /* extensions: ".dat" */

@@ -205,6 +205,9 @@ void carb_cfg_check_database_url(struct carb_cfg_ctx *ctx, const char *label,
 void carb_cfg_check_extensions(struct carb_cfg_ctx *ctx, const char *label,
 			       const void *field,
 			       const struct carb_toml_value *v);
+/* [integrity] hashes: known names, each once, "sha256" among them. */
+void carb_cfg_check_hashes(struct carb_cfg_ctx *ctx, const char *label,
+			   const void *field, const struct carb_toml_value *v);
 /* The conditions of [[selection.rule]] and [[routing.rule]]: names of
  * [[watch]] in the config, extensions, globs on a base name; none may be
  * an empty list. */

@@ -85,6 +85,43 @@ static void check_destination(struct carb_cfg_ctx *ctx, const char *label,
 	free(names);
 }
 
+/* SHA-256 is what content_hash, sidecars and duplicates rest on, so a
+ * list without it would not drop it silently: it is refused. */
+void carb_cfg_check_hashes(struct carb_cfg_ctx *ctx, const char *label,
+			   const void *field, const struct carb_toml_value *v)
+{
+	static const char *const known[] = { "sha256", "xxh128" };
+	const size_t n_known = sizeof(known) / sizeof(known[0]);
+	const struct carb_config_strings *l = field;
+	bool has_sha256 = false;
+
+	for (size_t i = 0; i < l->count; i++) {
+		const struct carb_toml_value *item = carb_toml_array_get(v, i);
+		const char *h = l->items[i];
+		bool known_name = false, twice = false;
+		char *item_label;
+
+		for (size_t k = 0; k < n_known; k++)
+			known_name = known_name || strcmp(h, known[k]) == 0;
+		for (size_t j = 0; j < i; j++)
+			twice = twice || strcmp(l->items[j], h) == 0;
+		has_sha256 = has_sha256 || strcmp(h, "sha256") == 0;
+		if (known_name && twice)
+			carb_cfg_error_at(ctx, item, "%s[%zu]: \"%s\" is listed twice",
+					  label, i, h);
+		if (known_name)
+			continue;
+		item_label = carb_xasprintf("%s[%zu]", label, i);
+		report_unknown_name(ctx, carb_toml_line(item),
+				    carb_toml_column(item), item_label, h,
+				    "hash", known, n_known);
+		free(item_label);
+	}
+	if (!has_sha256)
+		carb_cfg_error_at(ctx, v, "%s: \"sha256\" is missing (it is the hash verification uses and must be listed; valid: \"sha256\", \"xxh128\")",
+				  label);
+}
+
 void carb_cfg_check_rule_name(struct carb_cfg_ctx *ctx, const char *label,
 			      const void *field,
 			      const struct carb_toml_value *v)

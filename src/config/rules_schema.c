@@ -1,6 +1,7 @@
 /* The keys of rules.toml, one table per section: what makes a delivered
  * file acceptable, complete, worth keeping, and where it goes. */
 #include <stdint.h>
+#include <string.h>
 
 #include "config/config_internal.h"
 
@@ -15,6 +16,7 @@ const char *const carb_cfg_on_timeouts[] = { "skip", "process", NULL };
 const char *const carb_cfg_rule_actions[] = { "accept", "reject", NULL };
 
 static const char *const empty_list[] = { NULL };
+static const char *const default_hashes[] = { "sha256", NULL };
 
 /* min_size defaults to 1: an empty delivery is almost always a transfer
  * that failed before its first byte, and archiving it would hide that. */
@@ -26,6 +28,10 @@ static const struct carb_cfg_key integrity_keys[] = {
 	  AT(struct carb_integrity_rules, checksum), .def = "auto",
 	  .choices = carb_cfg_checksum_policies,
 	  .doc = "auto: verify a checksum sidecar when present; required: a missing sidecar fails the file; off: ignore sidecars" },
+	{ .name = "hashes", .type = CARB_CFG_STRINGS,
+	  AT(struct carb_integrity_rules, hashes), .def_list = default_hashes,
+	  .check = carb_cfg_check_hashes,
+	  .doc = "content hashes recorded per component, all in one read: \"sha256\" (always; the one verification and duplicate detection use) and \"xxh128\" (recorded for queries and downstream systems)" },
 };
 
 static const struct carb_cfg_key completeness_keys[] = {
@@ -171,6 +177,14 @@ const struct carb_cfg_section carb_cfg_routing_rule_section = {
 	"one routing rule; the first whose conditions all hold names the destination",
 	routing_rule_keys, NKEYS(routing_rule_keys),
 };
+
+bool carb_integrity_wants_xxh128(const struct carb_integrity_rules *r)
+{
+	for (size_t i = 0; i < r->hashes.count; i++)
+		if (strcmp(r->hashes.items[i], "xxh128") == 0)
+			return true;
+	return false;
+}
 
 const char *carb_checksum_policy_name(enum carb_checksum_policy v)
 {

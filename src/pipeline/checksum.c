@@ -10,6 +10,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <xxhash.h>
 
 #include "pipeline/checksum.h"
 
@@ -142,10 +143,17 @@ static int read_error(struct carb_error *err, int e)
 	return carb_error_set(err, "read error: %s", msg);
 }
 
+/* The digests of one read pass: OpenSSL's, and xxh128 when xxh is not
+ * NULL.  One struct so that every buffer read feeds all of them. */
+struct digests {
+	EVP_MD_CTX *ctx[CARB_DIGEST_COUNT];
+	XXH3_state_t *xxh;
+};
+
 /* Feeds fd to EOF into every started digest.  The buffer is on the heap
  * because workers' stacks need not be large. */
-static int digest_stream(int fd, EVP_MD_CTX *ctx[CARB_DIGEST_COUNT],
-			 uint64_t *size, struct carb_error *err)
+static int digest_stream(int fd, struct digests *d, uint64_t *size,
+			 struct carb_error *err)
 {
 	unsigned char *buf = carb_xmalloc(READ_CHUNK);
 	int rc = 0;
@@ -159,7 +167,10 @@ static int digest_stream(int fd, EVP_MD_CTX *ctx[CARB_DIGEST_COUNT],
 			rc = read_error(err, errno);
 		if (r <= 0)
 			break;
-		rc = update_digests(ctx, buf, (size_t)r, err);
+		rc = update_digests(d->ctx, buf, (size_t)r, err);
+		if (rc == 0 && d->xxh != NULL &&
+		    XXH3_128bits_update(d->xxh, buf, (size_t)r) != XXH_OK)
+			rc = carb_error_set(err, "cannot update xxh128 digest");
 		if (rc < 0)
 			break;
 		*size += (uint64_t)r;
@@ -168,29 +179,56 @@ static int digest_stream(int fd, EVP_MD_CTX *ctx[CARB_DIGEST_COUNT],
 	return rc;
 }
 
-int carb_digest_fd(int fd, unsigned extra_mask,
-		   char hex_out[CARB_DIGEST_COUNT][129], uint64_t *size_out,
-		   struct carb_error *err)
+/* xxhsum prints the canonical (big-endian) form: so does the catalog,
+ * so that `xxhsum -H2` output can be searched for as it is. */
+static void xxh128_hex(XXH3_state_t *xxh, char *out)
 {
-	EVP_MD_CTX *ctx[CARB_DIGEST_COUNT] = { NULL };
+	XXH128_canonical_t canon;
+
+	XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(xxh));
+	to_hex(canon.digest, sizeof(canon.digest), out);
+}
+
+static int start_xxh128(struct digests *d, struct carb_error *err)
+{
+	d->xxh = XXH3_createState();
+	if (d->xxh == NULL || XXH3_128bits_reset(d->xxh) != XXH_OK)
+		return carb_error_set(err, "cannot start xxh128 digest");
+	return 0;
+}
+
+int carb_digest_fd(int fd, unsigned extra_mask,
+		   char hex_out[CARB_DIGEST_COUNT][129], char *xxh128_out,
+		   uint64_t *size_out, struct carb_error *err)
+{
+	struct digests d = { .ctx = { NULL }, .xxh = NULL };
 	unsigned all = (1u << CARB_DIGEST_COUNT) - 1;
 	unsigned mask = (extra_mask | (1u << CARB_DIGEST_SHA256)) & all;
 	uint64_t size = 0;
 	int rc;
 
-	rc = start_digests(ctx, mask, err);
+	rc = start_digests(d.ctx, mask, err);
+	if (rc == 0 && xxh128_out != NULL)
+		rc = start_xxh128(&d, err);
 	if (rc == 0)
-		rc = digest_stream(fd, ctx, &size, err);
+		rc = digest_stream(fd, &d, &size, err);
 	/* Cleared first so that a failure leaves no half-filled result. */
 	for (int a = 0; a < CARB_DIGEST_COUNT; a++)
 		hex_out[a][0] = '\0';
+	if (xxh128_out != NULL)
+		xxh128_out[0] = '\0';
 	if (rc == 0)
-		rc = finish_digests(ctx, hex_out, err);
+		rc = finish_digests(d.ctx, hex_out, err);
+	if (rc == 0 && xxh128_out != NULL)
+		xxh128_hex(d.xxh, xxh128_out);
 	for (int a = 0; a < CARB_DIGEST_COUNT; a++)
-		EVP_MD_CTX_free(ctx[a]);
+		EVP_MD_CTX_free(d.ctx[a]);
+	XXH3_freeState(d.xxh);
 	if (rc < 0) {
 		for (int a = 0; a < CARB_DIGEST_COUNT; a++)
 			hex_out[a][0] = '\0';
+		if (xxh128_out != NULL)
+			xxh128_out[0] = '\0';
 		return -1;
 	}
 	if (size_out != NULL)

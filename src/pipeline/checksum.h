@@ -30,16 +30,22 @@ size_t carb_digest_hex_len(enum carb_digest_algo a);
  * file_name[0..len) is not a sidecar name. */
 int carb_digest_algo_from_name(const char *file_name, size_t len);
 
+/* Hex digits of an xxh128 (XXH3, 128 bits), as xxhsum -H2 prints it. */
+#define CARB_XXH128_HEX_LEN 32
+
 /* Reads fd from its current offset to EOF once, in 64 KiB chunks, and
  * computes SHA-256 always plus every algorithm whose bit (1u << algo) is
  * set in extra_mask, so a file is read once whatever sidecars it has.
  * hex_out[a] receives lower-case hex, NUL-terminated, for each computed
- * algorithm and "" for the others.  *size_out (when not NULL) gets the
- * bytes read.  Retries EINTR.  Returns 0, or -1 with err
- * ("read error: ..."). */
+ * algorithm and "" for the others.  When xxh128_out is not NULL it
+ * receives the xxh128 of the same bytes, from the same buffers (no second
+ * read): CARB_XXH128_HEX_LEN lower-case hex digits in xxhsum's canonical
+ * order and a NUL ("" on failure).  xxh128 is no sidecar algorithm: it is
+ * recorded, never verified.  *size_out (when not NULL) gets the bytes
+ * read.  Retries EINTR.  Returns 0, or -1 with err ("read error: ..."). */
 int carb_digest_fd(int fd, unsigned extra_mask,
-		   char hex_out[CARB_DIGEST_COUNT][129], uint64_t *size_out,
-		   struct carb_error *err);
+		   char hex_out[CARB_DIGEST_COUNT][129], char *xxh128_out,
+		   uint64_t *size_out, struct carb_error *err);
 
 /* One line of a sidecar or manifest.  name is NULL for a bare hash, which
  * stands for the file the sidecar is named after. */

@@ -479,6 +479,7 @@ static void join(struct carb_intake *in, struct carb_watch_rt *w,
 		.old_status = CARB_STATUS_PENDING,
 		.new_status = CARB_STATUS_WAITING,
 		.content_hash = chk->hash, .late = 0,
+		.xxh128 = chk->xxh128[0] != '\0' ? chk->xxh128 : NULL,
 	};
 	int64_t timeout_us = in->rules->completeness.timeout_ms * 1000;
 	int64_t deadline = 0;

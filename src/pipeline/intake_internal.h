@@ -75,6 +75,7 @@ struct carb_check {
 	bool gone;                /* the file vanished before it was read */
 	char reason[512];
 	char hash[65];
+	char xxh128[33];          /* "" when [integrity] hashes lacks it */
 };
 
 /* A component planned into the archive (its ARCHIVING row written),

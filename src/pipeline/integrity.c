@@ -47,6 +47,7 @@ struct check_job {
 	int root_fd;
 	uint64_t min_size;
 	enum carb_checksum_policy checksum;
+	bool xxh128;              /* [integrity] hashes lists it */
 	/* rel paths of recorded checksum files that may speak for the file
 	 * (NAME.<algo>, STEM.<algo>, the manifest), NULL-ended */
 	char *sidecars[SUMS_MAX + 1];
@@ -221,7 +222,8 @@ static void check_content(struct check_job *job, int fd)
 	for (int i = 0; i < n; i++)
 		mask |= 1u << claims[i].algo;
 	carb_error_clear(&err);
-	if (carb_digest_fd(fd, mask, hex, &size, &err) < 0) {
+	if (carb_digest_fd(fd, mask, hex, job->xxh128 ? job->c.xxh128 : NULL,
+			   &size, &err) < 0) {
 		fail(job, "%s", err.msg);
 		return;
 	}
@@ -296,7 +298,7 @@ static void late_check(struct check_job *job)
 	for (int i = 0; i < n; i++)
 		mask |= 1u << claims[i].algo;
 	carb_error_clear(&err);
-	if (carb_digest_fd(fd, mask, hex, NULL, &err) < 0) {
+	if (carb_digest_fd(fd, mask, hex, NULL, NULL, &err) < 0) {
 		close(fd);
 		late_by_hash(job, claims, from, n);
 		return;
@@ -471,6 +473,7 @@ static struct check_job *new_check(struct carb_intake *in,
 	job->c.rel_len = len;
 	job->min_size = in->rules->integrity.min_size;
 	job->checksum = in->rules->integrity.checksum;
+	job->xxh128 = carb_integrity_wants_xxh128(&in->rules->integrity);
 	job->c.is_sidecar = carb_name_is_sidecar(base, blen, w->cfg);
 	if (!job->c.is_sidecar)
 		add_sidecars(w, job);

@@ -50,7 +50,7 @@ int carb_sha256_beneath(int root_fd, const char *rel, const struct stat *st,
 		return carb_error_set(err, "it was replaced while being"
 				      " examined");
 	}
-	rc = carb_digest_fd(fd, 0, digests, NULL, err);
+	rc = carb_digest_fd(fd, 0, digests, NULL, NULL, err);
 	close(fd);
 	if (rc < 0)
 		return -1;

@@ -199,6 +199,14 @@ t_run "$CARB" check rules bad-rules.toml
 t_expect_status 2 "check rules with a bad file exits 2"
 t_expect_err 'bad-rules.toml:2:11: routing.default: "fast" is not a destination (valid: "default")' "routing to an unknown destination"
 
+printf '[integrity]\nhashes = ["sha256", "sha256"]\n' >bad-rules.toml
+t_run "$CARB" check rules bad-rules.toml
+t_expect_status 2 "a hash listed twice exits 2"
+t_expect_err 'bad-rules.toml:2:21: integrity.hashes[1]: "sha256" is listed twice' "a hash listed twice"
+printf '[integrity]\nhashes = ["sha256", "xxh12"]\n' >bad-rules.toml
+t_run "$CARB" check rules bad-rules.toml
+t_expect_err 'bad-rules.toml:2:21: integrity.hashes[1]: "xxh12" is not a hash (did you mean "xxh128"? valid: "sha256", "xxh128")' "an unknown hash, with a suggestion"
+
 # Declarative rules: every problem at its place, against config.toml's
 # watches and destinations.
 conf "$base"

@@ -330,6 +330,46 @@ intake_case_usage() {
 	fi
 }
 
+# [integrity] hashes: SHA-256 cannot be left out, and only known names.
+intake_case_hash_config() {
+	printf '[integrity]\nhashes = ["xxh128"]\n' >"$T/nocat/xxh-only.toml"
+	t_run "$CARB" -c "$T/nocat/config.toml" check rules "$T/nocat/xxh-only.toml"
+	t_expect_status 2 "$DB_DIALECT: hashes without sha256 is a config error"
+	t_expect_err 'xxh-only.toml:2:10: integrity.hashes: "sha256" is missing' \
+		"$DB_DIALECT: ... naming file:line:column and the key"
+	t_expect_err 'valid: "sha256", "xxh128"' "$DB_DIALECT: ... and the valid choices"
+	printf '[integrity]\nhashes = ["sha256", "md5"]\n' >"$T/nocat/md5.toml"
+	t_run "$CARB" -c "$T/nocat/config.toml" check rules "$T/nocat/md5.toml"
+	t_expect_status 2 "$DB_DIALECT: an unknown hash is a config error"
+	t_expect_err 'md5.toml:2:21: integrity.hashes[1]: "md5" is not a hash (valid: "sha256", "xxh128")' \
+		"$DB_DIALECT: ... naming it and the valid choices"
+	printf '[integrity]\nhashes = ["sha256", "xxh128"]\n' >"$T/nocat/both.toml"
+	t_run "$CARB" -c "$T/nocat/config.toml" check rules "$T/nocat/both.toml"
+	t_expect_status 0 "$DB_DIALECT: hashes = [\"sha256\", \"xxh128\"] is valid"
+}
+
+# xxh128 is recorded with content_hash where rules ask for it (project
+# wait), as xxhsum -H2 prints it, NULL elsewhere (main), and `query
+# components --xxh128` finds it.
+intake_check_xxh128() {
+	f=$T/wait/in/xx1.dat
+	want=$(xxhsum -H2 <"$f" | cut -c1-32)
+	wait_comp wait in xx1.dat "status, content_hash, xxh128" \
+		"WAITING|$(sha256of "$f")|$want" \
+		"$DB_DIALECT: hashes = [\"sha256\", \"xxh128\"] records xxhsum -H2's hash beside the SHA-256"
+	expect_comp main in a.dat "COALESCE(xxh128, 'null')" null \
+		"$DB_DIALECT: the default hashes record no xxh128 (NULL)"
+	t_run "$CARB" -c "$T/wait/config.toml" query components --xxh128 "$want" \
+		--columns rel_path,xxh128 --format csv
+	t_expect_status 0 "$DB_DIALECT: query components --xxh128"
+	# CSV lines end in CRLF (RFC 4180).
+	if [ "$(tr -d '\r' <"$T/out")" = "$(printf 'rel_path,xxh128\nxx1.dat,%s' "$want")" ]; then
+		t_pass "$DB_DIALECT: ... finds the component and shows its xxh128"
+	else
+		t_fail "$DB_DIALECT: ... finds the component and shows its xxh128"
+	fi
+}
+
 # --- the projects ---------------------------------------------------------
 
 intake_projects() {
@@ -373,10 +413,12 @@ checksum = "auto"
 required = [".dat"]
 optional = [".xml"]'
 
-	# wait: groups that need two files and wait long.
+	# wait: groups that need two files and wait long; xxh128 is recorded
+	# beside SHA-256 here (main records the default, SHA-256 alone).
 	intake_project wait '' '[integrity]
 min_size = 1
 checksum = "auto"
+hashes = ["sha256", "xxh128"]
 
 [completeness]
 required = [".dat", ".xml"]
@@ -542,6 +584,8 @@ intake_deliver() {
 	printf 'to be renamed\n' >"$T/wait/in/mv1.dat"
 	printf 'to be withdrawn\n' >"$T/wait/in/wd.dat"
 	printf 'its sidecar comes later\n' >"$T/wait/in/u.dat"
+	# More than one read chunk (64 KiB), for xxh128 beside SHA-256.
+	head -c 200000 /dev/urandom >"$T/wait/in/xx1.dat"
 	# proc, req.
 	printf 'processed without its xml\n' >"$T/proc/in/p1.dat"
 	printf 'needs a sidecar\n' >"$T/req/in/q.dat"
@@ -925,6 +969,7 @@ intake_run_cases() {
 	t_cleanup svc_cleanup
 	intake_caps
 	intake_case_usage
+	intake_case_hash_config
 	intake_projects
 	for p in main wait skip proc req; do
 		svc_start "$p"
@@ -942,6 +987,7 @@ intake_run_cases() {
 	intake_check_sidecars
 	intake_check_groups
 	intake_check_late_and_again
+	intake_check_xxh128
 	intake_restart_deadline_end
 	intake_restart_main
 	for p in main wait skip proc req; do

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <xxhash.h>
 
 #include "pipeline/checksum.h"
 #include "util/util.h"
@@ -21,6 +22,9 @@
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define EMPTY_SHA1 "da39a3ee5e6b4b0d3255bfef95601890afd80709"
 #define EMPTY_MD5 "d41d8cd98f00b204e9800998ecf8427e"
+/* xxhsum -H2 of "abc" and of nothing */
+#define ABC_XXH128 "06b05ab6733a618578af5f94892f3950"
+#define EMPTY_XXH128 "99aa06d3014798d86001c324468d497f"
 #define ABC_SHA256_UPPER "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"
 
 #define ALL_EXTRA ((1u << CARB_DIGEST_SHA1) | (1u << CARB_DIGEST_MD5))
@@ -57,7 +61,7 @@ static void digest_ok(int fd, unsigned extra, char hex[CARB_DIGEST_COUNT][129],
 	struct carb_error err;
 
 	carb_error_clear(&err);
-	ck_assert_msg(carb_digest_fd(fd, extra, hex, size, &err) == 0,
+	ck_assert_msg(carb_digest_fd(fd, extra, hex, NULL, size, &err) == 0,
 		      "digest failed: %s", err.msg);
 }
 
@@ -203,6 +207,56 @@ START_TEST(digest_large)
 }
 END_TEST
 
+/* xxh128 in the same pass as SHA-256: xxhsum's vectors, and a file of
+ * several read chunks against libxxhash's one-shot function. */
+static void xxh_bytes(const void *data, size_t len, char *xxh,
+		      char hex[CARB_DIGEST_COUNT][129])
+{
+	struct carb_error err;
+	uint64_t size = 0;
+	int fd = temp_file(data, len);
+
+	carb_error_clear(&err);
+	ck_assert_msg(carb_digest_fd(fd, 0, hex, xxh, &size, &err) == 0,
+		      "digest failed: %s", err.msg);
+	ck_assert_uint_eq(size, len);
+	close(fd);
+}
+
+START_TEST(digest_xxh128)
+{
+	const size_t len = (1u << 20) + 65536 * 3 + 12345;
+	unsigned char *data = malloc(len);
+	char hex[CARB_DIGEST_COUNT][129], xxh[CARB_XXH128_HEX_LEN + 1];
+	char want[129];
+	XXH128_canonical_t canon;
+	uint32_t x = 88172645u;
+
+	xxh_bytes("abc", 3, xxh, hex);
+	ck_assert_str_eq(xxh, ABC_XXH128);
+	ck_assert_str_eq(hex[CARB_DIGEST_SHA256], ABC_SHA256);
+	xxh_bytes("", 0, xxh, hex);
+	ck_assert_str_eq(xxh, EMPTY_XXH128);
+	ck_assert_str_eq(hex[CARB_DIGEST_SHA256], EMPTY_SHA256);
+
+	ck_assert_ptr_nonnull(data);
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		data[i] = (unsigned char)x;
+	}
+	xxh_bytes(data, len, xxh, hex);
+	XXH128_canonicalFromHash(&canon, XXH3_128bits(data, len));
+	for (size_t i = 0; i < sizeof(canon.digest); i++)
+		snprintf(want + 2 * i, 3, "%02x", canon.digest[i]);
+	ck_assert_str_eq(xxh, want);
+	evp_hex(EVP_sha256(), data, len, want);
+	ck_assert_str_eq(hex[CARB_DIGEST_SHA256], want);
+	free(data);
+}
+END_TEST
+
 START_TEST(digest_from_current_offset)
 {
 	char hex[CARB_DIGEST_COUNT][129];
@@ -219,18 +273,21 @@ END_TEST
 
 static void digest_bad(int fd, const char *msg_part)
 {
-	char hex[CARB_DIGEST_COUNT][129];
+	char hex[CARB_DIGEST_COUNT][129], xxh[CARB_XXH128_HEX_LEN + 1];
 	struct carb_error err;
 	uint64_t size = 77;
 
 	memset(hex, 'x', sizeof(hex));
+	memset(xxh, 'x', sizeof(xxh));
 	carb_error_clear(&err);
-	ck_assert_int_eq(carb_digest_fd(fd, ALL_EXTRA, hex, &size, &err), -1);
+	ck_assert_int_eq(carb_digest_fd(fd, ALL_EXTRA, hex, xxh, &size, &err),
+			 -1);
 	ck_assert_msg(strstr(err.msg, msg_part) != NULL,
 		      "message lacks \"%s\": %s", msg_part, err.msg);
 	ck_assert_uint_eq(size, 77);
 	for (int a = 0; a < CARB_DIGEST_COUNT; a++)
 		ck_assert_str_eq(hex[a], "");
+	ck_assert_str_eq(xxh, "");
 }
 
 START_TEST(digest_read_errors)
@@ -764,6 +821,7 @@ static Suite *checksum_suite(void)
 	tcase_add_test(d, digest_empty);
 	tcase_add_test(d, digest_mask);
 	tcase_add_test(d, digest_large);
+	tcase_add_test(d, digest_xxh128);
 	tcase_add_test(d, digest_from_current_offset);
 	tcase_add_test(d, digest_read_errors);
 	tcase_add_test(d, digest_retries_eintr);
