@@ -48,7 +48,7 @@ static const struct carb_qcore components_core[] = {
 	{ "reason", CARB_QTYPE_TEXT, "why it failed, was rejected or retried", NULL, true },
 	{ "size", CARB_QTYPE_INTEGER, "bytes", NULL, true },
 	{ "mtime", CARB_QTYPE_TIMESTAMP, "the file's modification time", NULL, true },
-	{ "content_hash", CARB_QTYPE_TEXT, "\"sha256:HEX\" once integrity passed", NULL, true },
+	{ "content_hash", CARB_QTYPE_TEXT, "its SHA-256, hex, once integrity passed", NULL, true },
 	{ "xxh128", CARB_QTYPE_TEXT, "its xxh128 (32 hex digits, as xxhsum -H2 prints them) once integrity passed, when [integrity] hashes lists \"xxh128\"", NULL, true },
 	{ "attempts", CARB_QTYPE_INTEGER, "archive attempts that failed", NULL, true },
 	{ "next_retry_at", CARB_QTYPE_TIMESTAMP, "when a RETRY_PENDING component is tried again", NULL, true },
