@@ -390,7 +390,7 @@ if [ ! -e "$P/in/.carb-tmp-upload-0000000000000001" ] &&
 	t_pass "at start, an upload temporary older than 10 minutes is removed, a fresh one kept"
 else
 	t_fail "at start, an upload temporary older than 10 minutes is removed, a fresh one kept"
-	ls -la "$P/in" | sed 's/^/# /'
+	find "$P/in" -maxdepth 1 | sed "s/^/# /"
 fi
 stop_service
 rm -f "$P/in/.carb-tmp-upload-0000000000000002"
