@@ -75,6 +75,7 @@ db_case_lifecycle() {
 	t_expect_out "applied core 0006_completions" "$DB_DIALECT: db init applies 0006_completions"
 	t_expect_out "applied core 0007_heartbeat" "$DB_DIALECT: db init applies 0007_heartbeat"
 	t_expect_out "applied core 0008_late_checksums_long_paths" "$DB_DIALECT: db init applies 0008_late_checksums_long_paths"
+	t_expect_out "applied core 0010_events" "$DB_DIALECT: db init applies 0010_events"
 
 	sum1=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0001_core.sql" | cut -d' ' -f1)
 	sum2=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0002_intake.sql" | cut -d' ' -f1)
@@ -84,11 +85,12 @@ db_case_lifecycle() {
 	sum6=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0006_completions.sql" | cut -d' ' -f1)
 	sum7=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0007_heartbeat.sql" | cut -d' ' -f1)
 	sum8=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0008_late_checksums_long_paths.sql" | cut -d' ' -f1)
+	sum10=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0010_events.sql" | cut -d' ' -f1)
 	t_run db_query life "SELECT branch, version, name, checksum FROM schema_migrations ORDER BY version"
-	db_expect_rows "$(printf 'core|1|core|%s\ncore|2|intake|%s\ncore|3|archive|%s\ncore|4|plugins|%s\ncore|5|components_rebuilt|%s\ncore|6|completions|%s\ncore|7|heartbeat|%s\ncore|8|late_checksums_long_paths|%s' "$sum1" "$sum2" "$sum3" "$sum4" "$sum5" "$sum6" "$sum7" "$sum8")" \
-		"$DB_DIALECT: schema_migrations records 0001 to 0008 with the files' SHA-256"
+	db_expect_rows "$(printf 'core|1|core|%s\ncore|2|intake|%s\ncore|3|archive|%s\ncore|4|plugins|%s\ncore|5|components_rebuilt|%s\ncore|6|completions|%s\ncore|7|heartbeat|%s\ncore|8|late_checksums_long_paths|%s\ncore|10|events|%s' "$sum1" "$sum2" "$sum3" "$sum4" "$sum5" "$sum6" "$sum7" "$sum8" "$sum10")" \
+		"$DB_DIALECT: schema_migrations records 0001 to 0010 with the files' SHA-256"
 	t_run db_query life "SELECT COUNT(*) FROM schema_migrations WHERE applied_at > 1600000000000000"
-	db_expect_rows "8" "$DB_DIALECT: applied_at is in microseconds"
+	db_expect_rows "9" "$DB_DIALECT: applied_at is in microseconds"
 	t_run db_query life "SELECT COUNT(*) FROM components"
 	db_expect_rows "0" "$DB_DIALECT: the core tables exist"
 	t_run db_query life "SELECT COUNT(*) FROM components WHERE late = 0"
@@ -120,7 +122,7 @@ db_case_lifecycle() {
 	t_expect_status 0 "$DB_DIALECT: db status"
 	t_expect_out "dialect:  $DB_DIALECT" "$DB_DIALECT: db status names the dialect"
 	t_expect_out "url:      $DB_URL" "$DB_DIALECT: db status shows the URL"
-	t_expect_out "branch core: version 8 (8 applied, 0 pending)" "$DB_DIALECT: db status shows the core version"
+	t_expect_out "branch core: version 10 (9 applied, 0 pending)" "$DB_DIALECT: db status shows the core version"
 	t_expect_out "pending: none" "$DB_DIALECT: db status: nothing pending"
 	t_expect_out "changed: none" "$DB_DIALECT: db status: nothing changed"
 	t_expect_out "  total             0" "$DB_DIALECT: db status counts no component"
@@ -175,23 +177,23 @@ db_case_pending_and_failing() {
 	export CARBONATION_DATADIR
 	"$CARB" -c "$CFG" db init >/dev/null 2>&1
 	printf 'CREATE TABLE extra_one (x INTEGER);\nCREATE TABLE extra_two (y INTEGER);\n' \
-		>"$MIG/0009_extra.sql"
+		>"$MIG/0011_extra.sql"
 	t_run "$CARB" -c "$CFG" db status
 	t_expect_status 0 "$DB_DIALECT: db status with a pending migration"
-	t_expect_out "  core 0009_extra ($MIG/0009_extra.sql)" "$DB_DIALECT: db status lists the pending migration"
-	t_expect_out "branch core: version 8 (8 applied, 1 pending)" "$DB_DIALECT: db status counts it pending"
+	t_expect_out "  core 0011_extra ($MIG/0011_extra.sql)" "$DB_DIALECT: db status lists the pending migration"
+	t_expect_out "branch core: version 10 (9 applied, 1 pending)" "$DB_DIALECT: db status counts it pending"
 	t_run "$CARB" -c "$CFG" db upgrade
 	t_expect_status 0 "$DB_DIALECT: db upgrade applies a multi-statement migration"
-	t_expect_out "applied core 0009_extra" "$DB_DIALECT: db upgrade says what it applied"
+	t_expect_out "applied core 0011_extra" "$DB_DIALECT: db upgrade says what it applied"
 	t_run db_query grow "SELECT COUNT(*) FROM extra_two"
 	db_expect_rows "0" "$DB_DIALECT: every statement of the file ran"
 
-	printf 'CREATE TABLE before_bad (x INTEGER);\nCREATE TABLE bad (;\n' >"$MIG/0010_bad.sql"
+	printf 'CREATE TABLE before_bad (x INTEGER);\nCREATE TABLE bad (;\n' >"$MIG/0012_bad.sql"
 	t_run "$CARB" -c "$CFG" db upgrade
 	t_expect_status 1 "$DB_DIALECT: a failing migration exits 1"
-	t_expect_err "migration \"$MIG/0010_bad.sql\" failed" "$DB_DIALECT: the failing migration is named"
+	t_expect_err "migration \"$MIG/0012_bad.sql\" failed" "$DB_DIALECT: the failing migration is named"
 	t_run db_query grow "SELECT MAX(version) FROM schema_migrations"
-	db_expect_rows "9" "$DB_DIALECT: the failed migration is not recorded"
+	db_expect_rows "11" "$DB_DIALECT: the failed migration is not recorded"
 	t_run db_query grow "SELECT COUNT(*) FROM before_bad"
 	if [ "$DB_DIALECT" = mariadb ]; then
 		t_expect_status 0 "$DB_DIALECT: DDL before the failure stays (no transactional DDL)"
