@@ -1032,6 +1032,13 @@ struct carb_status_total {
 extern const int64_t carb_status_windows[CARB_STATUS_NWINDOWS];
 extern const char *const carb_status_window_names[CARB_STATUS_NWINDOWS];
 
+/* The outbox of one [[events]] sink (docs/events.md). */
+struct carb_status_sink {
+	char *name;
+	int64_t unsent;
+	int64_t oldest_unsent_at;  /* 0: none unsent */
+};
+
 /* What `carbonation status` shows, read from the catalog alone. */
 struct carb_status_report {
 	int64_t now;
@@ -1052,6 +1059,9 @@ struct carb_status_report {
 	char *oldest_waiting_key;
 	size_t oldest_waiting_len;
 	int64_t next_deadline_id, next_deadline_at;    /* 0: none */
+	struct carb_status_sink *sinks;           /* the outbox per sink, from
+						   * carb_catalog_status_sinks */
+	size_t nsinks;
 };
 
 /* Fills *r (released with carb_status_report_release, also after a
@@ -1059,6 +1069,12 @@ struct carb_status_report {
 int carb_catalog_status(struct carb_catalog *cat, struct carb_status_report *r,
 			struct carb_error *err);
 void carb_status_report_release(struct carb_status_report *r);
+/* Adds to *r the outbox depth of each sink named (the config's sinks:
+ * the catalog does not know which sinks exist). */
+int carb_catalog_status_sinks(struct carb_catalog *cat,
+			      const char *const *names, size_t n,
+			      struct carb_status_report *r,
+			      struct carb_error *err);
 
 
 /* ---- the outbox of events (events.c, 0010, docs/events.md) ------------ */

@@ -1,10 +1,8 @@
 /* An event's JSON (docs/events.md, "The event"), built when it is sent
  * from the outbox row and the catalog rows it names, so the outbox row
  * stays a few ids long. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -12,30 +10,20 @@
 
 #define EVENT_SCHEMA 1
 
-/* ISO 8601 UTC, with microseconds only when there are some (as `query
- * --format json` writes them); 0 is JSON null (no such time). */
+/* ISO 8601 UTC as the catalog writes times everywhere; 0 is JSON null
+ * (no such time). */
 static json_t *iso_time(int64_t us)
 {
-	char text[48], frac[16] = "";
-	time_t secs;
-	struct tm tm;
-	int64_t rem;
+	struct carb_buf b;
+	json_t *j;
 
 	if (us == 0)
 		return json_null();
-	secs = (time_t)(us / 1000000);
-	rem = us % 1000000;
-	if (rem < 0) {
-		rem += 1000000;
-		secs--;
-	}
-	gmtime_r(&secs, &tm);
-	if (rem != 0)
-		snprintf(frac, sizeof(frac), ".%06lld", (long long)rem);
-	snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d%sZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, frac);
-	return json_string(text);
+	carb_buf_init(&b);
+	carb_buf_add_timestamp(&b, us);
+	j = json_stringn(b.data, b.len);
+	carb_buf_release(&b);
+	return j;
 }
 
 /* Length of the valid UTF-8 sequence at p, or 0. */
