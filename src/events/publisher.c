@@ -379,8 +379,9 @@ int carb_events_start(const struct carb_events_deps *deps,
 	ev->inst.host = ev->host;
 	ev->inst.pid = (int64_t)getpid();
 	ev->inst.name = carb_config_service(deps->cfg)->name;
-	/* The first prune comes a minute in, not at once. */
-	ev->pruned_ms = carb_monotonic_ms();
+	/* The first prune comes at once: a service that was down for
+	 * longer than the retention starts clean. */
+	ev->pruned_ms = carb_monotonic_ms() - PRUNE_EVERY_MS;
 	rc = pthread_create(&ev->thread, NULL, run, ev);
 	if (rc != 0) {
 		free_events(ev);

@@ -226,4 +226,23 @@ glob = ["rej_*"]'
 	t_expect_status 2 "$DB_DIALECT: events replay --sink with an unknown sink exits 2"
 	t_expect_err 'no [[events]] sink is named "nosuch"' "$DB_DIALECT: ... and names it"
 	svc_stop evt
+
+	# --- pruning: delivered events go after the retention ----------------
+	sed 's/^workers = 2$/workers = 2\nevent_retention = "1s"/' "$P/config.toml" >"$P/config.new"
+	mv "$P/config.new" "$P/config.toml"
+	sleep 1.1
+	printf 'late\n' >"$P/in/late.dat"
+	svc_start evt
+	wait_comp evt in late.dat status ARCHIVED "$DB_DIALECT: late.dat is ARCHIVED"
+	n=0
+	while [ "$n" -lt 100 ]; do
+		[ "$(rows evt "SELECT COUNT(*) FROM events WHERE status = 'CLEARED'")" = 0 ] && break
+		sleep 0.1
+		n=$((n + 1))
+	done
+	expect_rows evt "SELECT COUNT(*) FROM event_deliveries d WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = d.event)" 0 \
+		"$DB_DIALECT: pruning leaves no delivery without its event"
+	expect_rows evt "SELECT COUNT(*) FROM events WHERE status IN ('CLEARED', 'NOT_SELECTED', 'INTEGRITY_FAILED')" 0 \
+		"$DB_DIALECT: delivered events older than event_retention are pruned at start"
+	svc_stop evt
 }
