@@ -31,6 +31,7 @@ struct carb_events_deps {
 					   * a reload cannot change are read */
 	carb_events_connect_fn connect;
 	void *connect_ctx;
+	struct carb_metrics *metrics;     /* may be NULL; outlives it */
 };
 
 /* Starts the publisher thread: it sends to the [[events]] sinks and

@@ -22,6 +22,7 @@
 #define BACKOFF_MAX_MS 60000
 #define PRUNE_EVERY_MS 60000
 #define RECONNECT_MS 1000
+#define GAUGES_EVERY_MS 5000    /* how often /metrics' outbox depth is read */
 
 struct sink_rt {
 	const struct carb_event_sink_config *cfg;
@@ -38,6 +39,7 @@ struct carb_events {
 	struct carb_events_instance inst;
 	struct carb_catalog *cat;
 	int64_t pruned_ms;
+	int64_t gauged_ms;
 	pthread_t thread;
 	bool started;
 	pthread_mutex_t lock;
@@ -163,8 +165,12 @@ static enum outcome send_one(struct carb_events *ev, struct sink_rt *s,
 	free(body);
 	if (rc < 0)
 		return SINK_FAILED;
-	return carb_catalog_event_delivered(ev->cat, s->cfg->name, x->id, false,
-					    err) < 0 ? CATALOG_FAILED : SENT;
+	if (carb_catalog_event_delivered(ev->cat, s->cfg->name, x->id, false,
+					 err) < 0)
+		return CATALOG_FAILED;
+	carb_metrics_add(ev->deps.metrics, CARB_METRIC_EVENTS_DELIVERED,
+			 s->cfg->name, 1);
+	return SENT;
 }
 
 /* Sends what the sink has not had, in order, until the outbox is empty
@@ -246,6 +252,33 @@ static int prune(struct carb_events *ev)
 	return 0;
 }
 
+/* The outbox depth for /metrics: read on its own clock, so a sink in a
+ * long backoff still shows its backlog growing. */
+static int gauges(struct carb_events *ev)
+{
+	struct carb_error err;
+
+	if (ev->deps.metrics == NULL)
+		return 0;
+	for (size_t i = 0; i < ev->nsinks; i++) {
+		int64_t unsent = 0, oldest = 0;
+
+		carb_error_clear(&err);
+		if (carb_catalog_events_depth(ev->cat, ev->sinks[i].cfg->name,
+					      &unsent, &oldest, &err) < 0) {
+			carb_log(CARB_LOGL_WARNING, "events: catalog failed: %s;"
+				 " reconnecting", err.msg);
+			return -1;
+		}
+		carb_metrics_set(ev->deps.metrics, CARB_METRIC_EVENTS_UNSENT,
+				 ev->sinks[i].cfg->name, (double)unsent);
+		carb_metrics_set(ev->deps.metrics, CARB_METRIC_EVENTS_OLDEST_AGE,
+				 ev->sinks[i].cfg->name, oldest == 0 ? 0.0
+				 : (double)(carb_now_us() - oldest) / 1e6);
+	}
+	return 0;
+}
+
 /* Sleeps until the earliest sink is due (or ms), or a stop. */
 static void wait_ms(struct carb_events *ev, int64_t ms)
 {
@@ -297,6 +330,10 @@ static void *run(void *arg)
 				failed = true;
 			if (s->next_ms < next)
 				next = s->next_ms;
+		}
+		if (!failed && now - ev->gauged_ms >= GAUGES_EVERY_MS) {
+			ev->gauged_ms = now;
+			failed = gauges(ev) < 0;
 		}
 		if (!failed && now - ev->pruned_ms >= PRUNE_EVERY_MS) {
 			ev->pruned_ms = now;
@@ -382,6 +419,7 @@ int carb_events_start(const struct carb_events_deps *deps,
 	/* The first prune comes at once: a service that was down for
 	 * longer than the retention starts clean. */
 	ev->pruned_ms = carb_monotonic_ms() - PRUNE_EVERY_MS;
+	ev->gauged_ms = ev->pruned_ms;
 	rc = pthread_create(&ev->thread, NULL, run, ev);
 	if (rc != 0) {
 		free_events(ev);

@@ -278,7 +278,7 @@ static int start_http(struct owner *o, struct carb_error *err)
 static int start_events(struct owner *o, struct carb_error *err)
 {
 	const struct carb_events_deps deps = {
-		.cfg = o->svc->cfg,
+		.cfg = o->svc->cfg, .metrics = o->svc->opts.metrics,
 		.connect = o->svc->connect, .connect_ctx = o->svc->connect_ctx,
 	};
 

@@ -102,7 +102,11 @@ events_run_cases() {
 	ARCH_SETTLE=0s
 	mkdir -p "$T/evt"
 	printf 'the shared secret\n' >"$T/evt/hook-secret"
+	HTTP_PORT=$(free_port)
 	a_project evt "
+[http]
+listen = \"127.0.0.1:$HTTP_PORT\"
+
 [[events]]
 name = \"hook\"
 kind = \"webhook\"
@@ -183,6 +187,19 @@ glob = ["rej_*"]'
 		t_pass "$DB_DIALECT: status --format json: the depth and the oldest unsent event's age"
 	else
 		i_fail "$DB_DIALECT: status --format json: the depth and the oldest unsent event's age" evt
+	fi
+	n=0
+	while [ "$n" -lt 100 ]; do
+		curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >"$T/metrics" 2>/dev/null
+		grep -q '^carbonation_events_unsent{sink="hook"} 5$' "$T/metrics" && break
+		sleep 0.2
+		n=$((n + 1))
+	done
+	if grep -q '^carbonation_events_unsent{sink="hook"} 5$' "$T/metrics" &&
+		grep -q '^carbonation_events_oldest_unsent_age_seconds{sink="hook"} [1-9]' "$T/metrics"; then
+		t_pass "$DB_DIALECT: /metrics shows the sink's outbox depth and its oldest event's age"
+	else
+		i_fail "$DB_DIALECT: /metrics shows the sink's outbox depth and its oldest event's age" evt
 	fi
 	echo 200 >"$R/mode"
 	ev_wait_received $((before + 5)) "$DB_DIALECT: the backlog arrives once the receiver answers 200" 120

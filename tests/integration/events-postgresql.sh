@@ -4,6 +4,7 @@
 set -u
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/catalog.sh"
+. "$top_srcdir/tests/lib/http.sh"
 . "$top_srcdir/tests/integration/intake-cases.sh"
 . "$top_srcdir/tests/integration/archive-cases.sh"
 . "$top_srcdir/tests/integration/events-cases.sh"
