@@ -13,7 +13,8 @@ set -eu
 
 build_pkgs="build-essential autoconf automake libtool pkg-config
 	libsqlite3-dev sqlite3 libssl-dev libpq-dev libmariadb-dev
-	libsystemd-dev check libmicrohttpd-dev libjansson-dev libxxhash-dev"
+	libsystemd-dev check libmicrohttpd-dev libjansson-dev libxxhash-dev
+	libcurl4-openssl-dev"
 test_pkgs="postgresql mariadb-server mariadb-client
 	golang-github-burntsushi-toml-dev python3 shellcheck
 	util-linux-extra xfsprogs e2fsprogs systemd groff-base

@@ -1033,6 +1033,13 @@ struct carb_status_total {
 extern const int64_t carb_status_windows[CARB_STATUS_NWINDOWS];
 extern const char *const carb_status_window_names[CARB_STATUS_NWINDOWS];
 
+/* The outbox of one [[events]] sink (docs/events.md). */
+struct carb_status_sink {
+	char *name;
+	int64_t unsent;
+	int64_t oldest_unsent_at;  /* 0: none unsent */
+};
+
 /* What `carbonation status` shows, read from the catalog alone. */
 struct carb_status_report {
 	int64_t now;
@@ -1053,6 +1060,9 @@ struct carb_status_report {
 	char *oldest_waiting_key;
 	size_t oldest_waiting_len;
 	int64_t next_deadline_id, next_deadline_at;    /* 0: none */
+	struct carb_status_sink *sinks;           /* the outbox per sink, from
+						   * carb_catalog_status_sinks */
+	size_t nsinks;
 };
 
 /* Fills *r (released with carb_status_report_release, also after a
@@ -1060,5 +1070,90 @@ struct carb_status_report {
 int carb_catalog_status(struct carb_catalog *cat, struct carb_status_report *r,
 			struct carb_error *err);
 void carb_status_report_release(struct carb_status_report *r);
+/* Adds to *r the outbox depth of each sink named (the config's sinks:
+ * the catalog does not know which sinks exist). */
+int carb_catalog_status_sinks(struct carb_catalog *cat,
+			      const char *const *names, size_t n,
+			      struct carb_status_report *r,
+			      struct carb_error *err);
+
+
+/* ---- the outbox of events (events.c, 0010, docs/events.md) ------------ */
+
+/* One outbox row; strings valid during the callback only. */
+struct carb_event_row {
+	int64_t id;               /* order of the outbox */
+	const char *event_id;     /* unique; consumers dedupe on it */
+	const char *scope;        /* "group" or "component" */
+	int64_t file_id;          /* 0: none (a component without a group) */
+	int64_t component_id;     /* 0: a group event */
+	const char *watch;
+	const char *status;
+	int64_t created_at;       /* microseconds */
+};
+/* Returns 0 to go on, non-zero to stop. */
+typedef int (*carb_event_row_cb)(void *ctx, const struct carb_event_row *r);
+
+/* The first limit events, in id order, that sink has no delivery of. */
+int carb_catalog_events_unsent(struct carb_catalog *cat, const char *sink,
+			       size_t limit, carb_event_row_cb cb, void *ctx,
+			       struct carb_error *err);
+/* Records that sink confirmed event id (skipped: the sink's filters did
+ * not want it). */
+int carb_catalog_event_delivered(struct carb_catalog *cat, const char *sink,
+				 int64_t id, bool skipped,
+				 struct carb_error *err);
+/* Makes the events created at or after since_us unsent again for sink
+ * (NULL: every sink); *count (may be NULL) gets the deliveries undone. */
+int carb_catalog_events_replay(struct carb_catalog *cat, int64_t since_us,
+			       const char *sink, int64_t *count,
+			       struct carb_error *err);
+/* Deletes the events created before before_us that every one of sinks
+ * has (all of them when nsinks is 0), and their deliveries. */
+int carb_catalog_events_prune(struct carb_catalog *cat, int64_t before_us,
+			      const char *const *sinks, size_t nsinks,
+			      int64_t *count, struct carb_error *err);
+/* How many events sink has not had, and the oldest one's created_at (0
+ * when none). */
+int carb_catalog_events_depth(struct carb_catalog *cat, const char *sink,
+			      int64_t *unsent, int64_t *oldest_us,
+			      struct carb_error *err);
+
+/* The group an event names, as it is now.  Strings are owned: release
+ * with carb_event_group_release. */
+struct carb_event_group {
+	bool found;
+	char *group_key;          /* bytes, NUL-terminated */
+	size_t group_key_len;
+	char *reason;             /* NULL: none */
+	char *destination;        /* NULL: none */
+	int64_t created_at, completed_at, generation;
+};
+int carb_catalog_event_group(struct carb_catalog *cat, int64_t file_id,
+			     struct carb_event_group *g, struct carb_error *err);
+void carb_event_group_release(struct carb_event_group *g);
+
+/* A member of an event; pointers valid during the callback only. */
+struct carb_event_member {
+	int64_t id;
+	const char *rel_path;     /* bytes */
+	size_t rel_path_len;
+	int64_t size, mtime;      /* mtime in microseconds */
+	const char *sha256;       /* hex, or NULL */
+	const char *xxh128;       /* hex, or NULL ([integrity] hashes) */
+	const char *status;
+	const char *reason;       /* NULL: none */
+	const char *archive_destination;
+	const char *archive_path; /* bytes, or NULL */
+	size_t archive_path_len;
+	int64_t archived_at;      /* 0: not archived */
+};
+typedef int (*carb_event_member_cb)(void *ctx,
+				    const struct carb_event_member *m);
+/* The component component_id (when > 0), else every member of group
+ * file_id, in id order. */
+int carb_catalog_event_members(struct carb_catalog *cat, int64_t file_id,
+			       int64_t component_id, carb_event_member_cb cb,
+			       void *ctx, struct carb_error *err);
 
 #endif

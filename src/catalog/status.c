@@ -248,5 +248,25 @@ void carb_status_report_release(struct carb_status_report *r)
 		free(r->reasons[i].reason);
 	free(r->reasons);
 	free(r->oldest_waiting_key);
+	for (size_t i = 0; i < r->nsinks; i++)
+		free(r->sinks[i].name);
+	free(r->sinks);
 	memset(r, 0, sizeof(*r));
+}
+
+int carb_catalog_status_sinks(struct carb_catalog *cat,
+			      const char *const *names, size_t n,
+			      struct carb_status_report *r,
+			      struct carb_error *err)
+{
+	r->sinks = carb_xcalloc(n ? n : 1, sizeof(*r->sinks));
+	for (size_t i = 0; i < n; i++) {
+		struct carb_status_sink *s = &r->sinks[r->nsinks++];
+
+		s->name = carb_xstrdup(names[i]);
+		if (carb_catalog_events_depth(cat, names[i], &s->unsent,
+					      &s->oldest_unsent_at, err) < 0)
+			return -1;
+	}
+	return 0;
 }

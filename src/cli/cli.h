@@ -112,6 +112,7 @@ void carb_cli_heartbeat_end(struct carb_cli_heartbeat **h);
 int carb_cmd_check(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_db(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_init(struct carb_cli *cli, int argc, char **argv);
+int carb_cmd_events(struct carb_cli *cli, int argc, char **argv);
 /* `db revision`, in cmd_db_revision.c. */
 int carb_cmd_db_revision(struct carb_cli *cli, int argc, char **argv);
 int carb_cmd_poll(struct carb_cli *cli, int argc, char **argv);

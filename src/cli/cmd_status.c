@@ -2,6 +2,7 @@
  * catalog alone (so it works from another host and while the service is
  * down), with an exit status for monitoring.  The catalog layer reads it
  * (carb_catalog_status); this file judges and prints it. */
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +51,21 @@ static int open_catalog(struct carb_cli *cli, struct carb_config **cfg,
 	return rc;
 }
 
+/* The outbox depth of each configured sink. */
+static int status_sinks(struct carb_catalog *cat, const struct carb_config *cfg,
+			struct carb_status_report *r, struct carb_error *err)
+{
+	size_t n = carb_config_event_sink_count(cfg);
+	const char **names = carb_xcalloc(n ? n : 1, sizeof(*names));
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = carb_config_event_sink(cfg, i)->name;
+	rc = carb_catalog_status_sinks(cat, names, n, r, err);
+	free(names);
+	return rc;
+}
+
 int carb_cmd_status(struct carb_cli *cli, int argc, char **argv)
 {
 	static const char *const known[] = { "--format", "--help", NULL };
@@ -80,7 +96,8 @@ int carb_cmd_status(struct carb_cli *cli, int argc, char **argv)
 		return rc;
 	if (carb_cli_require_schema(cat, NULL, "status") < 0) {
 		rc = CARB_EXIT_FAIL;
-	} else if (carb_catalog_status(cat, &r, &err) < 0) {
+	} else if (carb_catalog_status(cat, &r, &err) < 0 ||
+		   status_sinks(cat, cfg, &r, &err) < 0) {
 		carb_cli_errorf("status: %s", err.msg);
 		carb_status_report_release(&r);
 		rc = CARB_EXIT_FAIL;

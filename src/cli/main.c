@@ -15,6 +15,7 @@ static const struct carb_cmd commands[] = {
 	{ "check", carb_cmd_check, "validate config.toml and rules.toml" },
 	{ "clear", carb_cmd_clear, "mark finished groups taken by a consumer (CLEARED)" },
 	{ "db", carb_cmd_db, "create, migrate and inspect the catalog" },
+	{ "events", carb_cmd_events, "send the outbox's events again (replay --since TIME)" },
 	{ "init", carb_cmd_init, "write a new project: config, rules, a plugin, a demo" },
 	{ "poll", carb_cmd_poll, "print the groups finished since a cursor, then advance it" },
 	{ "query", carb_cmd_query, "list groups or components from the catalog, filtered" },

@@ -123,10 +123,11 @@ struct carb_service_config {
 	int64_t max_job_time_ms;
 	const char *rules;        /* absolute */
 	const char *state_dir;    /* absolute; holds the lock files */
+	int64_t event_retention_ms;  /* delivered events are kept this long */
 	struct {
 		struct carb_config_loc table, name, workers, heartbeat_interval,
 			reconcile_interval, shutdown_timeout, max_job_time,
-			rules, state_dir;
+			rules, state_dir, event_retention;
 	} loc;
 };
 
@@ -175,6 +176,28 @@ struct carb_http_listen {
  * absolute path (a unix socket).  0, or -1 with why set. */
 int carb_http_listen_parse(const char *text, struct carb_http_listen *out,
 			   char *why, size_t why_size);
+
+/* [[events]]: one sink of the outbox's events (docs/events.md). */
+enum carb_event_sink_kind {
+	CARB_SINK_WEBHOOK,        /* an HTTP POST of each event's JSON */
+	CARB_SINK_AMQP,           /* reserved: refused by the checks */
+};
+const char *carb_event_sink_kind_name(enum carb_event_sink_kind v);
+
+struct carb_event_sink_config {
+	const char *name;         /* [A-Za-z0-9_.-]+, unique among sinks */
+	enum carb_event_sink_kind kind;
+	struct carb_config_strings statuses;  /* final status names; empty:
+					       * every final status */
+	struct carb_config_strings watches;   /* watch names; empty: all */
+	const char *url;          /* webhook: http:// or https:// */
+	const char *secret_file;  /* absolute or NULL: no signature */
+	int64_t timeout_ms;       /* one delivery attempt */
+	struct {
+		struct carb_config_loc table, name, kind, statuses, watches,
+			url, secret_file, timeout;
+	} loc;
+};
 
 struct carb_plugins_config {
 	const char *package;
@@ -444,6 +467,10 @@ const struct carb_database_config *carb_config_database(
 const struct carb_plugins_config *carb_config_plugins(
 	const struct carb_config *cfg);
 const struct carb_http_config *carb_config_http(const struct carb_config *cfg);
+/* The [[events]] sinks, in file order. */
+size_t carb_config_event_sink_count(const struct carb_config *cfg);
+const struct carb_event_sink_config *carb_config_event_sink(
+	const struct carb_config *cfg, size_t i);
 /* True when config.toml has a [plugins] table. */
 bool carb_config_has_plugin(const struct carb_config *cfg);
 /* The plugin's own table [plugins.NAME], or NULL; owned by cfg. */

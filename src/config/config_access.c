@@ -177,3 +177,14 @@ char *carb_config_format_duration(int64_t ms, char *buf, size_t size)
 	}
 	return buf;
 }
+
+size_t carb_config_event_sink_count(const struct carb_config *cfg)
+{
+	return cfg->nsinks;
+}
+
+const struct carb_event_sink_config *carb_config_event_sink(
+	const struct carb_config *cfg, size_t i)
+{
+	return i < cfg->nsinks ? &cfg->sinks[i] : NULL;
+}

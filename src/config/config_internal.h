@@ -135,6 +135,8 @@ struct carb_config {
 	struct carb_archive_config archive;
 	struct carb_destination_config *destinations;  /* the named ones */
 	size_t ndestinations;
+	struct carb_event_sink_config *sinks;          /* [[events]] */
+	size_t nsinks;
 	struct carb_rules rules;
 	struct carb_toml_value *root;  /* kept for the plugin's own table */
 };
@@ -148,6 +150,7 @@ extern const struct carb_cfg_section carb_cfg_http_section;
 extern const struct carb_cfg_section carb_cfg_watch_section;
 extern const struct carb_cfg_section carb_cfg_archive_section;
 extern const struct carb_cfg_section carb_cfg_destination_section;
+extern const struct carb_cfg_section carb_cfg_events_section;
 extern const struct carb_cfg_section carb_cfg_integrity_section;
 extern const struct carb_cfg_section carb_cfg_completeness_section;
 extern const struct carb_cfg_section carb_cfg_metadata_section;
@@ -227,6 +230,16 @@ void carb_cfg_check_rule_globs(struct carb_cfg_ctx *ctx, const char *label,
 /* The checks that look across sections, after every section is read. */
 void carb_cfg_check_watches(struct carb_cfg_ctx *ctx,
 			    const struct carb_config *cfg);
+/* [[events]]: the sinks, as a whole (config_events.c). */
+void carb_cfg_load_events(struct carb_cfg_ctx *ctx, struct carb_config *cfg,
+			  const struct carb_toml_value *root);
+void carb_cfg_check_events(struct carb_cfg_ctx *ctx,
+			   const struct carb_config *cfg);
+void carb_cfg_free_events(struct carb_config *cfg);
+void carb_cfg_check_event_url(struct carb_cfg_ctx *ctx, const char *label,
+			      const void *field,
+			      const struct carb_toml_value *v);
+extern const char *const carb_cfg_sink_kinds[];
 void carb_cfg_check_http(struct carb_cfg_ctx *ctx,
 			 const struct carb_config *cfg);
 void carb_cfg_check_archive(struct carb_cfg_ctx *ctx,

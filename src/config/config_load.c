@@ -13,6 +13,7 @@
 
 static const char *const config_tables[] = {
 	"service", "logging", "database", "plugins", "http", "watch", "archive",
+	"events",
 };
 #define NCONFIG_TABLES (sizeof(config_tables) / sizeof(config_tables[0]))
 
@@ -338,11 +339,13 @@ static void load_sections(struct carb_cfg_ctx *ctx, struct carb_config *cfg,
 	}
 	load_watches(ctx, cfg, root);
 	load_archive(ctx, cfg, root);
+	carb_cfg_load_events(ctx, cfg, root);
 	if (ctx->lenient)
 		return;
 	carb_cfg_check_watches(ctx, cfg);
 	carb_cfg_check_archive(ctx, cfg);
 	carb_cfg_check_http(ctx, cfg);
+	carb_cfg_check_events(ctx, cfg);
 }
 
 /* Opens the config file far enough to know its folder; NULL when it
@@ -478,6 +481,7 @@ void carb_config_free(struct carb_config **cfgp)
 		free((char *)cfg->destinations[i].name);
 	}
 	free(cfg->destinations);
+	carb_cfg_free_events(cfg);
 	carb_rules_release(&cfg->rules);
 	free(cfg->path);
 	free(cfg->display);

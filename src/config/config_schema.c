@@ -69,6 +69,10 @@ static const struct carb_cfg_key service_keys[] = {
 	  AT(struct carb_service_config, state_dir), .def = ".",
 	  .def_doc = "the config folder", .check = carb_cfg_check_directory,
 	  .doc = "folder for lock files" },
+	{ .name = "event_retention", .type = CARB_CFG_DURATION,
+	  AT_MS(struct carb_service_config, event_retention), .def = "7d",
+	  AT_LEAST(1000),
+	  .doc = "how long events stay in the outbox once every [[events]] sink has them" },
 };
 
 static const struct carb_cfg_key logging_keys[] = {
@@ -254,6 +258,41 @@ static const struct carb_cfg_key destination_keys[] = {
 	  .doc = "when the archive name is taken" },
 };
 
+const char *const carb_cfg_sink_kinds[] = { "webhook", "amqp", NULL };
+
+#define SINK struct carb_event_sink_config
+static const struct carb_cfg_key events_keys[] = {
+	{ .name = "name", .type = CARB_CFG_STRING,
+	  AT(SINK, name), .required = true,
+	  .check = carb_cfg_check_watch_name,
+	  .doc = "unique name of the sink: letters, digits, \"_\", \".\", \"-\"; deliveries are recorded under it" },
+	{ .name = "kind", .type = CARB_CFG_ENUM,
+	  AT(SINK, kind), .required = true, .choices = carb_cfg_sink_kinds,
+	  .doc = "\"webhook\": an HTTP POST of each event; \"amqp\" is reserved and refused (not built yet)" },
+	{ .name = "statuses", .type = CARB_CFG_STRINGS,
+	  AT(SINK, statuses), .def_list = empty_list,
+	  .doc = "the final statuses sent (ARCHIVED, FAILED, INTEGRITY_FAILED, NOT_SELECTED, TIMED_OUT, DUPLICATE, CLEARED); empty: all" },
+	{ .name = "watches", .type = CARB_CFG_STRINGS,
+	  AT(SINK, watches), .def_list = empty_list,
+	  .doc = "the watches whose events are sent; empty: all" },
+	{ .name = "url", .type = CARB_CFG_STRING,
+	  AT(SINK, url), .check = carb_cfg_check_event_url,
+	  .doc = "webhook: the http:// or https:// URL each event is POSTed to" },
+	{ .name = "secret_file", .type = CARB_CFG_PATH,
+	  AT(SINK, secret_file), .check = carb_cfg_check_file,
+	  .doc = "file holding the shared secret; the body's HMAC-SHA256 goes in X-Carbonation-Signature: sha256=HEX" },
+	{ .name = "timeout", .type = CARB_CFG_DURATION,
+	  AT_MS(SINK, timeout), .def = "10s", AT_LEAST(100),
+	  .doc = "longest one delivery may take before it counts as failed and is retried" },
+};
+#undef SINK
+
+const struct carb_cfg_section carb_cfg_events_section = {
+	"config.toml", "events", "[[events]]",
+	"one sink of events (a final status of a group, a failed integrity check); repeat per sink",
+	events_keys, NKEYS(events_keys),
+};
+
 const struct carb_cfg_section carb_cfg_service_section = {
 	"config.toml", "service", "[service]", "the service process",
 	service_keys, NKEYS(service_keys),
@@ -300,6 +339,7 @@ const struct carb_cfg_section *const carb_cfg_all_sections[] = {
 	&carb_cfg_watch_section,
 	&carb_cfg_archive_section,
 	&carb_cfg_destination_section,
+	&carb_cfg_events_section,
 	&carb_cfg_integrity_section,
 	&carb_cfg_completeness_section,
 	&carb_cfg_metadata_section,
@@ -333,6 +373,11 @@ const char *carb_archive_mode_name(enum carb_archive_mode v)
 const char *carb_verify_name(enum carb_verify v)
 {
 	return carb_cfg_verifies[v];
+}
+
+const char *carb_event_sink_kind_name(enum carb_event_sink_kind v)
+{
+	return carb_cfg_sink_kinds[v];
 }
 
 const char *carb_on_conflict_name(enum carb_on_conflict v)

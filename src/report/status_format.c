@@ -164,6 +164,18 @@ int carb_report_status_text(const struct carb_status_report *r,
 	} else {
 		carb_buf_adds(b, "none\n");
 	}
+	if (r->nsinks > 0)
+		carb_buf_adds(b, "events (outbox per sink):\n");
+	for (size_t i = 0; i < r->nsinks; i++) {
+		const struct carb_status_sink *s = &r->sinks[i];
+
+		carb_buf_addf(b, "  %s: %lld unsent", s->name,
+			      (long long)s->unsent);
+		if (s->oldest_unsent_at != 0)
+			carb_buf_addf(b, ", oldest %llds old", (long long)
+				      ((r->now - s->oldest_unsent_at) / 1000000));
+		carb_buf_addc(b, '\n');
+	}
 	carb_buf_adds(b, "watches:\n");
 	for (size_t i = 0; i < carb_config_watch_count(cfg); i++) {
 		const struct carb_watch_config *w = carb_config_watch(cfg, i);
@@ -254,7 +266,23 @@ int carb_report_status_json(const struct carb_status_report *r,
 	} else {
 		carb_buf_adds(b, "null");
 	}
-	carb_buf_adds(b, ",\"watches\":[");
+	carb_buf_adds(b, ",\"events\":[");
+	for (size_t i = 0; i < r->nsinks; i++) {
+		const struct carb_status_sink *s = &r->sinks[i];
+
+		carb_buf_adds(b, i ? ",{\"sink\":" : "{\"sink\":");
+		add_str(b, s->name, true);
+		carb_buf_addf(b, ",\"unsent\":%lld,\"oldest_unsent_at\":",
+			      (long long)s->unsent);
+		add_time(b, s->oldest_unsent_at, true);
+		if (s->oldest_unsent_at != 0)
+			carb_buf_addf(b, ",\"oldest_unsent_age_s\":%lld}",
+				      (long long)((r->now - s->oldest_unsent_at)
+						  / 1000000));
+		else
+			carb_buf_adds(b, ",\"oldest_unsent_age_s\":null}");
+	}
+	carb_buf_adds(b, "],\"watches\":[");
 	for (size_t i = 0; i < carb_config_watch_count(cfg); i++) {
 		const struct carb_watch_config *w = carb_config_watch(cfg, i);
 		struct watch_health h = watch_health(r, w);

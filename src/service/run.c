@@ -24,6 +24,7 @@ struct owner {
 	struct carb_watchdog wd;
 	struct carb_status_line sl;
 	struct carb_http *http;  /* the listener, or NULL */
+	struct carb_events *events;  /* the outbox's publisher, or NULL */
 };
 
 /* While the listener is on, the loop turns at least this often, so
@@ -272,6 +273,18 @@ static int start_http(struct owner *o, struct carb_error *err)
 	return carb_http_start(&deps, &o->http, err);
 }
 
+/* The publisher is the service's too: run --once leaves the outbox to
+ * the service, which sends what it wrote. */
+static int start_events(struct owner *o, struct carb_error *err)
+{
+	const struct carb_events_deps deps = {
+		.cfg = o->svc->cfg, .metrics = o->svc->opts.metrics,
+		.connect = o->svc->connect, .connect_ctx = o->svc->connect_ctx,
+	};
+
+	return carb_events_start(&deps, &o->events, err);
+}
+
 int carb_service_run(struct carb_service *svc, struct carb_error *err)
 {
 	struct owner o = { .svc = svc, .ready = svc->opts.once };
@@ -289,8 +302,11 @@ int carb_service_run(struct carb_service *svc, struct carb_error *err)
 		carb_notify_extend(EXTEND_USEC);
 	o.extended_ms = carb_monotonic_ms();
 	rc = svc->opts.once ? 0 : start_http(&o, err);
+	if (rc == 0 && !svc->opts.once)
+		rc = start_events(&o, err);
 	if (rc == 0)
 		rc = serve(&o, err);
+	carb_events_stop(&o.events);
 	carb_http_stop(&o.http);
 	if (rc < 0)
 		carb_log(CARB_LOGL_ERROR, "%s", err->msg);

@@ -16,6 +16,7 @@
 
 #include "catalog/catalog.h"
 #include "config/config.h"
+#include "events/events.h"
 #include "http/http.h"
 #include "pipeline/pipeline.h"
 #include "util/util.h"

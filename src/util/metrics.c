@@ -151,6 +151,21 @@ static const struct family_def defs[CARB_METRIC_COUNT] = {
 		NULL, 0,
 		"Always 1: the program's version and the catalog's backend",
 	},
+	[CARB_METRIC_EVENTS_UNSENT] = {
+		"carbonation_events_unsent", GAUGE, 1, { "sink" }, NULL, 0,
+		"Events in the outbox the sink has not confirmed",
+	},
+	[CARB_METRIC_EVENTS_OLDEST_AGE] = {
+		"carbonation_events_oldest_unsent_age_seconds", GAUGE, 1,
+		{ "sink" }, NULL, 0,
+		"Age of the oldest event the sink has not confirmed, 0 when"
+		" none",
+	},
+	[CARB_METRIC_EVENTS_DELIVERED] = {
+		"carbonation_events_delivered_total", COUNTER, 1, { "sink" },
+		NULL, 0,
+		"Events the sink confirmed (a replay sends and counts again)",
+	},
 };
 
 struct series {

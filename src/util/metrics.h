@@ -39,6 +39,9 @@ enum carb_metric {
 	CARB_METRIC_PLUGIN_FAILURES,   /* counter {kind, function} */
 	CARB_METRIC_PLUGIN_CRASHES,    /* counter {kind, function} */
 	CARB_METRIC_BUILD_INFO,        /* gauge {version, backend}, 1 */
+	CARB_METRIC_EVENTS_UNSENT,     /* gauge {sink}: the outbox's depth */
+	CARB_METRIC_EVENTS_OLDEST_AGE, /* gauge {sink}: seconds */
+	CARB_METRIC_EVENTS_DELIVERED,  /* counter {sink} */
 	CARB_METRIC_COUNT
 };
 

@@ -353,6 +353,52 @@ else
 	diff "$T/readme-keys" "$T/keys" | head -20
 fi
 
+# --- [[events]]: the sinks (docs/events.md) ---------------------------------
+
+conf "$base
+[[events]]
+name = \"hook\"
+kind = \"webhook\"
+url = \"http://127.0.0.1:9/events\"
+statuses = [\"ARCHIVED\", \"INTEGRITY_FAILED\"]
+watches = [\"incoming\"]"
+t_run "$CARB" check config
+t_expect_status 0 "a webhook sink exits 0"
+
+conf "$base
+[[events]]
+name = \"bus\"
+kind = \"amqp\""
+t_run "$CARB" check config
+t_expect_status 2 "an amqp sink exits 2"
+t_expect_err 'config.toml:9:8: events "bus": kind: "amqp" is not built yet; use "webhook"' "an amqp sink is refused as not built yet, at its kind"
+
+conf "$base
+[[events]]
+name = \"hook\"
+kind = \"webhook\"
+url = \"ftp://example.org/\"
+statuses = [\"ARCHIVING\"]
+watches = [\"elsewhere\"]
+[[events]]
+name = \"hook\"
+kind = \"webhok\""
+t_run "$CARB" check config
+t_expect_status 2 "bad sinks exit 2"
+t_expect_err 'events "hook": url: "ftp://example.org/" is not an http:// or https:// URL' "a sink's url must be http or https"
+t_expect_err 'events "hook": statuses: "ARCHIVING" is not a final status' "a sink's statuses must be final statuses"
+t_expect_err 'events "hook": watches: no watch is named "elsewhere"' "a sink's watches must exist"
+t_expect_err 'events "hook": name: another [[events]] table has that name' "sink names are unique"
+t_expect_err 'webhok' "an unknown kind is named"
+
+conf "$base
+[[events]]
+name = \"hook\"
+kind = \"webhook\""
+t_run "$CARB" check config
+t_expect_status 2 "a webhook without url exits 2"
+t_expect_err 'events "hook": a webhook needs url' "a webhook needs url"
+
 # --- settings run would fail on are errors here (issue 13 #9) -------------
 
 for t in '{watch' 'a}b' '{}/x' '{wa{tch}'; do

@@ -76,6 +76,7 @@ db_case_lifecycle() {
 	t_expect_out "applied core 0007_heartbeat" "$DB_DIALECT: db init applies 0007_heartbeat"
 	t_expect_out "applied core 0008_late_checksums_long_paths" "$DB_DIALECT: db init applies 0008_late_checksums_long_paths"
 	t_expect_out "applied core 0009_xxh128" "$DB_DIALECT: db init applies 0009_xxh128"
+	t_expect_out "applied core 0010_events" "$DB_DIALECT: db init applies 0010_events"
 
 	sum1=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0001_core.sql" | cut -d' ' -f1)
 	sum2=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0002_intake.sql" | cut -d' ' -f1)
@@ -86,11 +87,12 @@ db_case_lifecycle() {
 	sum7=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0007_heartbeat.sql" | cut -d' ' -f1)
 	sum8=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0008_late_checksums_long_paths.sql" | cut -d' ' -f1)
 	sum9=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0009_xxh128.sql" | cut -d' ' -f1)
+	sum10=$(sha256sum "$top_srcdir/migrations/$DB_DIALECT/core/0010_events.sql" | cut -d' ' -f1)
 	t_run db_query life "SELECT branch, version, name, checksum FROM schema_migrations ORDER BY version"
-	db_expect_rows "$(printf 'core|1|core|%s\ncore|2|intake|%s\ncore|3|archive|%s\ncore|4|plugins|%s\ncore|5|components_rebuilt|%s\ncore|6|completions|%s\ncore|7|heartbeat|%s\ncore|8|late_checksums_long_paths|%s\ncore|9|xxh128|%s' "$sum1" "$sum2" "$sum3" "$sum4" "$sum5" "$sum6" "$sum7" "$sum8" "$sum9")" \
-		"$DB_DIALECT: schema_migrations records 0001 to 0009 with the files' SHA-256"
+	db_expect_rows "$(printf 'core|1|core|%s\ncore|2|intake|%s\ncore|3|archive|%s\ncore|4|plugins|%s\ncore|5|components_rebuilt|%s\ncore|6|completions|%s\ncore|7|heartbeat|%s\ncore|8|late_checksums_long_paths|%s\ncore|9|xxh128|%s\ncore|10|events|%s' "$sum1" "$sum2" "$sum3" "$sum4" "$sum5" "$sum6" "$sum7" "$sum8" "$sum9" "$sum10")" \
+		"$DB_DIALECT: schema_migrations records 0001 to 0010 with the files' SHA-256"
 	t_run db_query life "SELECT COUNT(*) FROM schema_migrations WHERE applied_at > 1600000000000000"
-	db_expect_rows "9" "$DB_DIALECT: applied_at is in microseconds"
+	db_expect_rows "10" "$DB_DIALECT: applied_at is in microseconds"
 	t_run db_query life "SELECT COUNT(*) FROM components"
 	db_expect_rows "0" "$DB_DIALECT: the core tables exist"
 	t_run db_query life "SELECT COUNT(*) FROM components WHERE late = 0"
@@ -124,7 +126,7 @@ db_case_lifecycle() {
 	t_expect_status 0 "$DB_DIALECT: db status"
 	t_expect_out "dialect:  $DB_DIALECT" "$DB_DIALECT: db status names the dialect"
 	t_expect_out "url:      $DB_URL" "$DB_DIALECT: db status shows the URL"
-	t_expect_out "branch core: version 9 (9 applied, 0 pending)" "$DB_DIALECT: db status shows the core version"
+	t_expect_out "branch core: version 10 (10 applied, 0 pending)" "$DB_DIALECT: db status shows the core version"
 	t_expect_out "pending: none" "$DB_DIALECT: db status: nothing pending"
 	t_expect_out "changed: none" "$DB_DIALECT: db status: nothing changed"
 	t_expect_out "  total             0" "$DB_DIALECT: db status counts no component"
@@ -183,7 +185,7 @@ db_case_pending_and_failing() {
 	t_run "$CARB" -c "$CFG" db status
 	t_expect_status 0 "$DB_DIALECT: db status with a pending migration"
 	t_expect_out "  core 0090_extra ($MIG/0090_extra.sql)" "$DB_DIALECT: db status lists the pending migration"
-	t_expect_out "branch core: version 9 (9 applied, 1 pending)" "$DB_DIALECT: db status counts it pending"
+	t_expect_out "branch core: version 10 (10 applied, 1 pending)" "$DB_DIALECT: db status counts it pending"
 	t_run "$CARB" -c "$CFG" db upgrade
 	t_expect_status 0 "$DB_DIALECT: db upgrade applies a multi-statement migration"
 	t_expect_out "applied core 0090_extra" "$DB_DIALECT: db upgrade says what it applied"

@@ -16,7 +16,7 @@ db_case_usage
 t_run db_query life "PRAGMA journal_mode"
 db_expect_rows "wal" "sqlite: the catalog is in WAL mode"
 t_run db_query life "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-db_expect_rows "$(printf 'completions\ncomponents\nfiles\nschema_migrations\nservice_status\nsqlite_sequence')" \
+db_expect_rows "$(printf 'completions\ncomponents\nevent_deliveries\nevents\nfiles\nschema_migrations\nservice_status\nsqlite_sequence')" \
 	"sqlite: db init made the core tables"
 
 # db upgrade and db status never create the file; db init does, but only

@@ -1,0 +1,190 @@
+/* An event's JSON (docs/events.md, "The event"), built when it is sent
+ * from the outbox row and the catalog rows it names, so the outbox row
+ * stays a few ids long. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "events/events_internal.h"
+
+#define EVENT_SCHEMA 1
+
+/* ISO 8601 UTC as the catalog writes times everywhere; 0 is JSON null
+ * (no such time). */
+static json_t *iso_time(int64_t us)
+{
+	struct carb_buf b;
+	json_t *j;
+
+	if (us == 0)
+		return json_null();
+	carb_buf_init(&b);
+	carb_buf_add_timestamp(&b, us);
+	j = json_stringn(b.data, b.len);
+	carb_buf_release(&b);
+	return j;
+}
+
+/* Length of the valid UTF-8 sequence at p, or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len;
+	unsigned min;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xE0) == 0xC0) {
+		len = 2; cp = p[0] & 0x1F; min = 0x80;
+	} else if ((p[0] & 0xF0) == 0xE0) {
+		len = 3; cp = p[0] & 0x0F; min = 0x800;
+	} else if ((p[0] & 0xF8) == 0xF0) {
+		len = 4; cp = p[0] & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+/* File names are bytes: valid UTF-8 stays as it is and every other byte
+ * becomes the character U+00NN, as `query --format json` does, so the
+ * JSON is always valid. */
+json_t *carb_events_json_bytes(const char *data, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)data;
+	struct carb_buf b;
+	json_t *j;
+
+	if (data == NULL)
+		return json_null();
+	carb_buf_init(&b);
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_len(p + i, n - i);
+
+		if (len > 0 && p[i] != 0) {
+			carb_buf_add(&b, (const char *)p + i, len);
+			i += len;
+			continue;
+		}
+		{
+			char two[2] = { (char)(0xC0 | (p[i] >> 6)),
+					(char)(0x80 | (p[i] & 0x3F)) };
+
+			if (p[i] < 0x80) {
+				/* NUL: never in a name, kept as U+0000 */
+				carb_buf_add(&b, "", 1);
+			} else {
+				carb_buf_add(&b, two, 2);
+			}
+		}
+		i++;
+	}
+	j = json_stringn(b.data ? b.data : "", b.len);
+	carb_buf_release(&b);
+	return j ? j : json_null();
+}
+
+static json_t *text_or_null(const char *s)
+{
+	return s ? carb_events_json_bytes(s, strlen(s)) : json_null();
+}
+
+static int add_member(void *ctx, const struct carb_event_member *m)
+{
+	json_t *arr = ctx;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "component_id", json_integer(m->id));
+	json_object_set_new(o, "path",
+			    carb_events_json_bytes(m->rel_path, m->rel_path_len));
+	json_object_set_new(o, "size", json_integer(m->size));
+	json_object_set_new(o, "mtime", iso_time(m->mtime));
+	json_object_set_new(o, "sha256", text_or_null(m->sha256));
+	/* null unless rules.toml's [integrity] hashes asks for it */
+	json_object_set_new(o, "xxh128", text_or_null(m->xxh128));
+	json_object_set_new(o, "status", text_or_null(m->status));
+	json_object_set_new(o, "reason", text_or_null(m->reason));
+	json_object_set_new(o, "archive_destination",
+			    text_or_null(m->archive_destination));
+	json_object_set_new(o, "archive_path",
+			    m->archive_path
+			    ? carb_events_json_bytes(m->archive_path,
+						     m->archive_path_len)
+			    : json_null());
+	json_object_set_new(o, "archived_at", iso_time(m->archived_at));
+	json_array_append_new(arr, o);
+	return 0;
+}
+
+static void add_group(json_t *o, const struct carb_event_group *g)
+{
+	json_object_set_new(o, "group_key", g->found
+		? carb_events_json_bytes(g->group_key, g->group_key_len)
+		: json_null());
+	json_object_set_new(o, "generation",
+			    g->found ? json_integer(g->generation) : json_null());
+	json_object_set_new(o, "destination", text_or_null(g->destination));
+	json_object_set_new(o, "created_at", iso_time(g->created_at));
+	json_object_set_new(o, "completed_at", iso_time(g->completed_at));
+}
+
+int carb_events_json(struct carb_catalog *cat, const struct carb_event_row *r,
+		     const struct carb_events_instance *inst, char **out,
+		     struct carb_error *err)
+{
+	struct carb_event_group g = { 0 };
+	json_t *o = json_object(), *members = json_array(), *in = json_object();
+	bool component = r->component_id > 0;
+	int rc = -1;
+
+	*out = NULL;
+	if (r->file_id > 0 && carb_catalog_event_group(cat, r->file_id, &g, err) < 0)
+		goto out;
+	if (carb_catalog_event_members(cat, r->file_id, r->component_id,
+				       add_member, members, err) < 0)
+		goto out;
+	json_object_set_new(o, "schema", json_integer(EVENT_SCHEMA));
+	json_object_set_new(o, "event_id", json_string(r->event_id));
+	json_object_set_new(o, "sequence", json_integer(r->id));
+	json_object_set_new(o, "scope", json_string(r->scope));
+	json_object_set_new(o, "status", json_string(r->status));
+	json_object_set_new(o, "event_at", iso_time(r->created_at));
+	json_object_set_new(o, "watch", text_or_null(r->watch));
+	json_object_set_new(o, "file_id",
+			    r->file_id > 0 ? json_integer(r->file_id) : json_null());
+	json_object_set_new(o, "component_id",
+			    component ? json_integer(r->component_id) : json_null());
+	add_group(o, &g);
+	/* A group's reason, or the failed component's own. */
+	if (component && json_array_size(members) == 1)
+		json_object_set(o, "reason", json_object_get(
+					json_array_get(members, 0), "reason"));
+	else
+		json_object_set_new(o, "reason", text_or_null(g.reason));
+	json_object_set(o, "members", members);
+	json_object_set_new(in, "host", text_or_null(inst->host));
+	json_object_set_new(in, "pid", json_integer(inst->pid));
+	json_object_set_new(in, "name", text_or_null(inst->name));
+	json_object_set(o, "instance", in);
+	*out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (*out == NULL)
+		carb_error_set(err, "cannot encode the event as JSON");
+	else
+		rc = 0;
+out:
+	carb_event_group_release(&g);
+	json_decref(members);
+	json_decref(in);
+	json_decref(o);
+	return rc;
+}
