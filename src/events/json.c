@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "events/events_internal.h"
+#include "report/report.h"
 
 #define EVENT_SCHEMA 1
 
@@ -138,12 +139,54 @@ static void add_group(json_t *o, const struct carb_event_group *g)
 	json_object_set_new(o, "completed_at", iso_time(g->completed_at));
 }
 
+/* The group's plugin columns as `query files --format json` shows them
+ * (the same bytes, read back): an object, null when the plugin has no
+ * column or the event no group; NULL with err when the catalog fails. */
+static json_t *plugin_values(struct carb_catalog *cat, int64_t file_id,
+			     const struct carb_plugin_column *pcols,
+			     size_t npcols, struct carb_error *err)
+{
+	struct carb_query *q;
+	struct carb_buf names;
+	char id[24], *text = NULL;
+	size_t len = 0;
+	json_t *rows = NULL, *row = NULL;
+	int rc;
+
+	if (npcols == 0 || file_id <= 0)
+		return json_null();
+	q = carb_query_new(CARB_QUERY_FILES, pcols, npcols);
+	carb_buf_init(&names);
+	for (size_t i = 0; i < npcols; i++)
+		carb_buf_addf(&names, "%s%s", i > 0 ? "," : "", pcols[i].name);
+	snprintf(id, sizeof(id), "%lld", (long long)file_id);
+	rc = carb_query_filter(q, "id", id, err);
+	if (rc == 0)
+		rc = carb_query_select(q, names.data, err);
+	if (rc == 0)
+		rc = carb_report_rows(cat, q, CARB_OUT_JSON, &text, &len, err);
+	if (rc == 0)
+		rows = json_loadb(text, len, JSON_ALLOW_NUL, NULL);
+	if (rc == 0 && rows == NULL)
+		carb_error_set(err, "the plugin's columns could not be read back as JSON");
+	else if (rows != NULL)
+		row = json_incref(json_array_size(rows) > 0
+				  ? json_array_get(rows, 0) : json_null());
+	json_decref(rows);
+	free(text);
+	carb_buf_release(&names);
+	carb_query_free(&q);
+	return row;
+}
+
 int carb_events_json(struct carb_catalog *cat, const struct carb_event_row *r,
-		     const struct carb_events_instance *inst, char **out,
-		     struct carb_error *err)
+		     const struct carb_events_instance *inst,
+		     const struct carb_plugin_column *pcols, size_t npcols,
+		     char **out, struct carb_error *err)
 {
 	struct carb_event_group g = { 0 };
 	json_t *o = json_object(), *members = json_array(), *in = json_object();
+	json_t *plugin = NULL;
 	bool component = r->component_id > 0;
 	int rc = -1;
 
@@ -152,6 +195,9 @@ int carb_events_json(struct carb_catalog *cat, const struct carb_event_row *r,
 		goto out;
 	if (carb_catalog_event_members(cat, r->file_id, r->component_id,
 				       add_member, members, err) < 0)
+		goto out;
+	plugin = plugin_values(cat, r->file_id, pcols, npcols, err);
+	if (plugin == NULL)
 		goto out;
 	json_object_set_new(o, "schema", json_integer(EVENT_SCHEMA));
 	json_object_set_new(o, "event_id", json_string(r->event_id));
@@ -171,6 +217,8 @@ int carb_events_json(struct carb_catalog *cat, const struct carb_event_row *r,
 					json_array_get(members, 0), "reason"));
 	else
 		json_object_set_new(o, "reason", text_or_null(g.reason));
+	json_object_set_new(o, "plugin", plugin);
+	plugin = NULL;
 	json_object_set(o, "members", members);
 	json_object_set_new(in, "host", text_or_null(inst->host));
 	json_object_set_new(in, "pid", json_integer(inst->pid));
@@ -182,6 +230,7 @@ int carb_events_json(struct carb_catalog *cat, const struct carb_event_row *r,
 	else
 		rc = 0;
 out:
+	json_decref(plugin);
 	carb_event_group_release(&g);
 	json_decref(members);
 	json_decref(in);

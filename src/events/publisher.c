@@ -159,7 +159,10 @@ static enum outcome send_one(struct carb_events *ev, struct sink_rt *s,
 		return carb_catalog_event_delivered(ev->cat, s->cfg->name, x->id,
 						    true, err) < 0
 			? CATALOG_FAILED : SENT;
-	if (carb_events_json(ev->cat, &r, &ev->inst, &body, err) < 0)
+	if (carb_events_json(ev->cat, &r, &ev->inst,
+			     carb_plugin_columns(ev->deps.plugin),
+			     carb_plugin_ncolumns(ev->deps.plugin),
+			     &body, err) < 0)
 		return CATALOG_FAILED;
 	rc = carb_webhook_send(s->webhook, x->event_id, body, err);
 	free(body);

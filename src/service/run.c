@@ -333,6 +333,7 @@ static int start_events(struct owner *o, struct carb_error *err)
 	const struct carb_events_deps deps = {
 		.cfg = o->svc->cfg, .metrics = o->svc->opts.metrics,
 		.connect = o->svc->connect, .connect_ctx = o->svc->connect_ctx,
+		.plugin = o->svc->opts.plugin,
 	};
 
 	return carb_events_start(&deps, &o->events, err);
