@@ -362,12 +362,13 @@ static void put_one(CURL *c, const struct carb_archive_http *hc,
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	/* A refusal may come before the whole body went (401, 413): it
-	 * stands.  A 2xx counts only for a body sent whole. */
+	 * stands.  A 2xx counts only for a body sent whole.  A 1xx is no
+	 * answer: "100 Continue", then the connection was cut. */
 	if (u.grew || u.read_errno != 0)
 		unanswered(p, &u, rc, errbuf);
-	else if (code >= 300 || (code != 0 && code < 200))
+	else if (code >= 300)
 		answered(p, &u, code);
-	else if (rc != CURLE_OK || code == 0)
+	else if (rc != CURLE_OK || code < 200)
 		unanswered(p, &u, rc, errbuf);
 	else if (sent_recorded(p, &u))
 		answered(p, &u, code);
