@@ -343,7 +343,7 @@ const struct carb_cfg_section carb_cfg_archive_section = {
 };
 const struct carb_cfg_section carb_cfg_destination_section = {
 	"config.toml", "archive.destinations.NAME", "[archive.destinations.NAME]",
-	"a named destination for routing; NAME \"default\" is reserved",
+	"a named destination for routing: a folder under archive.base_path, or with url an http destination (docs/http-destination.md); NAME \"default\" is reserved",
 	destination_keys, NKEYS(destination_keys),
 };
 
