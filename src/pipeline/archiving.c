@@ -640,6 +640,16 @@ static struct carb_pending *pending_of(struct carb_watch_rt *w,
 	return p;
 }
 
+static void add_stale(struct requeue *rq, const char *dir, int64_t id)
+{
+	if (rq->nstale == rq->cap) {
+		rq->cap = rq->cap ? 2 * rq->cap : 64;
+		rq->stale = carb_xrealloc(rq->stale,
+					  rq->cap * sizeof(*rq->stale));
+	}
+	rq->stale[rq->nstale++] = (struct stale){ carb_xstrdup(dir), id };
+}
+
 static int requeue_row(void *ctx, const struct carb_component_row *r,
 		       struct carb_error *err)
 {
@@ -652,8 +662,12 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 
 	if (w == NULL || r->status != rq->from)
 		return 0;
+	/* planned nowhere, or for the other kind of destination (its url
+	 * added or removed since): routed again */
 	if (d == NULL || r->archive_path == NULL ||
-	    memchr(r->archive_path, '/', r->archive_path_len) == NULL) {
+	    memchr(r->archive_path, '/', r->archive_path_len) == NULL ||
+	    carb_destination_is_http(d->cfg) !=
+	    carb_archive_path_is_url(r->archive_path, r->archive_path_len)) {
 		rq->replan = r->file_id;
 		return 0;
 	}
@@ -665,21 +679,9 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 	if (!changed)
 		return 0;
 	p = pending_of(w, d, r);
-	/* a receiver cleans up after itself: no temporaries here */
-	if (carb_destination_is_http(d->cfg)) {
-		carb_status_mirror(w, r->rel_path, r->rel_len, r->id,
-				   CARB_STATUS_ARCHIVING);
-		carb_archiving_queue(rq->in, d, p);
-		return 0;
-	}
-	if (rq->nstale == rq->cap) {
-		rq->cap = rq->cap ? 2 * rq->cap : 64;
-		rq->stale = carb_xrealloc(rq->stale,
-					  rq->cap * sizeof(*rq->stale));
-	}
-	rq->stale[rq->nstale++] = (struct stale){
-		carb_xstrdup(p->item.dir), r->id,
-	};
+	/* a receiver cleans up after itself: no temporaries of ours there */
+	if (!carb_destination_is_http(d->cfg))
+		add_stale(rq, p->item.dir, r->id);
 	carb_status_mirror(w, r->rel_path, r->rel_len, r->id,
 			   CARB_STATUS_ARCHIVING);
 	carb_archiving_queue(rq->in, d, p);
