@@ -27,77 +27,9 @@ static json_t *iso_time(int64_t us)
 	return j;
 }
 
-/* Length of the valid UTF-8 sequence at p, or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len;
-	unsigned min;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xE0) == 0xC0) {
-		len = 2; cp = p[0] & 0x1F; min = 0x80;
-	} else if ((p[0] & 0xF0) == 0xE0) {
-		len = 3; cp = p[0] & 0x0F; min = 0x800;
-	} else if ((p[0] & 0xF8) == 0xF0) {
-		len = 4; cp = p[0] & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
-/* File names are bytes: valid UTF-8 stays as it is and every other byte
- * becomes the character U+00NN, as `query --format json` does, so the
- * JSON is always valid. */
-json_t *carb_events_json_bytes(const char *data, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)data;
-	struct carb_buf b;
-	json_t *j;
-
-	if (data == NULL)
-		return json_null();
-	carb_buf_init(&b);
-	for (size_t i = 0; i < n;) {
-		size_t len = utf8_len(p + i, n - i);
-
-		if (len > 0 && p[i] != 0) {
-			carb_buf_add(&b, (const char *)p + i, len);
-			i += len;
-			continue;
-		}
-		{
-			char two[2] = { (char)(0xC0 | (p[i] >> 6)),
-					(char)(0x80 | (p[i] & 0x3F)) };
-
-			if (p[i] < 0x80) {
-				/* NUL: never in a name, kept as U+0000 */
-				carb_buf_add(&b, "", 1);
-			} else {
-				carb_buf_add(&b, two, 2);
-			}
-		}
-		i++;
-	}
-	j = json_stringn(b.data ? b.data : "", b.len);
-	carb_buf_release(&b);
-	return j ? j : json_null();
-}
-
 static json_t *text_or_null(const char *s)
 {
-	return s ? carb_events_json_bytes(s, strlen(s)) : json_null();
+	return s ? carb_report_json_name(s, strlen(s)) : json_null();
 }
 
 static int add_member(void *ctx, const struct carb_event_member *m)
@@ -107,7 +39,7 @@ static int add_member(void *ctx, const struct carb_event_member *m)
 
 	json_object_set_new(o, "component_id", json_integer(m->id));
 	json_object_set_new(o, "path",
-			    carb_events_json_bytes(m->rel_path, m->rel_path_len));
+			    carb_report_json_name(m->rel_path, m->rel_path_len));
 	json_object_set_new(o, "size", json_integer(m->size));
 	json_object_set_new(o, "mtime", iso_time(m->mtime));
 	json_object_set_new(o, "sha256", text_or_null(m->sha256));
@@ -119,7 +51,7 @@ static int add_member(void *ctx, const struct carb_event_member *m)
 			    text_or_null(m->archive_destination));
 	json_object_set_new(o, "archive_path",
 			    m->archive_path
-			    ? carb_events_json_bytes(m->archive_path,
+			    ? carb_report_json_name(m->archive_path,
 						     m->archive_path_len)
 			    : json_null());
 	json_object_set_new(o, "archived_at", iso_time(m->archived_at));
@@ -130,7 +62,7 @@ static int add_member(void *ctx, const struct carb_event_member *m)
 static void add_group(json_t *o, const struct carb_event_group *g)
 {
 	json_object_set_new(o, "group_key", g->found
-		? carb_events_json_bytes(g->group_key, g->group_key_len)
+		? carb_report_json_name(g->group_key, g->group_key_len)
 		: json_null());
 	json_object_set_new(o, "generation",
 			    g->found ? json_integer(g->generation) : json_null());

@@ -9,6 +9,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "report/report.h"
 #include "util/util.h"
 
@@ -577,4 +579,18 @@ int carb_report_rows(struct carb_catalog *cat, const struct carb_query *q,
 		return -1;
 	}
 	return 0;
+}
+
+json_t *carb_report_json_name(const char *s, size_t len)
+{
+	struct carb_buf b;
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	carb_buf_init(&b);
+	carb_buf_add_utf8_lossless(&b, s, len);
+	j = json_stringn(b.data ? b.data : "", b.len);
+	carb_buf_release(&b);
+	return j ? j : json_null();
 }
