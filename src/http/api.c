@@ -231,7 +231,6 @@ static enum MHD_Result send_page(struct MHD_Connection *c,
 				 enum carb_out_format fmt, struct page_out *po)
 {
 	struct MHD_Response *res;
-	enum MHD_Result rc;
 
 	if (fmt == CARB_OUT_JSON) {
 		char *body;
@@ -246,15 +245,11 @@ static enum MHD_Result send_page(struct MHD_Connection *c,
 		return carb_http_send(c, MHD_HTTP_OK, "application/json", body,
 				      strlen(body));
 	}
-	res = MHD_create_response_from_buffer(po->len, po->text,
-					      MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, content_type(fmt));
-	MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (po->next[0])
+	res = carb_http_response(MHD_HTTP_OK, content_type(fmt), po->text,
+				 po->len);
+	if (res != NULL && po->next[0])
 		MHD_add_response_header(res, "X-Next-Cursor", po->next);
-	rc = MHD_queue_response(c, MHD_HTTP_OK, res);
-	MHD_destroy_response(res);
-	return rc;
+	return carb_http_queue(c, MHD_HTTP_OK, res);
 }
 
 static enum MHD_Result run_rows(struct carb_http *h, struct MHD_Connection *c,

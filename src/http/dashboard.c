@@ -260,14 +260,13 @@ static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status,
 {
 	struct MHD_Response *res;
 	struct carb_buf b, csp;
-	enum MHD_Result rc;
 	size_t len;
 
 	carb_buf_init(&b);
 	render(&b, pg);
 	len = b.len;
-	res = MHD_create_response_from_buffer(len, carb_buf_detach(&b),
-					      MHD_RESPMEM_MUST_FREE);
+	res = carb_http_response(status, "text/html; charset=utf-8",
+				 carb_buf_detach(&b), len);
 	if (res == NULL)
 		return MHD_NO;
 	carb_buf_init(&csp);
@@ -275,20 +274,11 @@ static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status,
 		      " style-src 'nonce-%s'; img-src 'self' data:;"
 		      " connect-src 'self'; form-action 'self'; base-uri 'none';"
 		      " frame-ancestors 'none'", pg->nonce, pg->nonce);
-	MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"text/html; charset=utf-8");
-	MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(res, "X-Frame-Options", "DENY");
 	MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(res, "Content-Security-Policy", csp.data);
-	if (status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(res, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Bearer realm=\"carbonation\"");
 	carb_buf_release(&csp);
-	rc = MHD_queue_response(c, status, res);
-	MHD_destroy_response(res);
-	return rc;
+	return carb_http_queue(c, status, res);
 }
 
 static enum MHD_Result send_login(struct carb_http *h, struct MHD_Connection *c,
@@ -450,14 +440,12 @@ static bool cookie_safe(const char *s)
 static enum MHD_Result see_dashboard(struct MHD_Connection *c,
 				     const char *token)
 {
-	struct MHD_Response *res = MHD_create_response_from_buffer(
-		0, NULL, MHD_RESPMEM_PERSISTENT);
-	enum MHD_Result rc;
+	struct MHD_Response *res = carb_http_response(MHD_HTTP_SEE_OTHER,
+						      "text/plain", NULL, 0);
 
 	if (res == NULL)
 		return MHD_NO;
 	MHD_add_response_header(res, MHD_HTTP_HEADER_LOCATION, "/");
-	MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (token != NULL) {
 		char *cookie = carb_xasprintf("carbonation_token=%s; HttpOnly;"
 					      " SameSite=Strict; Path=/", token);
@@ -465,9 +453,7 @@ static enum MHD_Result see_dashboard(struct MHD_Connection *c,
 		MHD_add_response_header(res, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 		free(cookie);
 	}
-	rc = MHD_queue_response(c, MHD_HTTP_SEE_OTHER, res);
-	MHD_destroy_response(res);
-	return rc;
+	return carb_http_queue(c, MHD_HTTP_SEE_OTHER, res);
 }
 
 /* Whether the form's token is the one asked for; *message says what is

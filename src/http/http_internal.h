@@ -76,6 +76,15 @@ bool carb_http_token_matches(struct carb_http *h, const char *given);
 
 /* ---- respond.c: responses ---------------------------------------------- */
 
+/* A response holding body (taken over, freed with it, also on failure:
+ * NULL) with the headers every answer carries: its content type, nothing
+ * cached, no content sniffing, and on a 401 the challenge RFC 9110
+ * requires.  Queue it with carb_http_queue. */
+struct MHD_Response *carb_http_response(unsigned status, const char *type,
+					char *body, size_t len);
+/* Queues res (NULL: MHD_NO) and lets go of it. */
+enum MHD_Result carb_http_queue(struct MHD_Connection *c, unsigned status,
+				struct MHD_Response *res);
 /* Sends body (taken over, freed) with status and content type. */
 enum MHD_Result carb_http_send(struct MHD_Connection *c, unsigned status,
 			       const char *type, char *body, size_t len);

@@ -7,23 +7,42 @@
 
 #include "http/http_internal.h"
 
-enum MHD_Result carb_http_send(struct MHD_Connection *c, unsigned status,
-			       const char *type, char *body, size_t len)
+struct MHD_Response *carb_http_response(unsigned status, const char *type,
+					char *body, size_t len)
 {
 	struct MHD_Response *res;
-	enum MHD_Result rc;
 
 	res = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (res == NULL) {
 		free(body);
-		return MHD_NO;
+		return NULL;
 	}
 	MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(res, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"carbonation\"");
+	return res;
+}
+
+enum MHD_Result carb_http_queue(struct MHD_Connection *c, unsigned status,
+				struct MHD_Response *res)
+{
+	enum MHD_Result rc;
+
+	if (res == NULL)
+		return MHD_NO;
 	rc = MHD_queue_response(c, status, res);
 	MHD_destroy_response(res);
 	return rc;
+}
+
+enum MHD_Result carb_http_send(struct MHD_Connection *c, unsigned status,
+			       const char *type, char *body, size_t len)
+{
+	return carb_http_queue(c, status,
+			       carb_http_response(status, type, body, len));
 }
 
 enum MHD_Result carb_http_send_json(struct MHD_Connection *c, unsigned status,

@@ -92,25 +92,6 @@ bool carb_http_authorized(struct carb_http *h, struct MHD_Connection *c)
 	return v != NULL && same_secret(v, h->token);
 }
 
-static enum MHD_Result refuse(struct MHD_Connection *c, unsigned status,
-			      const char *why)
-{
-	struct MHD_Response *res;
-	char *body = carb_xasprintf("{\"error\":\"%s\"}", why);
-	enum MHD_Result rc;
-
-	res = MHD_create_response_from_buffer(strlen(body), body,
-					      MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"application/json");
-	if (status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(res, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Bearer realm=\"carbonation\"");
-	rc = MHD_queue_response(c, status, res);
-	MHD_destroy_response(res);
-	return rc;
-}
-
 /* The first call of a request: its route and whether it may go on.  A
  * handler that reads a body is called once here, before any of it, so
  * that it can refuse (413) before the client sends it. */
@@ -123,12 +104,14 @@ static enum MHD_Result begin(struct carb_http *h, struct MHD_Connection *c,
 	const struct carb_http_route *route = route_of(method, url, &wrong_method);
 
 	if (route == NULL && wrong_method)
-		return refuse(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+		return carb_http_send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					    "method not allowed");
 	if (route == NULL)
-		return refuse(c, MHD_HTTP_NOT_FOUND, "no such resource");
+		return carb_http_send_error(c, MHD_HTTP_NOT_FOUND,
+					    "no such resource");
 	if (route->auth && !carb_http_authorized(h, c))
-		return refuse(c, MHD_HTTP_UNAUTHORIZED,
-			      "a bearer token is needed (http.token_file)");
+		return carb_http_send_error(c, MHD_HTTP_UNAUTHORIZED,
+					    "a bearer token is needed (http.token_file)");
 	r->route = route;
 	return route->body ? route->handler(h, c, r, url, NULL, &none) : MHD_YES;
 }

@@ -64,8 +64,12 @@ ha_health_and_auth() {
 	expect_code 200 "$DB_DIALECT: GET /health: 200 while the loop turns and the catalog answers"
 	json_true "$DB_DIALECT: /health: a JSON body that says ok" \
 		"j['status'] == 'ok' and j['catalog'] is True and j['watches'] == 1"
-	http_get "$base/api/files"
+	http_get "$base/api/files" -D "$T/headers"
 	expect_code 401 "$DB_DIALECT: /api/files without the token: 401"
+	a_ok "... with the challenge a 401 must carry (WWW-Authenticate: Bearer)" \
+		grep -qi '^WWW-Authenticate: Bearer realm="carbonation"' "$T/headers"
+	json_true "$DB_DIALECT: ... and a JSON error saying what is needed" \
+		"'token' in j['error']"
 	http_get "$base/api/files" -H "Authorization: Bearer wrong"
 	expect_code 401 "$DB_DIALECT: /api/files with a wrong token: 401"
 	http_get "$base/api/files" -H "$auth"
@@ -74,8 +78,10 @@ ha_health_and_auth() {
 	expect_code 200 "$DB_DIALECT: /api/files with the dashboard's cookie: 200"
 	http_get "$base/api/files" -X POST -H "$auth"
 	expect_code 405 "$DB_DIALECT: POST /api/files: 405"
-	http_get "$base/nothing/here"
+	http_get "$base/nothing/here" -D "$T/headers"
 	expect_code 404 "$DB_DIALECT: an unknown path: 404"
+	a_ok "... not cached and not sniffed, as every answer" \
+		sh -c "grep -qi '^Cache-Control: no-store' '$T/headers' && grep -qi '^X-Content-Type-Options: nosniff' '$T/headers'"
 }
 
 ha_rows() {
