@@ -7,8 +7,8 @@
  * takes a file's base name (bytes) apart into typed values.  Standalone:
  * it knows nothing of carbonation, so the unit test links it alone.
  *
- * The language (README.md, "The filename plugin", says the same for
- * operators):
+ * The language (docs/filename-plugin.md, "The pattern language", says
+ * the same for operators):
  *
  *   text          any other byte stands for itself, compared as bytes
  *   {{  }}  **    a literal '{', '}', '*' (read left to right)

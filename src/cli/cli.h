@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Exit codes, documented in README. */
+/* Exit codes, documented in docs/usage.md and carbonation(1). */
 enum {
 	CARB_EXIT_OK = 0,
 	CARB_EXIT_FAIL = 1,   /* the thing checked or done failed */

@@ -109,7 +109,7 @@ static void describe_markdown(struct carb_buf *out,
 
 	carb_buf_init(&type);
 	carb_buf_init(&def);
-	/* README prose: the doc line as a sentence */
+	/* docs/configuration.md prose: the doc line as a sentence */
 	carb_buf_addf(out, "### `%s` (%s)\n\n%c%s.\n\n", sec->header, sec->file,
 		      (char)toupper((unsigned char)sec->doc[0]), sec->doc + 1);
 	carb_buf_adds(out, "| key | type | default | description |\n");

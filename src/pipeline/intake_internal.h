@@ -391,8 +391,9 @@ void carb_integrity_submit_late(struct carb_intake *in,
  * in messages and reasons. */
 const char *carb_file_type_name(mode_t m);
 
-/* Names: the stem and extension of a base name (see README "Groups"), a
- * checksum sidecar's algorithm, and the watch's include/exclude test. */
+/* Names: the stem and extension of a base name (see docs/intake.md,
+ * "Groups"), a checksum sidecar's algorithm, and the watch's
+ * include/exclude test. */
 /* The last component of rel[0..len); *base_len receives its length. */
 const char *carb_name_base(const char *rel, size_t len, size_t *base_len);
 void carb_name_split(const char *base, size_t len, size_t *stem_len);

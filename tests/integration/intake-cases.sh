@@ -3,7 +3,7 @@
 # and intake-mariadb.sh source it after tests/lib/catalog.sh, call
 # catalog_start for their backend, then intake_run_cases.
 #
-# The contract is README.md, "Intake: `carbonation run`".  Deliveries are
+# The contract is docs/intake.md.  Deliveries are
 # made the ways real senders make them (written in place, renamed in,
 # linked by sftp-server), and every outcome is read back from the catalog
 # with the backend's own client.  A few services run at once, one per

@@ -4,7 +4,7 @@
 # reconcile-mariadb.sh source it after tests/lib/catalog.sh, call
 # catalog_start for their backend, then reconcile_run_cases.
 #
-# The contract is README.md, "Reconciliation".  No service runs: each
+# The contract is docs/reconcile.md.  No service runs: each
 # situation is made by hand, rows INSERTed with the backend's own client
 # (the archiver records rows the same way) and real files, folders,
 # symlinks and FIFOs put in a project's watch and archive folders.  Each
