@@ -266,6 +266,8 @@ ht_case_down() {
 	down_port=$(free_port)
 	ht_receiver late "$down_port"
 	ht_sender early "$down_port"
+	early_port=$(free_port)
+	printf '\n[http]\nlisten = "127.0.0.1:%s"\n' "$early_port" >>"$T/early/config.toml"
 	svc_start early
 	ht_deliver "$T/early/in" e 1 6
 	wait_rows early "SELECT COUNT(*) FROM components WHERE status = 'ARCHIVING'" 6 \
@@ -278,11 +280,24 @@ ht_case_down() {
 	else
 		i_fail "$DB_DIALECT: down: the log says the destination is paused" early
 	fi
+	http_wait "http://127.0.0.1:$early_port/health" 20
+	http_get "http://127.0.0.1:$early_port/health"
+	expect_code 503 "$DB_DIALECT: down: the sender's /health answers 503 while its destination is paused"
+	json_true "$DB_DIALECT: ... naming the destination" \
+		"j['paused_destination'] == 'remote' and 'remote' in j['reason']"
 	svc_start late
 	ht_wait_up "$down_port"
 	wait_rows early "SELECT COUNT(*) FROM components WHERE status = 'ARCHIVED'" 6 \
 		"$DB_DIALECT: down: the receiver up: every file archived" 60
 	ht_same early late 'e-*.dat' "$DB_DIALECT: down: the receiver holds the sender's bytes"
+	n=0
+	while [ "$n" -lt 100 ]; do
+		http_get "http://127.0.0.1:$early_port/health"
+		[ "$code" = 200 ] && break
+		sleep 0.1
+		n=$((n + 1))
+	done
+	expect_code 200 "$DB_DIALECT: down: ... and 200 again once the receiver took them"
 	svc_stop early
 	svc_stop late
 }
