@@ -17,8 +17,10 @@
 # arrives, in outbox order; the service killed with SIGKILL at random
 # moments while it publishes: every event arrives at least once, a
 # duplicate with the same event_id and content; a broker that stops
-# answering costs a timeout, not a hang; check config refuses credentials
-# in the URL and an unknown exchange_type at file:line:column.
+# answering costs a timeout, not a hang; a wrong password in
+# credentials_file is refused and the event waits; the README's
+# amqp-consume consumer works; check config refuses credentials in the
+# URL and an unknown exchange_type at file:line:column.
 # shellcheck shell=sh
 
 am_cons_pids=
@@ -172,6 +174,11 @@ am_case_statuses() {
 	svc_start amqp
 	am_bound all "a consumer binds a durable queue to the exchange the service declared at start"
 	am_bound archived "a consumer binds a queue to the topic exchange"
+	# The README's consumer: amqp-consume runs a command per message.
+	amqp-consume --url "amqp://127.0.0.1:$RMQ_PORT" -q readme -e carbonation \
+		-r '#' -- sh -c "cat >>'$T/readme.out'; echo >>'$T/readme.out'" \
+		>>"$T/consumers.log" 2>&1 &
+	am_cons_pids="$am_cons_pids $!"
 	rmq_ctl list_exchanges name type durable auto_delete >"$T/exchanges" 2>&1
 	if grep -q "^carbonation	fanout	true	false$" "$T/exchanges" &&
 		grep -q "^carb.topic	topic	true	false$" "$T/exchanges"; then
@@ -209,6 +216,16 @@ am_case_statuses() {
 		"all(x['timestamp'] == int(epoch(x['event']['event_at'])) and x['headers'] == {'status': x['type'], 'watch': 'in', 'scope': x['event']['scope']} for x in m)"
 	am_check all "the body is the event's JSON (schema 1, members, instance)" \
 		"[x['event']['members'][0]['path'] for x in m if x['type'] == 'ARCHIVED' and x['event']['group_key'] == 'a'] == ['a.dat'] and all(x['event']['schema'] == 1 and x['event']['instance']['name'] == 'carbonation' for x in m)"
+	n=0
+	while [ "$(grep -c . "$T/readme.out" 2>/dev/null)" != "$total" ] && [ "$n" -lt 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if python3 -c "import json, sys; ids = sorted(json.loads(l)['event_id'] for l in open(sys.argv[1]) if l.strip()); box = sorted(l.split('|')[0] for l in open(sys.argv[2]) if l.strip()); sys.exit(0 if ids == box else 1)" "$T/readme.out" "$T/outbox" 2>/dev/null; then
+		t_pass "$DB_DIALECT: the README's amqp-consume consumer gets every event's JSON"
+	else
+		i_fail "$DB_DIALECT: the README's amqp-consume consumer gets every event's JSON" amqp
+	fi
 	am_check archived "the topic binding carb.in.group.archived gets only the ARCHIVED group events, routed by the template" \
 		"sorted(x['message_id'] for x in m) == sorted(i for i in box if box[i][:2] == ('group', 'ARCHIVED')) and all((x['routing_key'], x['exchange']) == ('carb.in.group.archived', 'carb.topic') for x in m)"
 }
@@ -293,6 +310,34 @@ am_case_frozen() {
 	fi
 	kill -CONT "$vm"
 	am_wait all $((before + 1)) "the event arrives once the broker answers again" 90
+	# The publish that timed out is sent again: at least once.
+	am_drained "the unconfirmed event is published again and recorded delivered"
+	svc_stop amqp
+}
+
+# --- credentials_file is what the sink logs in with -------------------------
+am_case_credentials() {
+	before=$(rows amqp "SELECT COUNT(*) FROM events")
+	printf 'guest:not-the-password\n' >"$P/rmq-credentials"
+	svc_start amqp
+	printf 'refused\n' >"$P/in/r1.dat"
+	wait_comp amqp in r1.dat status ARCHIVED "$DB_DIALECT: r1.dat is ARCHIVED while the broker refuses the login"
+	n=0
+	while ! grep -q 'events "bus".*login.*ACCESS_REFUSED' "$T/amqp.log" && [ "$n" -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if grep -q 'events "bus".*login.*ACCESS_REFUSED' "$T/amqp.log"; then
+		t_pass "$DB_DIALECT: a wrong password in credentials_file is refused by the broker, and logged"
+	else
+		i_fail "$DB_DIALECT: a wrong password in credentials_file is refused by the broker, and logged" amqp
+	fi
+	expect_rows amqp "SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.sink = 'bus' AND d.event = e.id)" 1 \
+		"$DB_DIALECT: ... and its event waits in the outbox"
+	svc_stop amqp
+	printf 'guest:guest\n' >"$P/rmq-credentials"
+	svc_start amqp
+	am_wait all $((before + 1)) "with the right credentials the event arrives" 30
 	svc_stop amqp
 }
 
@@ -323,4 +368,5 @@ amqp_run_cases() {
 	am_case_outage
 	am_case_sigkill
 	am_case_frozen
+	am_case_credentials
 }
