@@ -136,6 +136,12 @@ void carb_amqp_free(struct carb_amqp **ap)
 	if (a == NULL)
 		return;
 	if (a->conn != NULL) {
+		/* A goodbye, but a short one: a stop must not wait on a
+		 * broker that stopped answering. */
+		struct timeval brief = timeval_ms(a->timeout_ms < 1000
+						  ? a->timeout_ms : 1000);
+
+		amqp_set_rpc_timeout(a->conn, &brief);
 		amqp_channel_close(a->conn, CHANNEL, AMQP_REPLY_SUCCESS);
 		amqp_connection_close(a->conn, AMQP_REPLY_SUCCESS);
 		drop(a);
@@ -288,6 +294,7 @@ int carb_amqp_ready(struct carb_amqp *a, struct carb_error *err)
 	}
 	if (a->conn == NULL)
 		return connect_broker(a, err);
+	amqp_maybe_release_buffers(a->conn);
 	return 0;
 }
 

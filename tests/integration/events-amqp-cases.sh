@@ -308,7 +308,15 @@ am_case_frozen() {
 	else
 		i_fail "$DB_DIALECT: a publish the broker does not confirm fails after the timeout" amqp
 	fi
+	stop_at=$(date +%s)
+	svc_stop amqp
+	if [ $(($(date +%s) - stop_at)) -le 8 ]; then
+		t_pass "$DB_DIALECT: a frozen broker does not hold up the service's stop"
+	else
+		i_fail "$DB_DIALECT: a frozen broker does not hold up the service's stop ($(($(date +%s) - stop_at)) s)" amqp
+	fi
 	kill -CONT "$vm"
+	svc_start amqp
 	am_wait all $((before + 1)) "the event arrives once the broker answers again" 90
 	# The publish that timed out is sent again: at least once.
 	am_drained "the unconfirmed event is published again and recorded delivered"
