@@ -52,6 +52,14 @@ int carb_template_render(const char *tmpl, carb_template_lookup lookup,
 			 void *ctx, struct carb_buf *out,
 			 struct carb_error *err);
 
+/* Renders a URL template ("http://host/upload/{watch}/{name}") into out
+ * (appended): each value percent-encoded but for RFC 3986's unreserved
+ * characters, so that it stays one piece of one path segment whatever
+ * it holds ("/", "?", "%"...).  An unknown variable fails with err. */
+int carb_template_render_url(const char *tmpl, carb_template_lookup lookup,
+			     void *ctx, struct carb_buf *out,
+			     struct carb_error *err);
+
 /* ---- placing files ------------------------------------------------------ */
 
 enum carb_archive_outcome {
@@ -84,6 +92,7 @@ struct carb_archive_item {
 	char *hash;               /* SHA-256 hex recorded at intake */
 	char *dir;                /* rendered folder, relative to base_path */
 	char *name;               /* the file's base name */
+	char *url;                /* http destination: where it is PUT */
 	bool taken_up;            /* a run that died may have placed it: its
 	                           * final name is looked at first, within
 	                           * the batch's max_ms */
@@ -95,8 +104,19 @@ struct carb_archive_item {
 	char reason[512];
 };
 
+/* An http destination (docs/http-destination.md): each item is PUT to
+ * its url with its SHA-256 in X-Content-SHA256, and is placed only when
+ * a 2xx answer's JSON confirms that SHA-256. */
+struct carb_archive_http {
+	bool on;                  /* false: a folder under base_fd */
+	char *token_file;         /* owned; read at each batch; NULL: none */
+	int64_t connect_timeout_ms;
+	int64_t timeout_ms;       /* one PUT */
+};
+
 struct carb_archive_batch {
 	int base_fd;              /* archive.base_path (O_PATH), borrowed */
+	struct carb_archive_http http;
 	enum carb_archive_mode mode;
 	enum carb_verify verify;
 	enum carb_on_conflict on_conflict;
@@ -121,6 +141,19 @@ struct carb_archive_batch {
 void carb_archive_run(struct carb_archive_batch *b);
 
 void carb_archive_item_release(struct carb_archive_item *it);
+/* Frees what the batch owns besides its items (not b itself). */
+void carb_archive_batch_release(struct carb_archive_batch *b);
+
+/* Whether an archive path (a catalog row's) is the URL of an http
+ * destination rather than a path below base_path: rendered paths never
+ * hold "//", so neither can be taken for the other. */
+bool carb_archive_path_is_url(const char *path, size_t len);
+
+/* libcurl's process-wide set-up, which is not thread-safe: called
+ * before any batch of an http destination runs, and paired with the
+ * cleanup (both count). */
+int carb_archive_http_init(struct carb_error *err);
+void carb_archive_http_cleanup(void);
 
 /* Removes the temporary files that the components ids (n of them,
  * sorted ascending) may have left in folder dir (relative to base_fd)

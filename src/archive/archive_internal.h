@@ -90,6 +90,9 @@ int carb_archive_source_moved(struct carb_place *p);
  * still holds p's file, through a reserved name; notes otherwise. */
 void carb_archive_source_drop(struct carb_place *p);
 
+/* http_put.c: the batch of an http destination, instead of folders. */
+void carb_archive_http_run(struct carb_archive_batch *b);
+
 /* Sets the item's outcome and reason; returns -1 for `return fail(...)`. */
 int carb_place_outcome(struct carb_place *p, enum carb_archive_outcome o,
 		       const char *fmt, ...)

@@ -775,6 +775,12 @@ void carb_archive_run(struct carb_archive_batch *b)
 	int64_t start_us = carb_monotonic_us();
 	bool late = false;
 
+	if (b->http.on) {
+		free(ps);
+		carb_archive_http_run(b);
+		b->elapsed_us = carb_monotonic_us() - start_us;
+		return;
+	}
 	for (size_t i = 0; i < b->n; i++) {
 		ps[i] = (struct carb_place){
 			.it = &b->items[i], .how = how_of(b), .dst_fd = -1,
@@ -820,6 +826,13 @@ void carb_archive_item_release(struct carb_archive_item *it)
 	free(it->hash);
 	free(it->dir);
 	free(it->name);
+	free(it->url);
 	free(it->final_rel);
 	memset(it, 0, sizeof(*it));
+}
+
+void carb_archive_batch_release(struct carb_archive_batch *b)
+{
+	free(b->http.token_file);
+	b->http.token_file = NULL;
 }

@@ -7,9 +7,26 @@
 
 #include "archive/archive.h"
 
-/* Appends the rendered text of tmpl (variables replaced) to raw. */
+/* Appends val to raw percent-encoded: all but A-Z a-z 0-9 - . _ ~. */
+static void add_escaped(struct carb_buf *raw, const char *val)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)val; *p; p++) {
+		char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
+			carb_buf_add(raw, (const char *)p, 1);
+		else
+			carb_buf_add(raw, e, 3);
+	}
+}
+
+/* Appends the rendered text of tmpl (variables replaced, escaped when
+ * escape) to raw. */
 static int expand(const char *tmpl, carb_template_lookup lookup, void *ctx,
-		  struct carb_buf *raw, struct carb_error *err)
+		  bool escape, struct carb_buf *raw, struct carb_error *err)
 {
 	const char *p = tmpl;
 
@@ -33,7 +50,10 @@ static int expand(const char *tmpl, carb_template_lookup lookup, void *ctx,
 		if (val == NULL)
 			return carb_error_set(err, "template \"%s\": unknown variable \"%.*s\"",
 					      tmpl, (int)(close - p - 1), p + 1);
-		carb_buf_adds(raw, val);
+		if (escape)
+			add_escaped(raw, val);
+		else
+			carb_buf_adds(raw, val);
 		p = close + 1;
 	}
 	return 0;
@@ -82,9 +102,16 @@ int carb_template_render(const char *tmpl, carb_template_lookup lookup,
 	int rc;
 
 	carb_buf_init(&raw);
-	rc = expand(tmpl, lookup, ctx, &raw, err);
+	rc = expand(tmpl, lookup, ctx, false, &raw, err);
 	if (rc == 0)
 		rc = check_segments(tmpl, &raw, out, err);
 	carb_buf_release(&raw);
 	return rc;
+}
+
+int carb_template_render_url(const char *tmpl, carb_template_lookup lookup,
+			     void *ctx, struct carb_buf *out,
+			     struct carb_error *err)
+{
+	return expand(tmpl, lookup, ctx, true, out, err);
 }

@@ -134,8 +134,9 @@ bool carb_catalog_transactional_ddl(const struct carb_catalog *cat);
 #define CARB_MARIADB_PATH_MAX 32768
 size_t carb_catalog_path_max(const struct carb_catalog *cat);
 
-/* How the last failure on this connection may be handled above the
- * backends (retry, reconnect, report). */
+/* How the last failure on this connection since the last begin may be
+ * handled above the backends (retry, reconnect, report); NONE when
+ * nothing failed since. */
 enum carb_db_errclass {
 	CARB_DBERR_NONE,
 	CARB_DBERR_OTHER,

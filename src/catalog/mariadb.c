@@ -213,6 +213,7 @@ static int my_begin(struct carb_driver_conn *c, struct carb_error *err)
 {
 	static const char sql[] = "START TRANSACTION";
 
+	c->errclass = CARB_DBERR_NONE;
 	if (mysql_real_query(c->my, sql, sizeof(sql) - 1) != 0)
 		return conn_fail(c, "", err);
 	return 0;

@@ -180,6 +180,7 @@ static int pg_exec(struct carb_driver_conn *c, const char *sql,
 
 static int pg_begin(struct carb_driver_conn *c, struct carb_error *err)
 {
+	c->errclass = CARB_DBERR_NONE;
 	return pg_exec(c, "BEGIN", err);
 }
 

@@ -54,7 +54,7 @@ static const struct carb_qcore components_core[] = {
 	{ "next_retry_at", CARB_QTYPE_TIMESTAMP, "when a RETRY_PENDING component is tried again", NULL, true },
 	{ "late", CARB_QTYPE_BOOLEAN, "it joined its group after the group was decided", NULL, true },
 	{ "archive_destination", CARB_QTYPE_TEXT, "the destination it went to", NULL, true },
-	{ "archive_path", CARB_QTYPE_BYTES, "where it was archived, below archive.base_path", NULL, true },
+	{ "archive_path", CARB_QTYPE_BYTES, "where it was archived, below archive.base_path; for an http destination, the URL it was PUT to", NULL, true },
 	{ "archive_version", CARB_QTYPE_INTEGER, "1, or N for a \"STEM.vN.EXT\" kept beside another content", NULL, true },
 	{ "discovered_at", CARB_QTYPE_TIMESTAMP, "when it was first seen", NULL, true },
 	{ "settled_at", CARB_QTYPE_TIMESTAMP, "when it stopped changing", NULL, true },

@@ -184,6 +184,7 @@ static int sqlite_exec(struct carb_driver_conn *c, const char *sql,
 
 static int sqlite_begin(struct carb_driver_conn *c, struct carb_error *err)
 {
+	c->errclass = CARB_DBERR_NONE;
 	return sqlite_exec(c, "BEGIN IMMEDIATE", err);
 }
 

@@ -73,7 +73,18 @@ static void print_summary(const struct carb_config *cfg)
 	for (size_t i = 0; i < carb_config_destination_count(cfg); i++) {
 		const struct carb_destination_config *d =
 			carb_config_destination(cfg, i);
+		char ct[32], to[32];
 
+		if (carb_destination_is_http(d)) {
+			printf("destination \"%s\": PUT %s (http; token %s;"
+			       " connect timeout %s, timeout %s)\n", d->name,
+			       d->url, d->token_file ? d->token_file : "none",
+			       carb_config_format_duration(d->connect_timeout_ms,
+							   ct, sizeof(ct)),
+			       carb_config_format_duration(d->timeout_ms, to,
+							   sizeof(to)));
+			continue;
+		}
 		printf("destination \"%s\": %s (%s, verify %s, on conflict %s)\n",
 		       d->name, d->destination, carb_archive_mode_name(d->mode),
 		       carb_verify_name(d->verify),

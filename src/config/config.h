@@ -255,11 +255,21 @@ struct carb_destination_config {
 	enum carb_archive_mode mode;
 	enum carb_verify verify;
 	enum carb_on_conflict on_conflict;
+	/* An http destination (docs/http-destination.md): files are PUT to
+	 * url, a URL template whose values are percent-encoded; NULL: a
+	 * folder under base_path. */
+	const char *url;
+	const char *token_file;   /* absolute, or NULL: no Authorization */
+	int64_t connect_timeout_ms;
+	int64_t timeout_ms;       /* one PUT, connecting included */
 	struct {
 		struct carb_config_loc table, destination, mode, verify,
-			on_conflict;
+			on_conflict, url, token_file, connect_timeout, timeout;
 	} loc;
 };
+
+/* Whether d sends its files over HTTP rather than to base_path. */
+bool carb_destination_is_http(const struct carb_destination_config *d);
 
 struct carb_archive_config {
 	const char *base_path;    /* absolute; an existing folder */

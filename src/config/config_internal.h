@@ -252,6 +252,13 @@ void carb_cfg_check_http(struct carb_cfg_ctx *ctx,
 			 const struct carb_config *cfg);
 void carb_cfg_check_archive(struct carb_cfg_ctx *ctx,
 			    const struct carb_config *cfg);
+/* http destinations (config_destinations.c): the url's shape, and what
+ * an http destination may not have (a folder, modes but copy...). */
+void carb_cfg_check_destination_url(struct carb_cfg_ctx *ctx,
+				    const char *label, const void *field,
+				    const struct carb_toml_value *v);
+void carb_cfg_check_http_destinations(struct carb_cfg_ctx *ctx,
+				      const struct carb_config *cfg);
 
 /* Reads the rules file into rules (which the caller releases with
  * carb_rules_release, also on failure).  display is the name shown in

@@ -252,7 +252,11 @@ static void load_destination(struct carb_cfg_ctx *ctx, struct carb_config *cfg,
 		const struct carb_config_loc *loc = (const struct carb_config_loc *)
 			((const char *)d + sec->keys[k].loc_off);
 
-		if (loc->line == 0)
+		/* only the keys [archive] has: the others keep their own
+		 * defaults */
+		if (loc->line == 0 &&
+		    carb_cfg_find_key(&carb_cfg_archive_section,
+				      sec->keys[k].name) != NULL)
 			carb_cfg_copy_value(&sec->keys[k], d,
 					    &cfg->archive.default_destination);
 	}
@@ -344,6 +348,7 @@ static void load_sections(struct carb_cfg_ctx *ctx, struct carb_config *cfg,
 		return;
 	carb_cfg_check_watches(ctx, cfg);
 	carb_cfg_check_archive(ctx, cfg);
+	carb_cfg_check_http_destinations(ctx, cfg);
 	carb_cfg_check_http(ctx, cfg);
 	carb_cfg_check_events(ctx, cfg);
 }

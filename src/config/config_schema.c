@@ -237,8 +237,10 @@ static const struct carb_cfg_key archive_keys[] = {
 };
 #undef ARCHIVE
 
-/* A named destination starts as a copy of the default one; these keys
- * override it, so none has a default of its own. */
+/* A named destination starts as a copy of the default one; the keys
+ * [archive] has too override it, so none of those has a default of its
+ * own.  The http keys are a named destination's alone. */
+#define DEST struct carb_destination_config
 static const struct carb_cfg_key destination_keys[] = {
 	{ .name = "destination", .type = CARB_CFG_TEMPLATE,
 	  AT(struct carb_destination_config, destination),
@@ -256,7 +258,22 @@ static const struct carb_cfg_key destination_keys[] = {
 	  AT(struct carb_destination_config, on_conflict),
 	  .def_doc = "archive.on_conflict", .choices = carb_cfg_on_conflicts,
 	  .doc = "when the archive name is taken" },
+	{ .name = "url", .type = CARB_CFG_STRING,
+	  AT(DEST, url), .def_doc = "none (a folder under archive.base_path)",
+	  .check = carb_cfg_check_destination_url,
+	  .doc = "makes it an http destination: the http:// or https:// URL template each file is PUT to, with {name} (\"http://host:9464/upload/in/{name}\"); values are percent-encoded; excludes destination; docs/http-destination.md" },
+	{ .name = "token_file", .type = CARB_CFG_PATH,
+	  AT(DEST, token_file), .check = carb_cfg_check_file,
+	  .doc = "http destination: file holding the bearer token sent to the receiver (its [http] token_file)" },
+	{ .name = "connect_timeout", .type = CARB_CFG_DURATION,
+	  AT_MS(DEST, connect_timeout), .def = "10s", .min = 100,
+	  .max = 300000,
+	  .doc = "http destination: longest wait for a connection; past it the destination pauses" },
+	{ .name = "timeout", .type = CARB_CFG_DURATION,
+	  AT_MS(DEST, timeout), .def = "10m", AT_LEAST(1000),
+	  .doc = "http destination: longest one PUT may take, connecting included; at most service.max_job_time" },
 };
+#undef DEST
 
 const char *const carb_cfg_sink_kinds[] = { "webhook", "amqp", NULL };
 const char *const carb_cfg_exchange_types[] = {
@@ -345,7 +362,7 @@ const struct carb_cfg_section carb_cfg_archive_section = {
 };
 const struct carb_cfg_section carb_cfg_destination_section = {
 	"config.toml", "archive.destinations.NAME", "[archive.destinations.NAME]",
-	"a named destination for routing; NAME \"default\" is reserved",
+	"a named destination for routing: a folder under archive.base_path, or with url an http destination (docs/http-destination.md); NAME \"default\" is reserved",
 	destination_keys, NKEYS(destination_keys),
 };
 

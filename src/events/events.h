@@ -16,6 +16,7 @@
 
 #include "catalog/catalog.h"
 #include "config/config.h"
+#include "plugin/plugin.h"
 #include "util/util.h"
 
 struct carb_events;
@@ -32,6 +33,8 @@ struct carb_events_deps {
 	carb_events_connect_fn connect;
 	void *connect_ctx;
 	struct carb_metrics *metrics;     /* may be NULL; outlives it */
+	const struct carb_plugin_rt *plugin;  /* may be NULL; outlives it: its
+					       * columns go in each event */
 };
 
 /* Starts the publisher thread: it sends to the [[events]] sinks and
@@ -55,10 +58,12 @@ struct carb_events_instance {
 };
 
 /* The JSON of one outbox row, built from the catalog's rows as they are
- * now: 0 with *out a new NUL-terminated string the caller frees, or -1
- * with err (a catalog failure). */
+ * now, with the group's values of the plugin's npcols columns pcols: 0
+ * with *out a new NUL-terminated string the caller frees, or -1 with err
+ * (a catalog failure). */
 int carb_events_json(struct carb_catalog *cat, const struct carb_event_row *r,
-		     const struct carb_events_instance *inst, char **out,
-		     struct carb_error *err);
+		     const struct carb_events_instance *inst,
+		     const struct carb_plugin_column *pcols, size_t npcols,
+		     char **out, struct carb_error *err);
 
 #endif

@@ -6,8 +6,6 @@
 
 #include "events/events.h"
 
-/* A JSON string of bytes: valid UTF-8 as it is, other bytes as U+00NN. */
-json_t *carb_events_json_bytes(const char *data, size_t n);
 
 /* A webhook sink: one libcurl handle, reused (keep-alive). */
 struct carb_webhook;

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "events/events_internal.h"
+#include "report/report.h"
 
 #define EVENT_SCHEMA 1
 
@@ -26,77 +27,9 @@ static json_t *iso_time(int64_t us)
 	return j;
 }
 
-/* Length of the valid UTF-8 sequence at p, or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len;
-	unsigned min;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xE0) == 0xC0) {
-		len = 2; cp = p[0] & 0x1F; min = 0x80;
-	} else if ((p[0] & 0xF0) == 0xE0) {
-		len = 3; cp = p[0] & 0x0F; min = 0x800;
-	} else if ((p[0] & 0xF8) == 0xF0) {
-		len = 4; cp = p[0] & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
-/* File names are bytes: valid UTF-8 stays as it is and every other byte
- * becomes the character U+00NN, as `query --format json` does, so the
- * JSON is always valid. */
-json_t *carb_events_json_bytes(const char *data, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)data;
-	struct carb_buf b;
-	json_t *j;
-
-	if (data == NULL)
-		return json_null();
-	carb_buf_init(&b);
-	for (size_t i = 0; i < n;) {
-		size_t len = utf8_len(p + i, n - i);
-
-		if (len > 0 && p[i] != 0) {
-			carb_buf_add(&b, (const char *)p + i, len);
-			i += len;
-			continue;
-		}
-		{
-			char two[2] = { (char)(0xC0 | (p[i] >> 6)),
-					(char)(0x80 | (p[i] & 0x3F)) };
-
-			if (p[i] < 0x80) {
-				/* NUL: never in a name, kept as U+0000 */
-				carb_buf_add(&b, "", 1);
-			} else {
-				carb_buf_add(&b, two, 2);
-			}
-		}
-		i++;
-	}
-	j = json_stringn(b.data ? b.data : "", b.len);
-	carb_buf_release(&b);
-	return j ? j : json_null();
-}
-
 static json_t *text_or_null(const char *s)
 {
-	return s ? carb_events_json_bytes(s, strlen(s)) : json_null();
+	return s ? carb_report_json_name(s, strlen(s)) : json_null();
 }
 
 static int add_member(void *ctx, const struct carb_event_member *m)
@@ -106,7 +39,7 @@ static int add_member(void *ctx, const struct carb_event_member *m)
 
 	json_object_set_new(o, "component_id", json_integer(m->id));
 	json_object_set_new(o, "path",
-			    carb_events_json_bytes(m->rel_path, m->rel_path_len));
+			    carb_report_json_name(m->rel_path, m->rel_path_len));
 	json_object_set_new(o, "size", json_integer(m->size));
 	json_object_set_new(o, "mtime", iso_time(m->mtime));
 	json_object_set_new(o, "sha256", text_or_null(m->sha256));
@@ -118,7 +51,7 @@ static int add_member(void *ctx, const struct carb_event_member *m)
 			    text_or_null(m->archive_destination));
 	json_object_set_new(o, "archive_path",
 			    m->archive_path
-			    ? carb_events_json_bytes(m->archive_path,
+			    ? carb_report_json_name(m->archive_path,
 						     m->archive_path_len)
 			    : json_null());
 	json_object_set_new(o, "archived_at", iso_time(m->archived_at));
@@ -129,7 +62,7 @@ static int add_member(void *ctx, const struct carb_event_member *m)
 static void add_group(json_t *o, const struct carb_event_group *g)
 {
 	json_object_set_new(o, "group_key", g->found
-		? carb_events_json_bytes(g->group_key, g->group_key_len)
+		? carb_report_json_name(g->group_key, g->group_key_len)
 		: json_null());
 	json_object_set_new(o, "generation",
 			    g->found ? json_integer(g->generation) : json_null());
@@ -138,12 +71,54 @@ static void add_group(json_t *o, const struct carb_event_group *g)
 	json_object_set_new(o, "completed_at", iso_time(g->completed_at));
 }
 
+/* The group's plugin columns as `query files --format json` shows them
+ * (the same bytes, read back): an object, null when the plugin has no
+ * column or the event no group; NULL with err when the catalog fails. */
+static json_t *plugin_values(struct carb_catalog *cat, int64_t file_id,
+			     const struct carb_plugin_column *pcols,
+			     size_t npcols, struct carb_error *err)
+{
+	struct carb_query *q;
+	struct carb_buf names;
+	char id[24], *text = NULL;
+	size_t len = 0;
+	json_t *rows = NULL, *row = NULL;
+	int rc;
+
+	if (npcols == 0 || file_id <= 0)
+		return json_null();
+	q = carb_query_new(CARB_QUERY_FILES, pcols, npcols);
+	carb_buf_init(&names);
+	for (size_t i = 0; i < npcols; i++)
+		carb_buf_addf(&names, "%s%s", i > 0 ? "," : "", pcols[i].name);
+	snprintf(id, sizeof(id), "%lld", (long long)file_id);
+	rc = carb_query_filter(q, "id", id, err);
+	if (rc == 0)
+		rc = carb_query_select(q, names.data, err);
+	if (rc == 0)
+		rc = carb_report_rows(cat, q, CARB_OUT_JSON, &text, &len, err);
+	if (rc == 0)
+		rows = json_loadb(text, len, JSON_ALLOW_NUL, NULL);
+	if (rc == 0 && rows == NULL)
+		carb_error_set(err, "the plugin's columns could not be read back as JSON");
+	else if (rows != NULL)
+		row = json_incref(json_array_size(rows) > 0
+				  ? json_array_get(rows, 0) : json_null());
+	json_decref(rows);
+	free(text);
+	carb_buf_release(&names);
+	carb_query_free(&q);
+	return row;
+}
+
 int carb_events_json(struct carb_catalog *cat, const struct carb_event_row *r,
-		     const struct carb_events_instance *inst, char **out,
-		     struct carb_error *err)
+		     const struct carb_events_instance *inst,
+		     const struct carb_plugin_column *pcols, size_t npcols,
+		     char **out, struct carb_error *err)
 {
 	struct carb_event_group g = { 0 };
 	json_t *o = json_object(), *members = json_array(), *in = json_object();
+	json_t *plugin = NULL;
 	bool component = r->component_id > 0;
 	int rc = -1;
 
@@ -152,6 +127,9 @@ int carb_events_json(struct carb_catalog *cat, const struct carb_event_row *r,
 		goto out;
 	if (carb_catalog_event_members(cat, r->file_id, r->component_id,
 				       add_member, members, err) < 0)
+		goto out;
+	plugin = plugin_values(cat, r->file_id, pcols, npcols, err);
+	if (plugin == NULL)
 		goto out;
 	json_object_set_new(o, "schema", json_integer(EVENT_SCHEMA));
 	json_object_set_new(o, "event_id", json_string(r->event_id));
@@ -171,6 +149,8 @@ int carb_events_json(struct carb_catalog *cat, const struct carb_event_row *r,
 					json_array_get(members, 0), "reason"));
 	else
 		json_object_set_new(o, "reason", text_or_null(g.reason));
+	json_object_set_new(o, "plugin", plugin);
+	plugin = NULL;
 	json_object_set(o, "members", members);
 	json_object_set_new(in, "host", text_or_null(inst->host));
 	json_object_set_new(in, "pid", json_integer(inst->pid));
@@ -182,6 +162,7 @@ int carb_events_json(struct carb_catalog *cat, const struct carb_event_row *r,
 	else
 		rc = 0;
 out:
+	json_decref(plugin);
 	carb_event_group_release(&g);
 	json_decref(members);
 	json_decref(in);

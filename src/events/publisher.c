@@ -174,7 +174,10 @@ static enum outcome send_one(struct carb_events *ev, struct sink_rt *s,
 		return carb_catalog_event_delivered(ev->cat, s->cfg->name, x->id,
 						    true, err) < 0
 			? CATALOG_FAILED : SENT;
-	if (carb_events_json(ev->cat, &r, &ev->inst, &body, err) < 0)
+	if (carb_events_json(ev->cat, &r, &ev->inst,
+			     carb_plugin_columns(ev->deps.plugin),
+			     carb_plugin_ncolumns(ev->deps.plugin),
+			     &body, err) < 0)
 		return CATALOG_FAILED;
 	rc = sink_send(s, x, body, err);
 	free(body);

@@ -20,11 +20,8 @@ json_t *carb_http_rows_json(struct carb_http *h, struct carb_catalog *cat,
 			    int64_t limit, struct carb_error *err)
 {
 	struct carb_query *q = carb_query_new(spec->table, h->pcols, h->npcols);
-	struct carb_qrows *rows = NULL;
 	char *text = NULL;
 	size_t len = 0;
-	FILE *fp = open_memstream(&text, &len);
-	struct carb_out *out = NULL;
 	json_t *j = NULL;
 	int rc = 0;
 
@@ -37,19 +34,8 @@ json_t *carb_http_rows_json(struct carb_http *h, struct carb_catalog *cat,
 		rc = carb_query_order_by(q, spec->order ? spec->order : "-id", err);
 	carb_query_limit(q, limit, 0);
 	if (rc == 0)
-		rc = carb_query_run(cat, q, &rows, err);
-	if (rc == 0) {
-		out = carb_out_new(CARB_OUT_JSON, fp, q);
-		rc = carb_out_begin(out);
-		while (rc == 0 && (rc = carb_qrows_next(rows, err)) == CARB_STEP_ROW)
-			rc = carb_out_row(out, rows);
-		if (rc == CARB_STEP_DONE)
-			rc = carb_out_end(out);
-		carb_out_free(&out);
-	}
-	carb_qrows_free(&rows);
+		rc = carb_report_rows(cat, q, CARB_OUT_JSON, &text, &len, err);
 	carb_query_free(&q);
-	fclose(fp);
 	if (rc == 0)
 		j = json_loadb(text, len, JSON_ALLOW_NUL, NULL);
 	if (rc == 0 && j == NULL)

@@ -86,9 +86,6 @@ enum MHD_Result carb_http_send_json(struct MHD_Connection *c, unsigned status,
 enum MHD_Result carb_http_send_error(struct MHD_Connection *c, unsigned status,
 				     const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* A JSON string of arbitrary bytes: valid UTF-8 as is, other bytes as
- * \xNN text (the escape every other output uses for names). */
-json_t *carb_http_json_bytes(const char *s, size_t len);
 /* A timestamp as ISO 8601 UTC text, or null for 0. */
 json_t *carb_http_json_time(int64_t us);
 

@@ -51,24 +51,6 @@ enum MHD_Result carb_http_send_error(struct MHD_Connection *c, unsigned status,
 					     strnlen(msg, sizeof(msg))));
 }
 
-json_t *carb_http_json_bytes(const char *s, size_t len)
-{
-	struct carb_buf b;
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	j = json_stringn(s, len);
-	if (j != NULL)
-		return j;
-	/* not UTF-8, or a NUL inside: the escaped text names it */
-	carb_buf_init(&b);
-	carb_buf_add_safe_name(&b, s, len);
-	j = json_stringn(b.data ? b.data : "", b.len);
-	carb_buf_release(&b);
-	return j;
-}
-
 json_t *carb_http_json_time(int64_t us)
 {
 	struct carb_buf b;

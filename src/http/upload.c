@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 
 #include "http/http_internal.h"
+#include "report/report.h"
 #include "pipeline/pipeline.h"
 
 /* After a refusal (413 on a chunked body that grew too long) the rest of
@@ -614,7 +615,7 @@ static enum MHD_Result answer(struct carb_http *h, struct MHD_Connection *c,
 	to_hex(md, hex);
 	o = json_pack("{s:s, s:o, s:I, s:s, s:b, s:o}",
 		      "watch", u->uw->cfg.name,
-		      "name", carb_http_json_bytes(u->name, u->name_len),
+		      "name", carb_report_json_name(u->name, u->name_len),
 		      "size", (json_int_t)u->size, "sha256", hex,
 		      "created", created, "component", component_of(h, u, st));
 	return carb_http_send_json(c, created ? MHD_HTTP_CREATED : MHD_HTTP_OK, o);

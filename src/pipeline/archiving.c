@@ -40,6 +40,7 @@
 /* The archiving step's state. */
 struct carb_archiving {
 	int base_fd;               /* archive.base_path, O_PATH */
+	bool http;                 /* libcurl set up for http destinations */
 	size_t failures;           /* files FAILED in this run */
 	struct carb_dest_rt *dests;
 	size_t ndests;
@@ -78,9 +79,16 @@ int carb_archiving_open(struct carb_intake *in, struct carb_error *err)
 	in->archiving->ndests = carb_config_destination_count(in->cfg);
 	in->archiving->dests = carb_xcalloc(in->archiving->ndests,
 					    sizeof(*in->archiving->dests));
-	for (size_t i = 0; i < in->archiving->ndests; i++)
+	for (size_t i = 0; i < in->archiving->ndests; i++) {
 		in->archiving->dests[i].cfg =
 			carb_config_destination(in->cfg, i);
+		if (carb_destination_is_http(in->archiving->dests[i].cfg) &&
+		    !in->archiving->http) {
+			if (carb_archive_http_init(err) < 0)
+				return -1;
+			in->archiving->http = true;
+		}
+	}
 	return 0;
 }
 
@@ -103,6 +111,8 @@ void carb_archiving_close(struct carb_intake *in)
 		}
 	}
 	free(in->archiving->dests);
+	if (in->archiving->http)
+		carb_archive_http_cleanup();
 	if (in->archiving->base_fd >= 0)
 		close(in->archiving->base_fd);
 	free(in->archiving);
@@ -225,6 +235,7 @@ static void batch_free(struct carb_job *job)
 		 * next start queues them again. */
 		for (size_t i = 0; i < bj->batch->n; i++)
 			carb_archive_item_release(&bj->batch->items[i]);
+		carb_archive_batch_release(bj->batch);
 		free(bj->batch->items);
 		free(bj->batch);
 		free(bj->pend);
@@ -254,6 +265,26 @@ static const struct carb_job_ops batch_ops = {
 	.commit = true,
 	.drained = true,
 };
+
+/* An http destination's batch: its settings, copied (a reload may free
+ * the config while the batch runs), and a job limit that a PUT waiting
+ * out its timeout stays within: one file at most is started once the
+ * batch's time is up. */
+static void http_batch(struct carb_intake *in, const struct carb_dest_rt *d,
+		       struct batch_job *job)
+{
+	struct carb_archive_http *h = &job->batch->http;
+	int64_t ceiling = carb_config_service(in->cfg)->max_job_time_ms;
+	int64_t need = d->cfg->timeout_ms + BATCH_TIME_MS + 5000;
+
+	h->on = true;
+	h->token_file = d->cfg->token_file ? carb_xstrdup(d->cfg->token_file)
+					   : NULL;
+	h->connect_timeout_ms = d->cfg->connect_timeout_ms;
+	h->timeout_ms = d->cfg->timeout_ms;
+	if (job->job.limit_ms < need)
+		job->job.limit_ms = need < ceiling ? need : ceiling;
+}
 
 static struct batch_job *take_batch(struct carb_intake *in, size_t di,
 				    size_t max)
@@ -294,6 +325,8 @@ static struct batch_job *take_batch(struct carb_intake *in, size_t di,
 		free(p);
 	}
 	job->job.limit_ms = carb_intake_job_limit(in, bytes);
+	if (carb_destination_is_http(d->cfg))
+		http_batch(in, d, job);
 	return job;
 }
 
@@ -546,6 +579,7 @@ static void batch_apply(struct carb_intake *in, struct carb_job *done)
 	}
 	for (size_t i = 0; i < b->n; i++)
 		carb_archive_item_release(&b->items[i]);
+	carb_archive_batch_release(b);
 	free(b->items);
 	free(b);
 	free(job->pend);
@@ -574,6 +608,7 @@ struct requeue {
 };
 
 static struct carb_pending *pending_of(struct carb_watch_rt *w,
+				       const struct carb_dest_rt *d,
 				       const struct carb_component_row *r)
 {
 	struct carb_pending *p = carb_xcalloc(1, sizeof(*p));
@@ -593,12 +628,26 @@ static struct carb_pending *pending_of(struct carb_watch_rt *w,
 	p->item.dir = carb_xstrndup(r->archive_path,
 				    slash ? (size_t)(slash - r->archive_path) : 0);
 	p->item.name = carb_xstrndup(base, blen);
+	/* an http destination's archive path is the URL it is PUT to */
+	if (carb_destination_is_http(d->cfg))
+		p->item.url = carb_xstrndup(r->archive_path,
+					    r->archive_path_len);
 	/* Found in place, it is adopted while the batch starts files, where
 	 * the batch's time bound holds: when found only as it is named, a
 	 * batch of such files outlived a service killed every second, every
 	 * start. */
 	p->item.taken_up = true;
 	return p;
+}
+
+static void add_stale(struct requeue *rq, const char *dir, int64_t id)
+{
+	if (rq->nstale == rq->cap) {
+		rq->cap = rq->cap ? 2 * rq->cap : 64;
+		rq->stale = carb_xrealloc(rq->stale,
+					  rq->cap * sizeof(*rq->stale));
+	}
+	rq->stale[rq->nstale++] = (struct stale){ carb_xstrdup(dir), id };
 }
 
 static int requeue_row(void *ctx, const struct carb_component_row *r,
@@ -613,8 +662,12 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 
 	if (w == NULL || r->status != rq->from)
 		return 0;
+	/* planned nowhere, or for the other kind of destination (its url
+	 * added or removed since): routed again */
 	if (d == NULL || r->archive_path == NULL ||
-	    memchr(r->archive_path, '/', r->archive_path_len) == NULL) {
+	    memchr(r->archive_path, '/', r->archive_path_len) == NULL ||
+	    carb_destination_is_http(d->cfg) !=
+	    carb_archive_path_is_url(r->archive_path, r->archive_path_len)) {
 		rq->replan = r->file_id;
 		return 0;
 	}
@@ -625,15 +678,10 @@ static int requeue_row(void *ctx, const struct carb_component_row *r,
 		return -1;
 	if (!changed)
 		return 0;
-	p = pending_of(w, r);
-	if (rq->nstale == rq->cap) {
-		rq->cap = rq->cap ? 2 * rq->cap : 64;
-		rq->stale = carb_xrealloc(rq->stale,
-					  rq->cap * sizeof(*rq->stale));
-	}
-	rq->stale[rq->nstale++] = (struct stale){
-		carb_xstrdup(p->item.dir), r->id,
-	};
+	p = pending_of(w, d, r);
+	/* a receiver cleans up after itself: no temporaries of ours there */
+	if (!carb_destination_is_http(d->cfg))
+		add_stale(rq, p->item.dir, r->id);
 	carb_status_mirror(w, r->rel_path, r->rel_len, r->id,
 			   CARB_STATUS_ARCHIVING);
 	carb_archiving_queue(rq->in, d, p);

@@ -53,7 +53,10 @@ static int late_row(void *ctx, const struct carb_component_row *r,
 	(void)err;
 	if (r->content_hash != NULL)
 		l->hash = carb_xstrdup(r->content_hash);
-	if (r->archive_path != NULL && r->status == CARB_STATUS_ARCHIVED) {
+	/* a copy at an http receiver cannot be read: the delivered file
+	 * is checked instead (an http destination only copies) */
+	if (r->archive_path != NULL && r->status == CARB_STATUS_ARCHIVED &&
+	    !carb_archive_path_is_url(r->archive_path, r->archive_path_len)) {
 		l->archived = carb_xstrndup(r->archive_path,
 					    r->archive_path_len);
 		l->archived_len = r->archive_path_len;

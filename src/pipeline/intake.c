@@ -141,6 +141,11 @@ struct carb_watch_rt *carb_intake_watch(struct carb_intake *in,
 	return NULL;
 }
 
+bool carb_intake_failed_transient(const struct carb_intake *in)
+{
+	return carb_turn_transient(in->turn);
+}
+
 size_t carb_intake_failures(const struct carb_intake *in)
 {
 	return carb_settle_failures(in) + carb_groups_failures(in) +

@@ -130,6 +130,10 @@ bool carb_intake_overdue(struct carb_intake *in, char *what, size_t size);
 void carb_intake_use_rules(struct carb_intake *in,
 			   const struct carb_rules *rules,
 			   struct carb_config *keep);
+/* Whether carb_intake_run failed on a lock conflict (a deadlock, a lock
+ * wait timeout, a busy SQLite file): its transaction was rolled back and
+ * a new intake on the same catalog may simply try again. */
+bool carb_intake_failed_transient(const struct carb_intake *in);
 /* Files whose integrity check or archive attempt failed in this run. */
 size_t carb_intake_failures(const struct carb_intake *in);
 /* Watches this run holds (with once, others may be skipped). */

@@ -56,6 +56,7 @@ struct stage {
 	char vars[5][16];         /* yyyy mm dd hh, rendered once */
 	char *dir;                /* {dir}: the group's folder in the watch */
 	char *group;              /* {group}: the group key's base name */
+	const char *name;         /* {name} of a URL: the member's base name */
 	size_t planned;           /* members made ARCHIVING */
 	size_t slash_col;         /* 1 + a plugin column whose template text
 	                           * holds "/"; 0: none */
@@ -263,6 +264,8 @@ static const char *lookup(void *ctx, const char *name, size_t len)
 		return s->group;
 	if (len == 3 && memcmp(name, "dir", 3) == 0)
 		return s->dir;
+	if (len == 4 && memcmp(name, "name", 4) == 0 && s->name != NULL)
+		return s->name;
 	for (size_t i = 0; i < 4; i++)
 		if (strlen(dates[i]) == len && memcmp(name, dates[i], len) == 0)
 			return s->vars[i];
@@ -350,24 +353,51 @@ static bool duplicate(struct stage *s, const struct member *m)
 	return true;
 }
 
+/* Where member m goes: dir/NAME under base_path, or for an http
+ * destination its URL, rendered for each member ({name}).  NULL when
+ * the URL cannot be rendered (m FAILED). */
+static char *member_path(struct stage *s, const struct carb_dest_rt *d,
+			 const char *dir, const struct member *m,
+			 const char *base, size_t blen)
+{
+	struct carb_error err;
+	struct carb_buf url;
+
+	if (!carb_destination_is_http(d->cfg))
+		return carb_xasprintf("%s/%.*s", dir, (int)blen, base);
+	carb_error_clear(&err);
+	carb_buf_init(&url);
+	s->name = base;            /* the base name ends the rel path */
+	if (carb_template_render_url(d->cfg->url, lookup, s, &url, &err) < 0)
+		fail_member(s, m, err.msg);
+	s->name = NULL;
+	if (err.msg[0] == '\0')
+		return carb_buf_detach(&url);
+	carb_buf_release(&url);
+	return NULL;
+}
+
 static void plan(struct stage *s, struct carb_dest_rt *d, const char *dir,
 		 const struct member *m)
 {
 	size_t blen;
 	const char *base = carb_name_base(m->rel, m->rel_len, &blen);
-	char *path = carb_xasprintf("%s/%.*s", dir, (int)blen, base);
+	char *path = member_path(s, d, dir, m, base, blen);
 	struct carb_pending *p;
 	struct carb_error err;
 	bool changed = false;
 
+	if (path == NULL)
+		return;
 	carb_error_clear(&err);
 	if (carb_turn_tx(s->in->turn) &&
 	    carb_status_archiving(s->in, m->id, CARB_STATUS_READY, d->cfg->name,
 				  path, strlen(path), &changed, &err) < 0)
 		fail_catalog(s, &err);
-	free(path);
-	if (!changed)
+	if (!changed) {
+		free(path);
 		return;
+	}
 	s->planned++;
 	member_status(s, m, CARB_STATUS_ARCHIVING);
 	p = carb_xcalloc(1, sizeof(*p));
@@ -382,6 +412,10 @@ static void plan(struct stage *s, struct carb_dest_rt *d, const char *dir,
 	p->item.hash = m->hash ? carb_xstrdup(m->hash) : NULL;
 	p->item.dir = carb_xstrdup(dir);
 	p->item.name = carb_xstrndup(base, blen);
+	if (carb_destination_is_http(d->cfg))
+		p->item.url = path;
+	else
+		free(path);
 	carb_archiving_queue(s->in, d, p);
 }
 
@@ -418,6 +452,8 @@ static void route(struct stage *s, const char *name, enum carb_status from)
 	if (d == NULL)
 		carb_error_set(&err, "destination \"%s\" is not in config.toml"
 			       " (restart to apply config changes)", name);
+	else if (carb_destination_is_http(d->cfg))
+		carb_buf_adds(&dir, "");   /* each member has its URL */
 	else if (carb_template_render(d->cfg->destination, lookup, s, &dir,
 				      &err) == 0 && s->slash_col > 0)
 		slash_error(s, d->cfg->destination, &err);

@@ -12,6 +12,7 @@ struct carb_turn {
 	bool in_tx;
 	size_t tx_ops;
 	bool failed;               /* a catalog write failed: stop */
+	bool transient;            /* ... with a lock conflict: try again */
 	struct carb_error fatal;
 	struct carb_metrics *metrics;  /* may be NULL */
 	int64_t tx_start_us;       /* when the open transaction began */
@@ -42,11 +43,17 @@ void carb_turn_fail(struct carb_turn *t, const struct carb_error *err)
 		return;
 	t->failed = true;
 	t->fatal = *err;
+	t->transient = carb_catalog_last_error_class(t->cat) == CARB_DBERR_RETRY;
 }
 
 bool carb_turn_failed(const struct carb_turn *t)
 {
 	return t->failed;
+}
+
+bool carb_turn_transient(const struct carb_turn *t)
+{
+	return t->failed && t->transient;
 }
 
 const struct carb_error *carb_turn_error(const struct carb_turn *t)

@@ -34,6 +34,10 @@ void carb_turn_rollback(struct carb_turn *t);
 void carb_turn_fail(struct carb_turn *t, const struct carb_error *err);
 /* Whether a catalog write failed: the loop stops. */
 bool carb_turn_failed(const struct carb_turn *t);
+/* Whether the turn failed on a lock conflict the catalog resolved by
+ * refusing this transaction (deadlock, lock wait timeout, busy): the same
+ * work taken again, on the same connection, may well succeed. */
+bool carb_turn_transient(const struct carb_turn *t);
 /* The error that failed the turn. */
 const struct carb_error *carb_turn_error(const struct carb_turn *t);
 /* Writes since the last commit. */

@@ -22,11 +22,20 @@ bool carb_plugin_concurrent(const struct carb_plugin_rt *p)
 {
 	return (p->desc->flags & CARB_PLUGIN_CONCURRENT) != 0;
 }
-size_t carb_plugin_ncolumns(const struct carb_plugin_rt *p) { return p->ncolumns; }
+size_t carb_plugin_ncolumns(const struct carb_plugin_rt *p)
+{
+	return p != NULL ? p->ncolumns : 0;
+}
+
 const struct carb_plugin_column *carb_plugin_column(const struct carb_plugin_rt *p,
 						   size_t i)
 {
 	return &p->columns[i];
+}
+
+const struct carb_plugin_column *carb_plugin_columns(const struct carb_plugin_rt *p)
+{
+	return p != NULL ? p->columns : NULL;
 }
 
 int carb_plugin_column_index(const struct carb_plugin_rt *p, const char *name,

@@ -52,10 +52,14 @@ const char *carb_plugin_migrations(const struct carb_plugin_rt *p);
 const char *carb_plugin_default_order(const struct carb_plugin_rt *p);
 bool carb_plugin_concurrent(const struct carb_plugin_rt *p);
 
-/* Declared columns, static ones first, then those init declared. */
+/* Declared columns, static ones first, then those init declared (0 for
+ * no plugin). */
 size_t carb_plugin_ncolumns(const struct carb_plugin_rt *p);
 const struct carb_plugin_column *carb_plugin_column(
 	const struct carb_plugin_rt *p, size_t i);
+/* All of them, an array of carb_plugin_ncolumns (NULL for no plugin):
+ * what carb_query_new takes.  Borrowed for the plugin's life. */
+const struct carb_plugin_column *carb_plugin_columns(const struct carb_plugin_rt *p);
 /* Index of the column called name (len bytes), or -1. */
 int carb_plugin_column_index(const struct carb_plugin_rt *p,
 			     const char *name, size_t len);

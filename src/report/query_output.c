@@ -9,6 +9,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "report/report.h"
 #include "util/util.h"
 
@@ -540,4 +542,55 @@ void carb_out_free(struct carb_out **op)
 	free(o->width);
 	free(o);
 	*op = NULL;
+}
+
+/* Through a memory stream, so the bytes are exactly those the CLI
+ * writes to its stdout. */
+int carb_report_rows(struct carb_catalog *cat, const struct carb_query *q,
+		     enum carb_out_format fmt, char **text, size_t *len,
+		     struct carb_error *err)
+{
+	struct carb_qrows *rows = NULL;
+	struct carb_out *out = NULL;
+	FILE *fp;
+	int rc;
+
+	*text = NULL;
+	*len = 0;
+	fp = open_memstream(text, len);
+	if (fp == NULL)
+		return carb_error_set(err, "cannot open a memory stream: %m");
+	rc = carb_query_run(cat, q, &rows, err);
+	if (rc == 0) {
+		out = carb_out_new(fmt, fp, q);
+		rc = carb_out_begin(out);
+		while (rc == 0 && (rc = carb_qrows_next(rows, err)) == CARB_STEP_ROW)
+			rc = carb_out_row(out, rows);
+		if (rc == CARB_STEP_DONE)
+			rc = carb_out_end(out);
+		carb_out_free(&out);
+	}
+	carb_qrows_free(&rows);
+	fclose(fp);
+	if (rc != 0) {
+		free(*text);
+		*text = NULL;
+		*len = 0;
+		return -1;
+	}
+	return 0;
+}
+
+json_t *carb_report_json_name(const char *s, size_t len)
+{
+	struct carb_buf b;
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	carb_buf_init(&b);
+	carb_buf_add_utf8_lossless(&b, s, len);
+	j = json_stringn(b.data ? b.data : "", b.len);
+	carb_buf_release(&b);
+	return j ? j : json_null();
 }

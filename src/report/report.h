@@ -38,6 +38,15 @@ int carb_out_begin(struct carb_out *o);
 int carb_out_row(struct carb_out *o, struct carb_qrows *r);
 int carb_out_end(struct carb_out *o);
 void carb_out_free(struct carb_out **o);
+/* A name (bytes) as a JSON library's string, showing it as `query
+ * --format json` does: a new reference; JSON null for s NULL. */
+struct json_t;
+struct json_t *carb_report_json_name(const char *s, size_t len);
+/* Runs q and writes its rows as fmt into *text (allocated, *len bytes,
+ * NUL-terminated; the caller frees it): the bytes `query` prints. */
+int carb_report_rows(struct carb_catalog *cat, const struct carb_query *q,
+		     enum carb_out_format fmt, char **text, size_t *len,
+		     struct carb_error *err);
 
 
 /* ---- status_format.c: `carbonation status` ------------------------------ */

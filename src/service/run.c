@@ -222,6 +222,46 @@ static bool pause_for_catalog(struct owner *o, const char *why)
 	}
 }
 
+/* A lock conflict (a deadlock between two writers, a lock held past the
+ * wait timeout) rolled the turn back: what it did is taken again, soon,
+ * on a new connection (MariaDB's client library could be left waiting
+ * for the answer to a statement the failed turn had open).  run --once
+ * gives up after CONFLICTS_ONCE and exits 1; the service, after
+ * CONFLICTS_SERVICE within a minute, pauses as for an outage (the lock
+ * is held for long: say so, and try every second). */
+#define CONFLICTS_ONCE 10
+#define CONFLICTS_SERVICE 3
+#define CONFLICTS_FORGET_MS 60000
+
+struct conflicts {
+	int n;
+	int64_t last_ms;
+};
+
+static bool conflict_take_again(const struct carb_service *svc,
+				struct conflicts *c)
+{
+	int64_t now = carb_monotonic_ms();
+
+	if (now - c->last_ms > CONFLICTS_FORGET_MS)
+		c->n = 0;
+	c->last_ms = now;
+	return c->n < (svc->opts.once ? CONFLICTS_ONCE : CONFLICTS_SERVICE);
+}
+
+/* True when a stop came while waiting. */
+static bool stopped_after_conflict(struct owner *o, int n, const char *why)
+{
+	struct carb_service *svc = o->svc;
+	int64_t delay = n < 5 ? 100LL << n : 2000;
+
+	carb_log(CARB_LOGL_WARNING, "catalog: %s; the turn was rolled back"
+		 " and is taken again in %lld ms (conflict %d)", why,
+		 (long long)delay, n);
+	carb_catalog_close(&svc->cat);
+	return stop_within(o, delay, why);
+}
+
 static int serve(struct owner *o, struct carb_error *err)
 {
 	struct carb_service *svc = o->svc;
@@ -230,13 +270,26 @@ static int serve(struct owner *o, struct carb_error *err)
 		.turned = on_turn, .busy = on_busy,
 	};
 	struct carb_intake *in = NULL;
+	struct conflicts conflicts = { 0, 0 };
 
 	for (;;) {
+		bool transient;
+
 		if (carb_intake_open(svc->cfg, svc->cat, &svc->opts, &in, err) < 0)
 			return -1;
 		if (carb_intake_run(in, &hooks, err) == 0)
 			break;
+		transient = carb_intake_failed_transient(in);
+		svc->failures += carb_intake_failures(in);
 		svc->abandoned += carb_intake_close(&in);
+		if (transient && svc->abandoned == 0 &&
+		    conflict_take_again(svc, &conflicts)) {
+			if (stopped_after_conflict(o, ++conflicts.n, err->msg))
+				return 0;
+			carb_error_clear(err);
+			if (svc->connect(svc->connect_ctx, svc->cfg, &svc->cat, err) == 0)
+				continue;
+		}
 		if (svc->opts.once)
 			return -1;
 		if (svc->abandoned > 0) {
@@ -248,7 +301,7 @@ static int serve(struct owner *o, struct carb_error *err)
 		if (!pause_for_catalog(o, err->msg))
 			return 0;
 	}
-	svc->failures = carb_intake_failures(in);
+	svc->failures += carb_intake_failures(in);
 	if (svc->opts.once && carb_intake_unread_watches(in, NULL) > 0) {
 		struct carb_buf why;
 
@@ -280,6 +333,7 @@ static int start_events(struct owner *o, struct carb_error *err)
 	const struct carb_events_deps deps = {
 		.cfg = o->svc->cfg, .metrics = o->svc->opts.metrics,
 		.connect = o->svc->connect, .connect_ctx = o->svc->connect_ctx,
+		.plugin = o->svc->opts.plugin,
 	};
 
 	return carb_events_start(&deps, &o->events, err);

@@ -1,7 +1,8 @@
 /* File names for people, for JSON and for metric labels: bytes that
  * could forge a line or break a terminal are shown as \xNN; JSON gets
- * \u00NN, since it has no way to carry a byte that is not UTF-8; a
- * metric label, which must be UTF-8 too, the text \xNN. */
+ * \u00NN, since it has no way to carry a byte that is not UTF-8 (and a
+ * JSON library, the character U+00NN itself); a metric label, which must
+ * be UTF-8 too, the text \xNN. */
 #include "util/util.h"
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none;
@@ -81,6 +82,27 @@ void carb_buf_add_json_string(struct carb_buf *out, const char *s,
 		}
 	}
 	carb_buf_addc(out, '"');
+}
+
+void carb_buf_add_utf8_lossless(struct carb_buf *out, const char *s,
+				size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned cp;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (u[i] < 0x80) {
+			carb_buf_addc(out, (char)u[i++]);
+		} else if ((n = utf8_decode(u + i, len - i, &cp)) > 0) {
+			carb_buf_add(out, u + i, n);
+			i += n;
+		} else {
+			/* U+0080..U+00FF in UTF-8: two bytes */
+			carb_buf_addc(out, (char)(0xC0 | (u[i] >> 6)));
+			carb_buf_addc(out, (char)(0x80 | (u[i++] & 0x3F)));
+		}
+	}
 }
 
 void carb_buf_add_metric_label(struct carb_buf *out, const char *s,

@@ -122,6 +122,12 @@ void carb_buf_add_json_string(struct carb_buf *out, const char *s,
  * part of valid UTF-8 as the four characters \xNN (so written \\xNN),
  * since a label value must be UTF-8.  A name that holds the text \xNN
  * reads the same: rare enough in a label, and the logs tell them apart. */
+/* Appends s[0..len) as UTF-8 for a JSON library's string (jansson's
+ * json_stringn): valid UTF-8 as it is, every other byte as the character
+ * U+00NN, the same characters carb_buf_add_json_string writes as \u00NN,
+ * so every face shows a name the same way.  NUL stays a NUL byte. */
+void carb_buf_add_utf8_lossless(struct carb_buf *out, const char *s,
+				size_t len);
 void carb_buf_add_metric_label(struct carb_buf *out, const char *s,
 			       size_t len);
 

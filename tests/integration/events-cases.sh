@@ -13,7 +13,9 @@
 # the backlog arrives in order once it answers 200, with `status` showing
 # the outbox's depth meanwhile; the service killed with SIGKILL while it
 # publishes and started again: every event arrives at least once, a
-# duplicate with the same event_id; `events replay` sends again.
+# duplicate with the same event_id; `events replay` sends again; a
+# plugin's columns (the filename plugin's) are in each group's event, as
+# `query files --format json` shows them.
 # shellcheck shell=sh
 
 ev_recv_start() {
@@ -92,6 +94,35 @@ PY
 	else
 		i_fail "$DB_DIALECT: $1" evt
 	fi
+}
+
+# The filename plugin's columns in the event of each group, with the
+# values `query files --format json` shows; a component-only event has
+# none.
+events_case_plugin() {
+	mkdir -p "$T/evp"
+	cp "$T/evt/hook-secret" "$T/evp/hook-secret"
+	f_project evp "pattern = \"{category}_{start:%Y%m%dT%H%M%S}.{ext}\"
+columns = { category = \"text\", start = \"timestamp\", ext = \"text\" }" "
+[[events]]
+name = \"plug\"
+kind = \"webhook\"
+url = \"http://127.0.0.1:$RECV_PORT/events\"
+secret_file = \"hook-secret\"
+timeout = \"2s\"" '[metadata]
+extract = "filename"'
+	printf 'obs\n' >"$T/evp/in/obs_20240102T030405.dat"
+	printf 'model\n' >"$T/evp/in/model_20240203T000000.nc"
+	a_once evp
+	t_expect_status 0 "$DB_DIALECT: evp: run --once archives the two groups"
+	before=$(ev_received)
+	svc_start evp
+	ev_wait_received $((before + 2)) "$DB_DIALECT: evp: the service sends their events" 60
+	svc_stop evp
+	t_run "$CARB" -c "$T/evp/config.toml" query files --columns group_key,category,start,ext --format json
+	cp "$T/out" "$T/evp/query.json"
+	ev_check "each group's event has the plugin's columns as query files --format json shows them" \
+		"(lambda q: all(e['plugin'] == {k: v for k, v in r.items() if k != 'group_key'} for r in q for e in ev if e['watch'] == 'in' and e['group_key'] == r['group_key']) and sum(1 for e in ev if e.get('plugin')) == 2 and {e['plugin']['category'] for e in ev if e.get('plugin')} == {'obs', 'model'})(json.load(open('$T/evp/query.json')))"
 }
 
 events_run_cases() {
@@ -266,4 +297,5 @@ glob = ["rej_*"]'
 	expect_rows evt "SELECT COUNT(*) FROM events WHERE status IN ('CLEARED', 'NOT_SELECTED', 'INTEGRITY_FAILED')" 0 \
 		"$DB_DIALECT: delivered events older than event_retention are pruned at start"
 	svc_stop evt
+	events_case_plugin
 }

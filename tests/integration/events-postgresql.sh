@@ -7,6 +7,7 @@ set -u
 . "$top_srcdir/tests/lib/http.sh"
 . "$top_srcdir/tests/integration/intake-cases.sh"
 . "$top_srcdir/tests/integration/archive-cases.sh"
+. "$top_srcdir/tests/integration/filename-cases.sh"
 . "$top_srcdir/tests/integration/events-cases.sh"
 t_setup
 catalog_start postgresql

@@ -75,6 +75,7 @@ class Handler(BaseHTTPRequestHandler):
             "has_xxh128": all("xxh128" in x for x in ev["members"]),
             "event_at": ev["event_at"],
             "instance": ev["instance"],
+            "plugin": ev["plugin"],
         }, sort_keys=True))
         self.answer(200)
 

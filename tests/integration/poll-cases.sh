@@ -40,7 +40,9 @@ p_writer() {
 			printf '%s %s %s\n' "$2" "$b" "$i" >"$T/$1/in-$2/g$b-$i.dat"
 			i=$((i + 1))
 		done
-		timeout 300 "$CARB" -c "$T/$1/config-$2.toml" run --once >>"$T/$1/writer-$2.log" 2>&1
+		rc=0
+		timeout 300 "$CARB" -c "$T/$1/config-$2.toml" run --once >>"$T/$1/writer-$2.log" 2>&1 || rc=$?
+		[ "$rc" -eq 0 ] || echo "batch $b: run --once exited $rc" >>"$T/$1/writer-$2.log"
 		b=$((b + 1))
 	done
 }
@@ -95,7 +97,8 @@ p_race() {
 	a_eq "$1: both writers completed every group ($polls polls meanwhile)" \
 		"$(wc -l <"$P/want" | tr -d ' ')" "$((2 * POLL_BATCHES * POLL_PER_BATCH))"
 	if [ "$(wc -l <"$P/want" | tr -d ' ')" -ne "$((2 * POLL_BATCHES * POLL_PER_BATCH))" ]; then
-		tail -n 20 "$P/writer-a.log" "$P/writer-b.log" "$P/poll.err" | sed 's/^/  | /'
+		grep -hvF 'archived to' "$P/writer-a.log" "$P/writer-b.log" "$P/poll.err" |
+			tail -n 40 | sed 's/^/  | /'
 	fi
 	if [ -n "${2:-}" ]; then
 		a_eq "$1: the poller killed at random moments lost no group" \

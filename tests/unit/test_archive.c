@@ -82,6 +82,34 @@ START_TEST(template_refuses_unknown_and_empty)
 }
 END_TEST
 
+/* A URL's values stay one piece of one path segment, whatever they hold;
+ * the template's own text is left as written. */
+START_TEST(url_template_escapes_values)
+{
+	const char *const kv[] = { "watch", "in", "name", "a b/../c%?#&.dat",
+				   "dir", "x/y", NULL };
+	struct carb_error err;
+	struct carb_buf out;
+
+	carb_error_clear(&err);
+	carb_buf_init(&out);
+	ck_assert_int_eq(carb_template_render_url(
+		"http://h:1/upload/{watch}/{dir}-{name}?q={{1}}", vars,
+		(void *)kv, &out, &err), 0);
+	ck_assert_str_eq(out.data, "http://h:1/upload/in/x%2Fy-"
+			 "a%20b%2F..%2Fc%25%3F%23%26.dat?q={1}");
+	carb_buf_release(&out);
+	carb_buf_init(&out);
+	ck_assert_int_lt(carb_template_render_url("http://h/{nope}", vars,
+						  (void *)kv, &out, &err), 0);
+	ck_assert_msg(strstr(err.msg, "unknown variable \"nope\"") != NULL,
+		      "%s", err.msg);
+	carb_buf_release(&out);
+	ck_assert(carb_archive_path_is_url("https://h/x", 11));
+	ck_assert(!carb_archive_path_is_url("in/2026/http:", 13));
+}
+END_TEST
+
 START_TEST(version_names)
 {
 	char *n;
@@ -317,6 +345,7 @@ static Suite *archive_suite(void)
 	tcase_add_test(t, template_renders);
 	tcase_add_test(t, template_refuses_escapes);
 	tcase_add_test(t, template_refuses_unknown_and_empty);
+	tcase_add_test(t, url_template_escapes_values);
 	tcase_add_test(t, version_names);
 	suite_add_tcase(s, t);
 	tcase_add_checked_fixture(p, setup, teardown);

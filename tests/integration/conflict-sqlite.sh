@@ -1,0 +1,13 @@
+#!/bin/sh
+# run --once against a catalog whose locks another process holds, on
+# SQLite (its write lock, past busy_timeout): the cases of conflict-cases.sh.
+set -u
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/catalog.sh"
+. "$top_srcdir/tests/integration/intake-cases.sh"
+. "$top_srcdir/tests/integration/archive-cases.sh"
+. "$top_srcdir/tests/integration/conflict-cases.sh"
+t_setup
+catalog_start sqlite
+conflict_run_cases
+t_done
