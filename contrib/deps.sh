@@ -8,17 +8,19 @@
 #                            promtool (prometheus: the metrics exposition),
 #                            curl and chromium (the HTTP tests, the
 #                            dashboard in a headless browser), xxhsum
-#                            (xxhash: the expected xxh128 of a file)
+#                            (xxhash: the expected xxh128 of a file),
+#                            rabbitmq-server and amqp-tools (a real broker
+#                            for the amqp events sink)
 set -eu
 
 build_pkgs="build-essential autoconf automake libtool pkg-config
 	libsqlite3-dev sqlite3 libssl-dev libpq-dev libmariadb-dev
 	libsystemd-dev check libmicrohttpd-dev libjansson-dev libxxhash-dev
-	libcurl4-openssl-dev"
+	libcurl4-openssl-dev librabbitmq-dev"
 test_pkgs="postgresql mariadb-server mariadb-client
 	golang-github-burntsushi-toml-dev python3 shellcheck
 	util-linux-extra xfsprogs e2fsprogs systemd groff-base
-	prometheus curl chromium xxhash"
+	prometheus curl chromium xxhash rabbitmq-server amqp-tools"
 
 pkgs=$build_pkgs
 if [ "${1:-}" = "--tests" ]; then

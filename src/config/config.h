@@ -180,9 +180,18 @@ int carb_http_listen_parse(const char *text, struct carb_http_listen *out,
 /* [[events]]: one sink of the outbox's events (docs/events.md). */
 enum carb_event_sink_kind {
 	CARB_SINK_WEBHOOK,        /* an HTTP POST of each event's JSON */
-	CARB_SINK_AMQP,           /* reserved: refused by the checks */
+	CARB_SINK_AMQP,           /* a persistent message to an exchange */
 };
 const char *carb_event_sink_kind_name(enum carb_event_sink_kind v);
+
+/* The type an amqp sink declares its exchange with. */
+enum carb_exchange_type {
+	CARB_EXCHANGE_FANOUT,
+	CARB_EXCHANGE_DIRECT,
+	CARB_EXCHANGE_TOPIC,
+	CARB_EXCHANGE_HEADERS,
+};
+const char *carb_exchange_type_name(enum carb_exchange_type v);
 
 struct carb_event_sink_config {
 	const char *name;         /* [A-Za-z0-9_.-]+, unique among sinks */
@@ -190,12 +199,20 @@ struct carb_event_sink_config {
 	struct carb_config_strings statuses;  /* final status names; empty:
 					       * every final status */
 	struct carb_config_strings watches;   /* watch names; empty: all */
-	const char *url;          /* webhook: http:// or https:// */
-	const char *secret_file;  /* absolute or NULL: no signature */
+	const char *url;          /* webhook: http:// or https://; amqp:
+				   * amqp://HOST[:PORT][/VHOST], no
+				   * credentials */
+	const char *secret_file;  /* webhook: absolute or NULL: no signature */
+	const char *credentials_file;  /* amqp: absolute or NULL: guest */
+	const char *exchange;     /* amqp: declared durable */
+	enum carb_exchange_type exchange_type;
+	const char *routing_key;  /* amqp: a template of {status} (lower
+				   * case), {watch}, {scope} */
 	int64_t timeout_ms;       /* one delivery attempt */
 	struct {
 		struct carb_config_loc table, name, kind, statuses, watches,
-			url, secret_file, timeout;
+			url, secret_file, credentials_file, exchange,
+			exchange_type, routing_key, timeout;
 	} loc;
 };
 

@@ -1,7 +1,8 @@
 /* [[events]]: the sinks the outbox's publisher sends events to
  * (docs/events.md).  Each table is read by the events section's keys;
- * what holds across keys and sections (a webhook has a url, the watches
- * exist, names are unique, amqp is not built) is checked here. */
+ * what holds across keys and sections (a sink has a url of its kind, keys
+ * of the other kind are refused, the watches exist, names are unique) is
+ * checked here. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,36 @@ void carb_cfg_load_events(struct carb_cfg_ctx *ctx, struct carb_config *cfg,
 	}
 }
 
+/* amqp://HOST[:PORT][/VHOST]: the part after the scheme.  Credentials
+ * belong in credentials_file, where a config file shown to others does
+ * not carry them. */
+static void check_amqp_url(struct carb_cfg_ctx *ctx, const char *label,
+			   const char *url, const struct carb_toml_value *v)
+{
+	const char *auth = url + strlen("amqp://");
+	size_t n = strcspn(auth, "/");
+	const char *colon = memchr(auth, ':', n);
+	char *end;
+	long port;
+
+	if (memchr(auth, '@', n) != NULL) {
+		carb_cfg_error_at(ctx, v, "%s: \"%s\" holds credentials; put"
+				  " USER:PASSWORD in credentials_file", label,
+				  url);
+		return;
+	}
+	if (n == 0 || colon == auth) {
+		carb_cfg_error_at(ctx, v, "%s: \"%s\" names no host", label, url);
+		return;
+	}
+	if (colon == NULL)
+		return;
+	port = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || end != auth + n || port < 1 || port > 65535)
+		carb_cfg_error_at(ctx, v, "%s: \"%s\": the port is not a"
+				  " number from 1 to 65535", label, url);
+}
+
 void carb_cfg_check_event_url(struct carb_cfg_ctx *ctx, const char *label,
 			      const void *field, const struct carb_toml_value *v)
 {
@@ -75,9 +106,78 @@ void carb_cfg_check_event_url(struct carb_cfg_ctx *ctx, const char *label,
 
 	if (url == NULL)
 		return;
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		carb_cfg_error_at(ctx, v, "%s: \"%s\" is not an http:// or"
-				  " https:// URL", label, url);
+	if (strncmp(url, "amqp://", 7) == 0)
+		check_amqp_url(ctx, label, url, v);
+	else if (strncmp(url, "http://", 7) != 0 &&
+		 strncmp(url, "https://", 8) != 0)
+		carb_cfg_error_at(ctx, v, "%s: \"%s\" is not an http://,"
+				  " https:// or amqp:// URL", label, url);
+}
+
+/* AMQP's rule for names, and RabbitMQ's: amq.* is the broker's own. */
+void carb_cfg_check_exchange(struct carb_cfg_ctx *ctx, const char *label,
+			     const void *field, const struct carb_toml_value *v)
+{
+	const char *x = *(const char *const *)field;
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"abcdefghijklmnopqrstuvwxyz0123456789-_.:";
+
+	if (x == NULL)
+		return;
+	if (*x == '\0' || strlen(x) > 127 || strspn(x, ok) != strlen(x))
+		carb_cfg_error_at(ctx, v, "%s: \"%s\" is not an exchange name"
+				  " (1 to 127 letters, digits, \"-\", \"_\","
+				  " \".\", \":\")", label, x);
+	else if (strncmp(x, "amq.", 4) == 0)
+		carb_cfg_error_at(ctx, v, "%s: \"%s\": names starting with"
+				  " \"amq.\" are the broker's own", label, x);
+}
+
+/* The placeholders amqp.c fills in a routing key. */
+static const char *const routing_placeholders[] = {
+	"status", "watch", "scope", NULL,
+};
+
+static bool routing_placeholder(const char *name, size_t n)
+{
+	for (size_t i = 0; routing_placeholders[i] != NULL; i++)
+		if (strlen(routing_placeholders[i]) == n &&
+		    strncmp(routing_placeholders[i], name, n) == 0)
+			return true;
+	return false;
+}
+
+void carb_cfg_check_routing_key(struct carb_cfg_ctx *ctx, const char *label,
+				const void *field,
+				const struct carb_toml_value *v)
+{
+	const char *t = *(const char *const *)field;
+
+	if (t == NULL)
+		return;
+	if (strlen(t) > 255) {
+		carb_cfg_error_at(ctx, v, "%s: longer than 255 bytes", label);
+		return;
+	}
+	for (const char *p = t; *p != '\0'; p++) {
+		size_t n;
+
+		if (*p == '}') {
+			carb_cfg_error_at(ctx, v, "%s: \"%s\": a \"}\" without"
+					  " its \"{\"", label, t);
+			return;
+		}
+		if (*p != '{')
+			continue;
+		n = strcspn(p + 1, "{}");
+		if (p[1 + n] != '}' || !routing_placeholder(p + 1, n)) {
+			carb_cfg_error_at(ctx, v, "%s: \"%s\": placeholders are"
+					  " {status}, {watch} and {scope}",
+					  label, t);
+			return;
+		}
+		p += n + 1;
+	}
 }
 
 static bool is_final(const char *s)
@@ -109,6 +209,47 @@ static void check_lists(struct carb_cfg_ctx *ctx, const struct carb_config *cfg,
 	}
 }
 
+/* A key of the other kind, written in the table: refused rather than
+ * ignored, since whoever wrote it expects it to do something. */
+static void foreign_key(struct carb_cfg_ctx *ctx,
+			const struct carb_event_sink_config *s,
+			const struct carb_config_loc *loc, const char *key)
+{
+	if (loc->line == 0)
+		return;
+	carb_cfg_error(ctx, loc->line, loc->column, "events \"%s\": %s: only"
+		       " %s sink has it", s->name, key,
+		       s->kind == CARB_SINK_AMQP ? "a webhook" : "an amqp");
+}
+
+static void check_kind(struct carb_cfg_ctx *ctx,
+		       const struct carb_event_sink_config *s)
+{
+	bool amqp = s->kind == CARB_SINK_AMQP;
+	bool amqp_url = s->url != NULL && strncmp(s->url, "amqp://", 7) == 0;
+	bool http_url = s->url != NULL && (strncmp(s->url, "http://", 7) == 0 ||
+					   strncmp(s->url, "https://", 8) == 0);
+
+	if (s->url == NULL)
+		carb_cfg_error(ctx, s->loc.table.line, s->loc.table.column,
+			       "events \"%s\": %s needs url", s->name,
+			       amqp ? "an amqp sink" : "a webhook");
+	else if (amqp ? http_url : amqp_url)
+		carb_cfg_error(ctx, s->loc.url.line, s->loc.url.column,
+			       "events \"%s\": url: \"%s\": %s", s->name,
+			       s->url, amqp ? "an amqp sink needs an amqp://"
+			       " URL" : "a webhook needs an http:// or"
+			       " https:// URL");
+	if (amqp) {
+		foreign_key(ctx, s, &s->loc.secret_file, "secret_file");
+		return;
+	}
+	foreign_key(ctx, s, &s->loc.credentials_file, "credentials_file");
+	foreign_key(ctx, s, &s->loc.exchange, "exchange");
+	foreign_key(ctx, s, &s->loc.exchange_type, "exchange_type");
+	foreign_key(ctx, s, &s->loc.routing_key, "routing_key");
+}
+
 void carb_cfg_check_events(struct carb_cfg_ctx *ctx,
 			   const struct carb_config *cfg)
 {
@@ -125,16 +266,7 @@ void carb_cfg_check_events(struct carb_cfg_ctx *ctx,
 					       "events \"%s\": name: another"
 					       " [[events]] table has that name",
 					       s->name);
-		/* A sink that pretended to deliver would lose every event. */
-		if (s->kind == CARB_SINK_AMQP)
-			carb_cfg_error(ctx, s->loc.kind.line, s->loc.kind.column,
-				       "events \"%s\": kind: \"amqp\" is not"
-				       " built yet; use \"webhook\"", s->name);
-		if (s->kind == CARB_SINK_WEBHOOK && s->url == NULL)
-			carb_cfg_error(ctx, s->loc.table.line,
-				       s->loc.table.column,
-				       "events \"%s\": a webhook needs url",
-				       s->name);
+		check_kind(ctx, s);
 		check_lists(ctx, cfg, s);
 	}
 }

@@ -236,10 +236,18 @@ void carb_cfg_load_events(struct carb_cfg_ctx *ctx, struct carb_config *cfg,
 void carb_cfg_check_events(struct carb_cfg_ctx *ctx,
 			   const struct carb_config *cfg);
 void carb_cfg_free_events(struct carb_config *cfg);
+/* An amqp sink's exchange name and routing key template (config_events.c). */
+void carb_cfg_check_exchange(struct carb_cfg_ctx *ctx, const char *label,
+			     const void *field,
+			     const struct carb_toml_value *v);
+void carb_cfg_check_routing_key(struct carb_cfg_ctx *ctx, const char *label,
+				const void *field,
+				const struct carb_toml_value *v);
 void carb_cfg_check_event_url(struct carb_cfg_ctx *ctx, const char *label,
 			      const void *field,
 			      const struct carb_toml_value *v);
 extern const char *const carb_cfg_sink_kinds[];
+extern const char *const carb_cfg_exchange_types[];
 void carb_cfg_check_http(struct carb_cfg_ctx *ctx,
 			 const struct carb_config *cfg);
 void carb_cfg_check_archive(struct carb_cfg_ctx *ctx,

@@ -276,6 +276,9 @@ static const struct carb_cfg_key destination_keys[] = {
 #undef DEST
 
 const char *const carb_cfg_sink_kinds[] = { "webhook", "amqp", NULL };
+const char *const carb_cfg_exchange_types[] = {
+	"fanout", "direct", "topic", "headers", NULL,
+};
 
 #define SINK struct carb_event_sink_config
 static const struct carb_cfg_key events_keys[] = {
@@ -285,7 +288,7 @@ static const struct carb_cfg_key events_keys[] = {
 	  .doc = "unique name of the sink: letters, digits, \"_\", \".\", \"-\"; deliveries are recorded under it" },
 	{ .name = "kind", .type = CARB_CFG_ENUM,
 	  AT(SINK, kind), .required = true, .choices = carb_cfg_sink_kinds,
-	  .doc = "\"webhook\": an HTTP POST of each event; \"amqp\" is reserved and refused (not built yet)" },
+	  .doc = "\"webhook\": an HTTP POST of each event; \"amqp\": a persistent message to an AMQP 0-9-1 exchange (RabbitMQ), with publisher confirms" },
 	{ .name = "statuses", .type = CARB_CFG_STRINGS,
 	  AT(SINK, statuses), .def_list = empty_list,
 	  .doc = "the final statuses sent (ARCHIVED, FAILED, INTEGRITY_FAILED, NOT_SELECTED, TIMED_OUT, DUPLICATE, CLEARED); empty: all" },
@@ -294,10 +297,26 @@ static const struct carb_cfg_key events_keys[] = {
 	  .doc = "the watches whose events are sent; empty: all" },
 	{ .name = "url", .type = CARB_CFG_STRING,
 	  AT(SINK, url), .check = carb_cfg_check_event_url,
-	  .doc = "webhook: the http:// or https:// URL each event is POSTed to" },
+	  .doc = "webhook: the http:// or https:// URL each event is POSTed to; amqp: the broker, amqp://HOST[:PORT][/VHOST] (port 5672, vhost \"/\" written %2F), without credentials" },
 	{ .name = "secret_file", .type = CARB_CFG_PATH,
 	  AT(SINK, secret_file), .check = carb_cfg_check_file,
-	  .doc = "file holding the shared secret; the body's HMAC-SHA256 goes in X-Carbonation-Signature: sha256=HEX" },
+	  .doc = "webhook: file holding the shared secret; the body's HMAC-SHA256 goes in X-Carbonation-Signature: sha256=HEX" },
+	{ .name = "credentials_file", .type = CARB_CFG_PATH,
+	  AT(SINK, credentials_file), .check = carb_cfg_check_file,
+	  .def_doc = "none (guest:guest)",
+	  .doc = "amqp: file whose first line is USER:PASSWORD for the broker" },
+	{ .name = "exchange", .type = CARB_CFG_STRING,
+	  AT(SINK, exchange), .def = "carbonation",
+	  .check = carb_cfg_check_exchange,
+	  .doc = "amqp: the exchange events are published to, declared durable (letters, digits, \"-\", \"_\", \".\", \":\"; not amq.*)" },
+	{ .name = "exchange_type", .type = CARB_CFG_ENUM,
+	  AT(SINK, exchange_type), .def = "fanout",
+	  .choices = carb_cfg_exchange_types,
+	  .doc = "amqp: the type the exchange is declared with" },
+	{ .name = "routing_key", .type = CARB_CFG_STRING,
+	  AT(SINK, routing_key), .def = "file.{status}",
+	  .check = carb_cfg_check_routing_key,
+	  .doc = "amqp: each message's routing key, a template of {status} (the final status in lower case), {watch} and {scope} (group or component)" },
 	{ .name = "timeout", .type = CARB_CFG_DURATION,
 	  AT_MS(SINK, timeout), .def = "10s", AT_LEAST(100),
 	  .doc = "longest one delivery may take before it counts as failed and is retried" },
@@ -395,6 +414,11 @@ const char *carb_verify_name(enum carb_verify v)
 const char *carb_event_sink_kind_name(enum carb_event_sink_kind v)
 {
 	return carb_cfg_sink_kinds[v];
+}
+
+const char *carb_exchange_type_name(enum carb_exchange_type v)
+{
+	return carb_cfg_exchange_types[v];
 }
 
 const char *carb_on_conflict_name(enum carb_on_conflict v)

@@ -40,12 +40,14 @@ struct carb_events_deps {
 /* Starts the publisher thread: it sends to the [[events]] sinks and
  * prunes delivered events after [service] event_retention (also when no
  * sink is configured, so the outbox does not grow without bound).
- * Returns -1 with err when a secret_file cannot be read or the thread
- * not started.  Stop with carb_events_stop. */
+ * Returns -1 with err when a secret_file or credentials_file cannot be
+ * read (or is not USER:PASSWORD) or the thread not started.  Stop with
+ * carb_events_stop. */
 int carb_events_start(const struct carb_events_deps *deps,
 		      struct carb_events **out, struct carb_error *err);
 /* Asks the thread to stop, waits for it (at most one delivery attempt,
- * bounded by the sink's timeout), frees.  *ev may be NULL. */
+ * bounded by the sink's timeout, and an amqp sink's goodbye of at most
+ * 1 s), frees.  *ev may be NULL. */
 void carb_events_stop(struct carb_events **ev);
 
 /* Who produced an event (the "instance" object of its JSON). */

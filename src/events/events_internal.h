@@ -25,4 +25,42 @@ int carb_webhook_send(struct carb_webhook *w, const char *event_id,
 void carb_webhook_signature(const char *secret, size_t secret_len,
 			    const char *body, size_t len, char *out);
 
+/* An amqp sink: one connection and channel (confirm mode) to the broker,
+ * opened on the first send and again after a failure. */
+struct carb_amqp;
+
+/* What one message carries besides its body. */
+struct carb_amqp_event {
+	const char *event_id;     /* message_id */
+	const char *status;       /* type; {status} of the routing key */
+	const char *watch;
+	const char *scope;
+	int64_t created_at;       /* microseconds; the timestamp (seconds) */
+	const char *body;         /* the event's JSON */
+};
+
+/* Reads credentials_file (guest:guest without one); connects nowhere
+ * yet.  -1 with err when the file cannot be read or is not USER:PASSWORD.
+ * sink outlives the result. */
+int carb_amqp_new(const struct carb_event_sink_config *sink,
+		  struct carb_amqp **out, struct carb_error *err);
+/* Closes the connection politely when there is one; *a may be NULL. */
+void carb_amqp_free(struct carb_amqp **a);
+/* Connects, opens the channel and declares the exchange when that is not
+ * done, or the broker closed the connection since: 0, or -1 with err.
+ * The publisher calls it while idle, so the exchange exists for
+ * consumers to bind to before the first event. */
+int carb_amqp_ready(struct carb_amqp *a, struct carb_error *err);
+/* Publishes e persistent to the exchange (connecting and declaring it
+ * durable first when not connected) and waits for the broker's confirm:
+ * 0 on basic.ack, else -1 with err (a nack, a closed channel or
+ * connection, no confirm within the timeout), the connection dropped so
+ * the next send opens a new one. */
+int carb_amqp_send(struct carb_amqp *a, const struct carb_amqp_event *e,
+		   struct carb_error *err);
+/* tmpl with {status} (lower case), {watch} and {scope} filled, into out
+ * of size bytes: 0, or -1 when it does not fit. */
+int carb_amqp_routing_key(const char *tmpl, const struct carb_amqp_event *e,
+			  char *out, size_t size);
+
 #endif

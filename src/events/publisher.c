@@ -26,7 +26,8 @@
 
 struct sink_rt {
 	const struct carb_event_sink_config *cfg;
-	struct carb_webhook *webhook;
+	struct carb_webhook *webhook;     /* kind webhook */
+	struct carb_amqp *amqp;           /* kind amqp */
 	int64_t next_ms;          /* monotonic: when to look again */
 	int64_t backoff_ms;       /* 0: the last attempt worked */
 };
@@ -142,6 +143,20 @@ static bool stopping(struct carb_events *ev)
 
 enum outcome { SENT, SINK_FAILED, CATALOG_FAILED };
 
+/* 0 once the sink confirmed the event, else -1 with err. */
+static int sink_send(struct sink_rt *s, const struct row *x, const char *body,
+		     struct carb_error *err)
+{
+	const struct carb_amqp_event e = {
+		.event_id = x->event_id, .status = x->status, .watch = x->watch,
+		.scope = x->scope, .created_at = x->created_at, .body = body,
+	};
+
+	if (s->amqp != NULL)
+		return carb_amqp_send(s->amqp, &e, err);
+	return carb_webhook_send(s->webhook, x->event_id, body, err);
+}
+
 static enum outcome send_one(struct carb_events *ev, struct sink_rt *s,
 			     const struct row *x, struct carb_error *err)
 {
@@ -164,7 +179,7 @@ static enum outcome send_one(struct carb_events *ev, struct sink_rt *s,
 			     carb_plugin_ncolumns(ev->deps.plugin),
 			     &body, err) < 0)
 		return CATALOG_FAILED;
-	rc = carb_webhook_send(s->webhook, x->event_id, body, err);
+	rc = sink_send(s, x, body, err);
 	free(body);
 	if (rc < 0)
 		return SINK_FAILED;
@@ -174,6 +189,25 @@ static enum outcome send_one(struct carb_events *ev, struct sink_rt *s,
 	carb_metrics_add(ev->deps.metrics, CARB_METRIC_EVENTS_DELIVERED,
 			 s->cfg->name, 1);
 	return SENT;
+}
+
+/* The sink failed (event_id NULL: while idle, connecting): try again
+ * after 1 s, doubling to 1 min. */
+static void back_off(struct sink_rt *s, const char *event_id,
+		     const struct carb_error *err)
+{
+	s->backoff_ms = s->backoff_ms == 0 ? BACKOFF_MIN_MS
+		: s->backoff_ms * 2 > BACKOFF_MAX_MS
+		? BACKOFF_MAX_MS : s->backoff_ms * 2;
+	if (event_id != NULL)
+		carb_log(CARB_LOGL_WARNING, "events \"%s\": event %s not"
+			 " delivered: %s; next try in %lld ms", s->cfg->name,
+			 event_id, err->msg, (long long)s->backoff_ms);
+	else
+		carb_log(CARB_LOGL_WARNING, "events \"%s\": %s; next try in"
+			 " %lld ms", s->cfg->name, err->msg,
+			 (long long)s->backoff_ms);
+	s->next_ms = carb_monotonic_ms() + s->backoff_ms;
 }
 
 /* Sends what the sink has not had, in order, until the outbox is empty
@@ -200,20 +234,21 @@ static int drain(struct carb_events *ev, struct sink_rt *s)
 				s->backoff_ms = 0;
 				break;
 			case SINK_FAILED:
-				s->backoff_ms = s->backoff_ms == 0 ? BACKOFF_MIN_MS
-					: s->backoff_ms * 2 > BACKOFF_MAX_MS
-					? BACKOFF_MAX_MS : s->backoff_ms * 2;
-				carb_log(CARB_LOGL_WARNING, "events \"%s\": event"
-					 " %s not delivered: %s; next try in"
-					 " %lld ms", s->cfg->name,
-					 rs.items[i].event_id, err.msg,
-					 (long long)s->backoff_ms);
-				s->next_ms = carb_monotonic_ms() + s->backoff_ms;
+				back_off(s, rs.items[i].event_id, &err);
 				rows_free(&rs);
 				return 0;
 			case CATALOG_FAILED:
 				goto catalog;
 			}
+		}
+		/* Idle: an amqp sink stays connected, so its exchange
+		 * exists for consumers before the first event. */
+		if (rs.n == 0 && s->amqp != NULL) {
+			if (carb_amqp_ready(s->amqp, &err) < 0) {
+				back_off(s, NULL, &err);
+				return 0;
+			}
+			s->backoff_ms = 0;
 		}
 		if (rs.n < BATCH)
 			break;
@@ -367,10 +402,11 @@ static int open_sinks(struct carb_events *ev, struct carb_error *err)
 		int rc;
 
 		s->cfg = carb_config_event_sink(cfg, i);
-		if (s->cfg->kind != CARB_SINK_WEBHOOK)
-			return carb_error_set(err, "events \"%s\": kind \"%s\""
-					      " is not built yet", s->cfg->name,
-					      carb_event_sink_kind_name(s->cfg->kind));
+		if (s->cfg->kind == CARB_SINK_AMQP) {
+			if (carb_amqp_new(s->cfg, &s->amqp, err) < 0)
+				return -1;
+			continue;
+		}
 		if (s->cfg->secret_file != NULL &&
 		    read_secret(s->cfg, &secret, &len, err) < 0)
 			return -1;
@@ -386,8 +422,10 @@ static int open_sinks(struct carb_events *ev, struct carb_error *err)
 
 static void free_events(struct carb_events *ev)
 {
-	for (size_t i = 0; i < ev->nsinks; i++)
+	for (size_t i = 0; i < ev->nsinks; i++) {
 		carb_webhook_free(&ev->sinks[i].webhook);
+		carb_amqp_free(&ev->sinks[i].amqp);
+	}
 	free(ev->sinks);
 	pthread_mutex_destroy(&ev->lock);
 	pthread_cond_destroy(&ev->wake);

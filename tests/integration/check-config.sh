@@ -365,13 +365,55 @@ watches = [\"incoming\"]"
 t_run "$CARB" check config
 t_expect_status 0 "a webhook sink exits 0"
 
+printf 'carb:s3cret\n' >rmq-credentials
 conf "$base
 [[events]]
 name = \"bus\"
+kind = \"amqp\"
+url = \"amqp://127.0.0.1:5672/%2F\"
+credentials_file = \"rmq-credentials\"
+exchange = \"files\"
+exchange_type = \"topic\"
+routing_key = \"carb.{watch}.{scope}.{status}\""
+t_run "$CARB" check config
+t_expect_status 0 "an amqp sink exits 0"
+
+conf "$base
+[[events]]
+name = \"bus\"
+kind = \"amqp\"
+url = \"amqp://carb:s3cret@127.0.0.1/%2F\"
+exchange_type = \"fan-out\"
+routing_key = \"file.{state}\"
+exchange = \"amq.files\""
+t_run "$CARB" check config
+t_expect_status 2 "bad amqp values exit 2"
+t_expect_err 'config.toml:10:7: events "bus": url: "amqp://carb:s3cret@127.0.0.1/%2F" holds credentials; put USER:PASSWORD in credentials_file' "credentials in an amqp URL are refused, at file:line:column"
+t_expect_err 'config.toml:11:17: events "bus": exchange_type: "fan-out" is not one of "fanout", "direct", "topic", "headers"' "an unknown exchange_type is refused with the valid choices"
+t_expect_err 'config.toml:12:15: events "bus": routing_key: "file.{state}": placeholders are {status}, {watch} and {scope}' "an unknown routing_key placeholder is refused with the known ones"
+t_expect_err 'config.toml:13:12: events "bus": exchange: "amq.files": names starting with "amq." are the broker'"'"'s own' "the broker's amq.* exchanges are refused"
+
+conf "$base
+[[events]]
+name = \"bus\"
+kind = \"amqp\"
+url = \"http://127.0.0.1/x\"
+secret_file = \"rmq-credentials\"
+[[events]]
+name = \"hook\"
+kind = \"webhook\"
+url = \"amqp://127.0.0.1:70000\"
+exchange = \"files\"
+[[events]]
+name = \"nourl\"
 kind = \"amqp\""
 t_run "$CARB" check config
-t_expect_status 2 "an amqp sink exits 2"
-t_expect_err 'config.toml:9:8: events "bus": kind: "amqp" is not built yet; use "webhook"' "an amqp sink is refused as not built yet, at its kind"
+t_expect_status 2 "keys of the other kind exit 2"
+t_expect_err 'config.toml:10:7: events "bus": url: "http://127.0.0.1/x": an amqp sink needs an amqp:// URL' "an amqp sink needs an amqp:// URL"
+t_expect_err 'config.toml:11:15: events "bus": secret_file: only a webhook sink has it' "secret_file is refused on an amqp sink"
+t_expect_err 'config.toml:15:7: events "hook": url: "amqp://127.0.0.1:70000": the port is not a number from 1 to 65535' "an amqp URL's port is checked"
+t_expect_err 'config.toml:16:12: events "hook": exchange: only an amqp sink has it' "exchange is refused on a webhook"
+t_expect_err 'events "nourl": an amqp sink needs url' "an amqp sink needs url"
 
 conf "$base
 [[events]]
@@ -385,7 +427,7 @@ name = \"hook\"
 kind = \"webhok\""
 t_run "$CARB" check config
 t_expect_status 2 "bad sinks exit 2"
-t_expect_err 'events "hook": url: "ftp://example.org/" is not an http:// or https:// URL' "a sink's url must be http or https"
+t_expect_err 'events "hook": url: "ftp://example.org/" is not an http://, https:// or amqp:// URL' "a sink's url must be http, https or amqp"
 t_expect_err 'events "hook": statuses: "ARCHIVING" is not a final status' "a sink's statuses must be final statuses"
 t_expect_err 'events "hook": watches: no watch is named "elsewhere"' "a sink's watches must exist"
 t_expect_err 'events "hook": name: another [[events]] table has that name' "sink names are unique"

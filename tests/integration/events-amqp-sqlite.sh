@@ -1,0 +1,15 @@
+#!/bin/sh
+# The amqp events sink against a real RabbitMQ (tests/lib/rabbitmq.sh) on
+# an SQLite catalog: the cases of events-amqp-cases.sh.
+set -u
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/catalog.sh"
+. "$top_srcdir/tests/lib/http.sh"
+. "$top_srcdir/tests/lib/rabbitmq.sh"
+. "$top_srcdir/tests/integration/intake-cases.sh"
+. "$top_srcdir/tests/integration/archive-cases.sh"
+. "$top_srcdir/tests/integration/events-amqp-cases.sh"
+t_setup
+catalog_start sqlite
+amqp_run_cases
+t_done
