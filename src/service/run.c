@@ -282,6 +282,11 @@ static int serve(struct owner *o, struct carb_error *err)
 		transient = carb_intake_failed_transient(in);
 		svc->failures += carb_intake_failures(in);
 		svc->abandoned += carb_intake_close(&in);
+		/* Failed while draining after a stop: stop anyway, what the
+		 * turn did is taken up at the next start (the signal was
+		 * read; waiting for the catalog would wait for another). */
+		if (o->stopped)
+			return transient ? 0 : -1;
 		if (transient && svc->abandoned == 0 &&
 		    conflict_take_again(svc, &conflicts)) {
 			if (stopped_after_conflict(o, ++conflicts.n, err->msg))
