@@ -42,9 +42,12 @@ case $CARB in /*) ;; *) CARB=$(pwd)/$CARB ;; esac
 [ -x "$CARB" ] || { echo "bench-transport.sh: no program at $CARB" >&2; exit 2; }
 
 W=$(mktemp -d "$dir/carb-bench-transport.XXXXXX") || exit 1
-pids=""
+# The services' pids, in a file: run() starts one inside a command
+# substitution, whose variables the script never sees.
 cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
+	if [ -f "$W/pids" ]; then
+		while read -r p; do kill "$p" 2>/dev/null; done <"$W/pids"
+	fi
 	wait 2>/dev/null
 	rm -rf "$W"
 }
@@ -80,7 +83,7 @@ archived() {
 # run NAME: starts the service, moves the files in, waits; prints seconds.
 run() {
 	"$CARB" -c "$W/$1/config.toml" run >"$W/$1.log" 2>&1 &
-	pids="$pids $!"
+	echo "$!" >>"$W/pids"
 	sleep 1
 	t0=$(date +%s%N)
 	mv "$W/$1/stage/"* "$W/$1/in/"
@@ -118,7 +121,7 @@ listen = \"127.0.0.1:$port\"
 token_file = \"$W/token\"
 upload_watches = [\"in\"]" '' 5s
 "$CARB" -c "$W/recv/config.toml" run >"$W/recv.log" 2>&1 &
-pids="$pids $!"
+echo "$!" >>"$W/pids"
 project send "
 [archive.destinations.remote]
 url = \"http://127.0.0.1:$port/upload/in/{name}\"
