@@ -141,10 +141,7 @@ void carb_cfg_check_globs(struct carb_cfg_ctx *ctx, const char *label,
 	}
 }
 
-/* A "{" without its "}", a "}" without its "{", a "{" inside a variable
- * or an empty "{}": NULL when the braces of template t balance, else
- * what is wrong ("{{" and "}}" are literal braces). */
-static const char *unbalanced(const char *t, size_t *at)
+const char *carb_config_template_braces(const char *t, size_t *at)
 {
 	for (const char *p = t; *p != '\0'; p++) {
 		size_t n;
@@ -184,7 +181,7 @@ void carb_cfg_check_template(struct carb_cfg_ctx *ctx, const char *label,
 		carb_cfg_error_at(ctx, v, "%s: empty template", label);
 		return;
 	}
-	why = unbalanced(t, &at);
+	why = carb_config_template_braces(t, &at);
 	if (why != NULL) {
 		carb_cfg_error_at(ctx, v, "%s: \"%s\": %s at character %zu",
 				  label, t, why, at);

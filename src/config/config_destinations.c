@@ -27,31 +27,6 @@ static const char *after_scheme(const char *url)
 	return NULL;
 }
 
-/* What is wrong with the braces of t, or NULL: every "{" has its "}",
- * none is empty or nested ("{{" and "}}" are literal braces). */
-static const char *braces(const char *t)
-{
-	for (const char *p = t; *p != '\0'; p++) {
-		size_t n;
-
-		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
-			p++;
-			continue;
-		}
-		if (*p == '}')
-			return "a \"}\" without its \"{\" (write \"}}\" for a brace)";
-		if (*p != '{')
-			continue;
-		n = strcspn(p + 1, "{}");
-		if (p[1 + n] != '}')
-			return "a \"{\" without its \"}\" (write \"{{\" for a brace)";
-		if (n == 0)
-			return "an empty variable \"{}\"";
-		p += n + 1;
-	}
-	return NULL;
-}
-
 /* The host is written out: a value from a file name or a plugin may pick
  * the path on the receiver, never which receiver gets the file. */
 void carb_cfg_check_destination_url(struct carb_cfg_ctx *ctx,
@@ -59,7 +34,7 @@ void carb_cfg_check_destination_url(struct carb_cfg_ctx *ctx,
 				    const struct carb_toml_value *v)
 {
 	const char *url = field_str(field), *host = after_scheme(url), *why;
-	size_t hlen;
+	size_t hlen, at;
 
 	if (host == NULL) {
 		carb_cfg_error_at(ctx, v, "%s: \"%s\" is not an http:// or"
@@ -81,7 +56,7 @@ void carb_cfg_check_destination_url(struct carb_cfg_ctx *ctx,
 				    " the path");
 		return;
 	}
-	why = braces(url);
+	why = carb_config_template_braces(url, &at);
 	if (why != NULL)
 		carb_cfg_error_at(ctx, v, "%s: \"%s\": %s", label, url, why);
 	else if (strstr(url, "{name}") == NULL)

@@ -303,5 +303,10 @@ char *carb_cfg_path_dir_of(const char *file);
 char *carb_cfg_path_display_join(const char *display, const char *p);
 /* True when inner is outer or lies below it (both clean, absolute). */
 bool carb_cfg_path_within(const char *inner, const char *outer);
+/* A "{" without its "}", a "}" without its "{", a "{" inside a variable
+ * or an empty "{}": NULL when the braces of template t balance, else
+ * what is wrong, *at its 1-based offset ("{{" and "}}" are literal
+ * braces).  For folder templates and http destinations' URLs alike. */
+const char *carb_config_template_braces(const char *t, size_t *at);
 
 #endif
