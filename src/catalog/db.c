@@ -113,6 +113,7 @@ int carb_catalog_open(const struct carb_catalog_options *opts,
 	char *redacted = carb_db_url_redact(text);
 	struct carb_driver_connect_options copts = { 0 };
 	struct carb_db_url url;
+	const struct carb_driver *drv;
 	struct carb_catalog *cat;
 	char *prefix;
 
@@ -122,8 +123,13 @@ int carb_catalog_open(const struct carb_catalog_options *opts,
 		prefix = carb_xasprintf("cannot open catalog \"%s\"", redacted);
 		goto fail;
 	}
+	drv = carb_catalog_driver(url.kind, err);
+	if (drv == NULL) {
+		prefix = carb_xasprintf("cannot open catalog \"%s\"", redacted);
+		goto fail;
+	}
 	cat = carb_xcalloc(1, sizeof(*cat));
-	cat->drv = carb_catalog_driver(url.kind);
+	cat->drv = drv;
 	cat->url = redacted;
 	cat->cache = carb_map_new();
 	copts.url = &url;

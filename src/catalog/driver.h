@@ -87,10 +87,15 @@ struct carb_driver {
 	void (*finalize)(struct carb_driver_stmt *st);
 };
 
-/* The backends.  Only those configure found are linked; registry.c is
- * the one place that knows which. */
+/* The backends.  SQLite's is linked in; the others are each the one
+ * exported symbol of their module (registry.c is the one place that
+ * knows which exist and where). */
 extern const struct carb_driver carb_catalog_sqlite_driver;
+/* Visible: a module is built with -fvisibility=hidden, and this table
+ * is what carb_module_symbol looks up in it. */
+__attribute__((visibility("default")))
 extern const struct carb_driver carb_catalog_pg_driver;
+__attribute__((visibility("default")))
 extern const struct carb_driver carb_catalog_mariadb_driver;
 
 /* Takes (lock true) or releases the migration lock of the dialect, if
@@ -98,8 +103,10 @@ extern const struct carb_driver carb_catalog_mariadb_driver;
 int carb_catalog_migration_lock(struct carb_catalog *cat, bool lock,
 				struct carb_error *err);
 
-/* The driver for kind, or NULL when this build leaves it out. */
-const struct carb_driver *carb_catalog_driver(enum carb_db_kind kind);
+/* The driver for kind, its module loaded on first use; NULL with err
+ * when this build leaves it out or its module cannot be loaded. */
+const struct carb_driver *carb_catalog_driver(enum carb_db_kind kind,
+					      struct carb_error *err);
 
 /* Rewrites `?` placeholders to $1..$n outside string literals, quoted
  * identifiers, dollar quotes and comments.  Returns a new string the

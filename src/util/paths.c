@@ -31,6 +31,16 @@ const char *carb_plugin_dir(void)
 					 : CARB_PLUGINDIR;
 }
 
+const char *carb_module_dir(void)
+{
+	const char *env = getenv("CARBONATION_MODULEDIR");
+
+	if (env != NULL && *env != '\0')
+		return env;
+	return running_from_build_tree() ? CARB_ABS_BUILDDIR "/modules"
+					 : CARB_MODULEDIR;
+}
+
 const char *carb_data_dir(void)
 {
 	const char *env = getenv("CARBONATION_DATADIR");

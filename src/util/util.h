@@ -236,6 +236,18 @@ const char *carb_data_dir(void);
 /* The folder of installed plugins: $CARBONATION_PLUGINDIR if set, the
  * build tree's plugins/ when running from it, else the installed one. */
 const char *carb_plugin_dir(void);
+/* The folder of the program's own modules (module.c): $CARBONATION_MODULEDIR
+ * if set, the build tree's modules/ when running from it, else the
+ * installed one.  Static storage; never NULL. */
+const char *carb_module_dir(void);
+
+/* Loads the program's module NAME (NAME.so in carb_module_dir()) and
+ * finds its symbol sym: 0 with *out set, or -1 with err naming the file
+ * and the loader's reason.  A module stays loaded until the process
+ * ends (what it returns must outlive every user), so calling this again
+ * costs a lookup, not a load.  Thread-safe. */
+int carb_module_symbol(const char *name, const char *sym, const void **out,
+		       struct carb_error *err);
 
 /* A stop point for tests (see docs/testing.md): when point is one of the
  * comma-separated names in $CARB_TEST_STOP_AT, the whole process stops

@@ -300,6 +300,29 @@ db_case_usage() {
 	t_expect_err "config.toml:6:" "a config error names file and line"
 }
 
+# A server backend is a module loaded when the URL names it
+# (docs/architecture.md, "Modules"): the program itself does not link
+# the server's client library LIB, and a module that is missing or
+# broken is a clear error, not a crash.  CFG is a working catalog's
+# config.
+db_case_module() {
+	kind=$1 lib=$2 cfg=$3
+	t_run sh -c "ldd '$CARB' | grep '$lib'"
+	t_expect_status 1 "$kind: the program does not link $lib (its module does)"
+	t_run env CARBONATION_MODULEDIR="$T/no-modules" "$CARB" -c "$cfg" db status
+	t_expect_status 1 "$kind: a missing backend module exits 1"
+	t_expect_err "cannot load the $kind module" "$kind: ... saying which module"
+	t_expect_err "$T/no-modules/$kind.so" "$kind: ... naming the file"
+	t_expect_err "CARBONATION_MODULEDIR" "$kind: ... and how to point at it"
+	t_run env CARBONATION_MODULEDIR="$T/no-modules" "$CARB" -c "$cfg" check config
+	t_expect_status 0 "$kind: check config needs no module"
+	mkdir -p "$T/bad-modules"
+	printf 'not a shared object\n' >"$T/bad-modules/$kind.so"
+	t_run env CARBONATION_MODULEDIR="$T/bad-modules" "$CARB" -c "$cfg" db status
+	t_expect_status 1 "$kind: a broken backend module exits 1"
+	t_expect_err "cannot load the $kind module" "$kind: ... saying which module"
+}
+
 db_run_common_cases() {
 	db_case_lifecycle
 	db_case_counts

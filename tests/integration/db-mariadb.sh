@@ -53,6 +53,8 @@ t_run "$CARB" -c "$T/wrong/config.toml" db upgrade
 t_expect_status 1 "mariadb: a wrong password_file exits 1"
 t_expect_no "$wrong" "mariadb: ... without showing the password"
 
+db_case_module mariadb libmariadb "$T/inurl/config.toml"
+
 # An unreachable server.
 db_config "$T/gone" "mariadb://$MY_USER:$wrong@localhost/inurl?socket=/nonexistent/mysqld.sock"
 t_run "$CARB" -c "$T/gone/config.toml" db status

@@ -34,6 +34,7 @@ t_run "$CARB" -c "$T/inurl/config.toml" db status
 t_expect_status 0 "postgresql: db status with the password in the URL"
 t_expect_out "url:      postgresql://$PG_USER:***@" "postgresql: db status redacts the password"
 t_expect_no "$PG_PASSWORD" "postgresql: db status never shows the password"
+db_case_module postgresql libpq "$T/inurl/config.toml"
 
 # Both a URL password and a password_file: refused (by the config
 # check), not guessed.

@@ -34,6 +34,8 @@ for f in bin/carbonation include/carbonation/carbonation.h \
 	share/carbonation/migrations/postgresql/core/0001_core.sql \
 	share/carbonation/migrations/mariadb/core/0001_core.sql \
 	lib/carbonation/plugins/filename.so \
+	lib/carbonation/modules/postgresql.so \
+	lib/carbonation/modules/mariadb.so \
 	lib/systemd/system/carbonation.service; do
 	if [ -e "$prefix/$f" ]; then
 		t_pass "installed $f"
@@ -68,6 +70,20 @@ rm -rf "$T/src" "$T/build"
 cd "$T/proj" || exit 1
 t_run env -u CARBONATION_DATADIR "$prefix/bin/carbonation" db init
 t_expect_status 0 "installed program runs db init from installed data"
+# The server backends are modules the installed program finds under
+# lib/carbonation/modules: a URL to a server socket that does not exist
+# fails to connect (its module loaded), not to load.
+mkdir -p "$T/srv"
+for url in "postgresql://u@%2Fnonexistent%2Fsocket/db" \
+	"mariadb://u@localhost/db?socket=/nonexistent/mysqld.sock"; do
+	printf '[database]\nurl = "%s"\n[[watch]]\nname = "in"\npath = "%s"\n[archive]\nbase_path = "%s"\n' \
+		"$url" "$T/proj/in" "$T/proj/arch" >"$T/srv/config.toml"
+	t_run env -u CARBONATION_DATADIR -u CARBONATION_MODULEDIR \
+		"$prefix/bin/carbonation" -c "$T/srv/config.toml" db status
+	t_expect_status 1 "installed program: ${url%%:*} unreachable exits 1"
+	t_expect_err "cannot open catalog" "installed program: ... the ${url%%:*} module loaded, the server not there"
+	t_expect_no "cannot load" "installed program: ... the ${url%%:*} module found where make install put it"
+done
 t_run sqlite3 "$T/proj/cat.db" "select count(*) from schema_migrations"
 shipped=$(find "$top_srcdir/migrations/sqlite/core" -name '*.sql' | wc -l)
 if [ "$(cat "$T/out")" -eq "$shipped" ]; then

@@ -1,0 +1,50 @@
+/* The program's own modules: the parts of carbonation whose libraries
+ * only some commands need (the PostgreSQL and MariaDB backends), built as
+ * shared objects and loaded on first use, so a command that never needs
+ * libpq does not pay for loading it and the forty libraries it brings.
+ * docs/architecture.md, "Modules".
+ *
+ * A module is never unloaded: the tables it returns are referenced by
+ * catalogs and threads until the process ends.  dlopen counts its own
+ * references and returns the same handle for a loaded file, so no cache
+ * or lock is kept here. */
+#include <dlfcn.h>
+#include <stdio.h>
+
+#include "util/util.h"
+
+int carb_module_symbol(const char *name, const char *sym, const void **out,
+		       struct carb_error *err)
+{
+	char path[4096];
+	const char *why;
+	void *h, *p;
+	int n;
+
+	*out = NULL;
+	n = snprintf(path, sizeof(path), "%s/%s.so", carb_module_dir(), name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return carb_error_set(err, "module %s: the module folder's path is too long "
+				      "(CARBONATION_MODULEDIR?)", name);
+	/* RTLD_NOW: a module that cannot resolve a symbol fails here, with
+	 * the loader's reason, not at its first call.  RTLD_LOCAL: its
+	 * libraries' symbols stay out of the plugins' way. */
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		why = dlerror();
+		/* dlerror names the file. */
+		return carb_error_set(err, "cannot load the %s module: %s (set "
+				      "CARBONATION_MODULEDIR to the folder holding %s.so, "
+				      "or reinstall)", name,
+				      why != NULL ? why : path, name);
+	}
+	dlerror();
+	p = dlsym(h, sym);
+	if (p == NULL) {
+		why = dlerror();
+		return carb_error_set(err, "module %s has no %s: %s (a module of another version?)",
+				      path, sym, why != NULL ? why : "not found");
+	}
+	*out = p;
+	return 0;
+}
