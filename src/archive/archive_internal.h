@@ -90,8 +90,18 @@ int carb_archive_source_moved(struct carb_place *p);
  * still holds p's file, through a reserved name; notes otherwise. */
 void carb_archive_source_drop(struct carb_place *p);
 
-/* http_put.c: the batch of an http destination, instead of folders. */
+/* The batch of an http destination, instead of folders: http_put.c, in
+ * the http-put module (libcurl), whose table http_module.c loads when
+ * carb_archive_http_init is first called.  run fails the batch when the
+ * module was never loaded. */
 void carb_archive_http_run(struct carb_archive_batch *b);
+struct carb_archive_http_ops {
+	int (*init)(struct carb_error *err);      /* curl_global_init */
+	void (*cleanup)(void);
+	void (*run)(struct carb_archive_batch *b);
+};
+__attribute__((visibility("default")))
+extern const struct carb_archive_http_ops carb_archive_http_module;
 
 /* Sets the item's outcome and reason; returns -1 for `return fail(...)`. */
 int carb_place_outcome(struct carb_place *p, enum carb_archive_outcome o,

@@ -46,22 +46,16 @@ struct put {
 	struct carb_buf answer;
 };
 
-int carb_archive_http_init(struct carb_error *err)
+static int http_init(struct carb_error *err)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return carb_error_set(err, "libcurl cannot be set up");
 	return 0;
 }
 
-void carb_archive_http_cleanup(void)
+static void http_cleanup(void)
 {
 	curl_global_cleanup();
-}
-
-bool carb_archive_path_is_url(const char *path, size_t len)
-{
-	return (len >= 7 && strncmp(path, "http://", 7) == 0) ||
-	       (len >= 8 && strncmp(path, "https://", 8) == 0);
 }
 
 /* ---- libcurl's callbacks -------------------------------------------------- */
@@ -404,8 +398,8 @@ static void fail_all(struct carb_archive_batch *b, enum carb_archive_outcome o,
 {
 	for (size_t i = 0; i < b->n; i++) {
 		b->items[i].outcome = i == 0 ? o : CARB_PLACE_LATER;
-		snprintf(b->items[i].reason, sizeof(b->items[i].reason), "%s",
-			 why);
+		snprintf(b->items[i].reason, sizeof(b->items[i].reason), "%.*s",
+			 (int)sizeof(b->items[i].reason) - 1, why);
 	}
 }
 
@@ -438,7 +432,7 @@ static void run_items(struct carb_archive_batch *b, CURL *c, const char *token)
 	}
 }
 
-void carb_archive_http_run(struct carb_archive_batch *b)
+static void http_run(struct carb_archive_batch *b)
 {
 	struct carb_error err;
 	char *token = NULL;
@@ -462,3 +456,9 @@ void carb_archive_http_run(struct carb_archive_batch *b)
 		memset(token, 0, strlen(token));
 	free(token);
 }
+
+const struct carb_archive_http_ops carb_archive_http_module = {
+	.init = http_init,
+	.cleanup = http_cleanup,
+	.run = http_run,
+};

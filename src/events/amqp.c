@@ -298,7 +298,7 @@ int carb_amqp_ready(struct carb_amqp *a, struct carb_error *err)
 	return 0;
 }
 
-int carb_amqp_routing_key(const char *tmpl, const struct carb_amqp_event *e,
+int carb_amqp_routing_key(const char *tmpl, const struct carb_sink_event *e,
 			  char *out, size_t size)
 {
 	size_t n = 0;
@@ -334,7 +334,7 @@ int carb_amqp_routing_key(const char *tmpl, const struct carb_amqp_event *e,
 
 /* The headers carry what the routing key may not (a headers exchange
  * routes on them): status, watch, scope. */
-static void fill_headers(amqp_table_entry_t h[3], const struct carb_amqp_event *e)
+static void fill_headers(amqp_table_entry_t h[3], const struct carb_sink_event *e)
 {
 	const char *keys[3] = { "status", "watch", "scope" };
 	const char *vals[3] = { e->status, e->watch, e->scope };
@@ -346,7 +346,7 @@ static void fill_headers(amqp_table_entry_t h[3], const struct carb_amqp_event *
 	}
 }
 
-static int publish(struct carb_amqp *a, const struct carb_amqp_event *e,
+static int publish(struct carb_amqp *a, const struct carb_sink_event *e,
 		   const char *key, struct carb_error *err)
 {
 	amqp_basic_properties_t p;
@@ -436,7 +436,7 @@ static int wait_confirm(struct carb_amqp *a, struct carb_error *err)
 	}
 }
 
-int carb_amqp_send(struct carb_amqp *a, const struct carb_amqp_event *e,
+int carb_amqp_send(struct carb_amqp *a, const struct carb_sink_event *e,
 		   struct carb_error *err)
 {
 	char key[256];
@@ -453,3 +453,44 @@ int carb_amqp_send(struct carb_amqp *a, const struct carb_amqp_event *e,
 	amqp_maybe_release_buffers(a->conn);
 	return 0;
 }
+
+/* ---- the module's table ------------------------------------------------- */
+
+static int amqp_open(const struct carb_event_sink_config *sink,
+		     const char *secret, size_t secret_len, void **out,
+		     struct carb_error *err)
+{
+	struct carb_amqp *a;
+
+	(void)secret;
+	(void)secret_len;
+	if (carb_amqp_new(sink, &a, err) < 0)
+		return -1;
+	*out = a;
+	return 0;
+}
+
+static void amqp_close(void *h)
+{
+	struct carb_amqp *a = h;
+
+	carb_amqp_free(&a);
+}
+
+static int amqp_ready(void *h, struct carb_error *err)
+{
+	return carb_amqp_ready(h, err);
+}
+
+static int amqp_send(void *h, const struct carb_sink_event *e,
+		     struct carb_error *err)
+{
+	return carb_amqp_send(h, e, err);
+}
+
+const struct carb_sink_ops carb_events_amqp_sink = {
+	.open = amqp_open,
+	.close = amqp_close,
+	.ready = amqp_ready,
+	.send = amqp_send,
+};

@@ -29,8 +29,8 @@ void carb_webhook_signature(const char *secret, size_t secret_len,
  * opened on the first send and again after a failure. */
 struct carb_amqp;
 
-/* What one message carries besides its body. */
-struct carb_amqp_event {
+/* What one event is sent with: its body and what a message says of it. */
+struct carb_sink_event {
 	const char *event_id;     /* message_id */
 	const char *status;       /* type; {status} of the routing key */
 	const char *watch;
@@ -56,11 +56,37 @@ int carb_amqp_ready(struct carb_amqp *a, struct carb_error *err);
  * 0 on basic.ack, else -1 with err (a nack, a closed channel or
  * connection, no confirm within the timeout), the connection dropped so
  * the next send opens a new one. */
-int carb_amqp_send(struct carb_amqp *a, const struct carb_amqp_event *e,
+int carb_amqp_send(struct carb_amqp *a, const struct carb_sink_event *e,
 		   struct carb_error *err);
 /* tmpl with {status} (lower case), {watch} and {scope} filled, into out
  * of size bytes: 0, or -1 when it does not fit. */
-int carb_amqp_routing_key(const char *tmpl, const struct carb_amqp_event *e,
+int carb_amqp_routing_key(const char *tmpl, const struct carb_sink_event *e,
 			  char *out, size_t size);
+
+/* A sink kind's operations, the one table its module exports
+ * (modules/webhook.so: carb_events_webhook_sink, modules/amqp.so:
+ * carb_events_amqp_sink), which the publisher loads when a sink of the
+ * kind is configured, so a service without one never loads libcurl or
+ * librabbitmq. */
+struct carb_sink_ops {
+	/* The library's process-wide set-up, not thread-safe: once per
+	 * start, before the thread; paired with global_cleanup.  Both may
+	 * be NULL. */
+	int (*global_init)(struct carb_error *err);
+	void (*global_cleanup)(void);
+	/* carb_webhook_new, carb_amqp_new (secret unused) */
+	int (*open)(const struct carb_event_sink_config *sink,
+		    const char *secret, size_t secret_len, void **out,
+		    struct carb_error *err);
+	void (*close)(void *h);                   /* h may be NULL */
+	/* While idle; NULL when the kind has nothing to do then. */
+	int (*ready)(void *h, struct carb_error *err);
+	int (*send)(void *h, const struct carb_sink_event *e,
+		    struct carb_error *err);
+};
+__attribute__((visibility("default")))
+extern const struct carb_sink_ops carb_events_webhook_sink;
+__attribute__((visibility("default")))
+extern const struct carb_sink_ops carb_events_amqp_sink;
 
 #endif

@@ -12,8 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "events/events_internal.h"
 
 #define BATCH 100
@@ -26,8 +24,8 @@
 
 struct sink_rt {
 	const struct carb_event_sink_config *cfg;
-	struct carb_webhook *webhook;     /* kind webhook */
-	struct carb_amqp *amqp;           /* kind amqp */
+	const struct carb_sink_ops *ops;  /* its kind's, from its module */
+	void *h;                          /* what ops->open made */
 	int64_t next_ms;          /* monotonic: when to look again */
 	int64_t backoff_ms;       /* 0: the last attempt worked */
 };
@@ -46,6 +44,9 @@ struct carb_events {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stop;                /* under lock */
+	/* The kinds whose global_init ran, for their global_cleanup. */
+	const struct carb_sink_ops *inited[2];
+	size_t ninited;
 };
 
 /* The secret is the file's first line: an editor's final newline is not
@@ -147,14 +148,12 @@ enum outcome { SENT, SINK_FAILED, CATALOG_FAILED };
 static int sink_send(struct sink_rt *s, const struct row *x, const char *body,
 		     struct carb_error *err)
 {
-	const struct carb_amqp_event e = {
+	const struct carb_sink_event e = {
 		.event_id = x->event_id, .status = x->status, .watch = x->watch,
 		.scope = x->scope, .created_at = x->created_at, .body = body,
 	};
 
-	if (s->amqp != NULL)
-		return carb_amqp_send(s->amqp, &e, err);
-	return carb_webhook_send(s->webhook, x->event_id, body, err);
+	return s->ops->send(s->h, &e, err);
 }
 
 static enum outcome send_one(struct carb_events *ev, struct sink_rt *s,
@@ -243,8 +242,8 @@ static int drain(struct carb_events *ev, struct sink_rt *s)
 		}
 		/* Idle: an amqp sink stays connected, so its exchange
 		 * exists for consumers before the first event. */
-		if (rs.n == 0 && s->amqp != NULL) {
-			if (carb_amqp_ready(s->amqp, &err) < 0) {
+		if (rs.n == 0 && s->ops->ready != NULL) {
+			if (s->ops->ready(s->h, &err) < 0) {
 				back_off(s, NULL, &err);
 				return 0;
 			}
@@ -389,6 +388,29 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* Points s at its kind's operations, loading the kind's module (and
+ * setting its library up) the first time. */
+static int load_kind(struct carb_events *ev, struct sink_rt *s,
+		     struct carb_error *err)
+{
+	bool amqp = s->cfg->kind == CARB_SINK_AMQP;
+	const void *table;
+
+	if (carb_module_symbol(amqp ? "amqp" : "webhook",
+			       amqp ? "carb_events_amqp_sink"
+				    : "carb_events_webhook_sink",
+			       &table, err) < 0)
+		return -1;
+	s->ops = table;
+	for (size_t k = 0; k < ev->ninited; k++)
+		if (ev->inited[k] == s->ops)
+			return 0;
+	if (s->ops->global_init != NULL && s->ops->global_init(err) < 0)
+		return -1;
+	ev->inited[ev->ninited++] = s->ops;
+	return 0;
+}
+
 static int open_sinks(struct carb_events *ev, struct carb_error *err)
 {
 	const struct carb_config *cfg = ev->deps.cfg;
@@ -402,15 +424,12 @@ static int open_sinks(struct carb_events *ev, struct carb_error *err)
 		int rc;
 
 		s->cfg = carb_config_event_sink(cfg, i);
-		if (s->cfg->kind == CARB_SINK_AMQP) {
-			if (carb_amqp_new(s->cfg, &s->amqp, err) < 0)
-				return -1;
-			continue;
-		}
+		if (load_kind(ev, s, err) < 0)
+			return -1;
 		if (s->cfg->secret_file != NULL &&
 		    read_secret(s->cfg, &secret, &len, err) < 0)
 			return -1;
-		rc = carb_webhook_new(s->cfg, secret, len, &s->webhook, err);
+		rc = s->ops->open(s->cfg, secret, len, &s->h, err);
 		if (secret != NULL)
 			memset(secret, 0, len);
 		free(secret);
@@ -422,11 +441,13 @@ static int open_sinks(struct carb_events *ev, struct carb_error *err)
 
 static void free_events(struct carb_events *ev)
 {
-	for (size_t i = 0; i < ev->nsinks; i++) {
-		carb_webhook_free(&ev->sinks[i].webhook);
-		carb_amqp_free(&ev->sinks[i].amqp);
-	}
+	for (size_t i = 0; i < ev->nsinks; i++)
+		if (ev->sinks[i].h != NULL)
+			ev->sinks[i].ops->close(ev->sinks[i].h);
 	free(ev->sinks);
+	for (size_t k = 0; k < ev->ninited; k++)
+		if (ev->inited[k]->global_cleanup != NULL)
+			ev->inited[k]->global_cleanup();
 	pthread_mutex_destroy(&ev->lock);
 	pthread_cond_destroy(&ev->wake);
 	free(ev);
@@ -442,14 +463,10 @@ int carb_events_start(const struct carb_events_deps *deps,
 	ev->deps = *deps;
 	pthread_mutex_init(&ev->lock, NULL);
 	pthread_cond_init(&ev->wake, NULL);
-	/* curl_global_init is not thread-safe: once, before the thread. */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		free_events(ev);
-		return carb_error_set(err, "events: libcurl cannot start");
-	}
+	/* Before the thread: a library's global set-up is not
+	 * thread-safe. */
 	if (open_sinks(ev, err) < 0) {
 		free_events(ev);
-		curl_global_cleanup();
 		return -1;
 	}
 	if (gethostname(ev->host, sizeof(ev->host) - 1) != 0)
@@ -464,7 +481,6 @@ int carb_events_start(const struct carb_events_deps *deps,
 	rc = pthread_create(&ev->thread, NULL, run, ev);
 	if (rc != 0) {
 		free_events(ev);
-		curl_global_cleanup();
 		return carb_error_set(err, "events: cannot start the publisher:"
 				      " %s", strerror(rc));
 	}
@@ -486,6 +502,5 @@ void carb_events_stop(struct carb_events **evp)
 	if (ev->started)
 		pthread_join(ev->thread, NULL);
 	free_events(ev);
-	curl_global_cleanup();
 	*evp = NULL;
 }

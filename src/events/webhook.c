@@ -119,3 +119,45 @@ int carb_webhook_send(struct carb_webhook *w, const char *event_id,
 		return carb_error_set(err, "the receiver answered HTTP %ld", code);
 	return 0;
 }
+
+/* ---- the module's table ------------------------------------------------- */
+
+static int webhook_global_init(struct carb_error *err)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return carb_error_set(err, "events: libcurl cannot start");
+	return 0;
+}
+
+static int webhook_open(const struct carb_event_sink_config *sink,
+			const char *secret, size_t secret_len, void **out,
+			struct carb_error *err)
+{
+	struct carb_webhook *w;
+
+	if (carb_webhook_new(sink, secret, secret_len, &w, err) < 0)
+		return -1;
+	*out = w;
+	return 0;
+}
+
+static void webhook_close(void *h)
+{
+	struct carb_webhook *w = h;
+
+	carb_webhook_free(&w);
+}
+
+static int webhook_send(void *h, const struct carb_sink_event *e,
+			struct carb_error *err)
+{
+	return carb_webhook_send(h, e->event_id, e->body, err);
+}
+
+const struct carb_sink_ops carb_events_webhook_sink = {
+	.global_init = webhook_global_init,
+	.global_cleanup = curl_global_cleanup,
+	.open = webhook_open,
+	.close = webhook_close,
+	.send = webhook_send,
+};

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "http/http.h"
+#include "http/http_module.h"
 
 /* Idle catalog connections kept for the next request. */
 #define CARB_HTTP_POOL 8

@@ -342,8 +342,8 @@ static int serve(struct carb_http *h, int fd, struct carb_error *err)
 	return 0;
 }
 
-int carb_http_start(const struct carb_http_deps *deps, struct carb_http **out,
-		    struct carb_error *err)
+static int http_start(const struct carb_http_deps *deps,
+		      struct carb_http **out, struct carb_error *err)
 {
 	const struct carb_http_config *hc = carb_config_http(deps->cfg);
 	struct carb_http *h;
@@ -374,7 +374,7 @@ int carb_http_start(const struct carb_http_deps *deps, struct carb_http **out,
 	return 0;
 }
 
-void carb_http_stop(struct carb_http **hp)
+static void http_stop(struct carb_http **hp)
 {
 	struct carb_http *h = *hp;
 
@@ -397,7 +397,8 @@ static void set_copy(char **dst, const char *src)
 	*dst = src ? carb_xstrdup(src) : NULL;
 }
 
-void carb_http_publish(struct carb_http *h, const struct carb_http_snapshot *s)
+static void http_publish(struct carb_http *h,
+			 const struct carb_http_snapshot *s)
 {
 	if (h == NULL)
 		return;
@@ -462,3 +463,9 @@ void carb_http_catalog_done(struct carb_http *h, struct carb_catalog *cat,
 	pthread_mutex_unlock(&h->lock);
 	carb_catalog_close(&cat);
 }
+
+const struct carb_http_ops carb_http_module = {
+	.start = http_start,
+	.publish = http_publish,
+	.stop = http_stop,
+};

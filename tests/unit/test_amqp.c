@@ -14,7 +14,7 @@
 
 #include "events/events_internal.h"
 
-static const struct carb_amqp_event ev = {
+static const struct carb_sink_event ev = {
 	.event_id = "0123", .status = "INTEGRITY_FAILED", .watch = "north-1",
 	.scope = "component", .created_at = 1700000000123456, .body = "{}",
 };
