@@ -10,6 +10,7 @@
  * or lock is kept here. */
 #include <dlfcn.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "util/util.h"
 
@@ -17,7 +18,7 @@ int carb_module_symbol(const char *name, const char *sym, const void **out,
 		       struct carb_error *err)
 {
 	char path[4096];
-	const char *why;
+	const char *why, *stamp;
 	void *h, *p;
 	int n;
 
@@ -38,6 +39,16 @@ int carb_module_symbol(const char *name, const char *sym, const void **out,
 				      "or reinstall)", name,
 				      why != NULL ? why : path, name);
 	}
+	/* A module of another release has tables of another shape:
+	 * refused before anything is called through them. */
+	dlerror();
+	stamp = dlsym(h, "carb_module_version");
+	if (stamp == NULL || strcmp(stamp, PACKAGE_VERSION) != 0)
+		return carb_error_set(err, "module %s is %s%s, not %s: install the "
+				      "modules of the same build as the program",
+				      path, stamp != NULL ? "from carbonation " : "",
+				      stamp != NULL ? stamp : "not a carbonation module",
+				      PACKAGE_VERSION);
 	dlerror();
 	p = dlsym(h, sym);
 	if (p == NULL) {

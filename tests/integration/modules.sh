@@ -106,4 +106,26 @@ for p in web hook; do
 	fi
 done
 
+# A module of another release, or a shared object that is no module of
+# carbonation's, is refused before anything in it is called.
+mkdir -p "$T/other" "$T/alien"
+printf 'const char carb_module_version[] = "0.0.1-other";\nconst int carb_http_module[8];\n' \
+	>"$T/other.c"
+printf 'const int carb_http_module[8];\n' >"$T/alien.c"
+t_run cc -shared -fPIC -o "$T/other/http.so" "$T/other.c"
+t_expect_status 0 "a module of another release builds"
+t_run cc -shared -fPIC -o "$T/alien/http.so" "$T/alien.c"
+t_expect_status 0 "a shared object that is no module builds"
+t_run env CARBONATION_MODULEDIR="$T/other" "$CARB" -c "$T/web/config.toml" run
+t_expect_status 1 "a module of another release: run exits 1"
+t_expect_err "is from carbonation 0.0.1-other, not " "... saying which release it is from"
+t_run env CARBONATION_MODULEDIR="$T/alien" "$CARB" -c "$T/web/config.toml" run
+t_expect_status 1 "no carbonation module: run exits 1"
+t_expect_err "is not a carbonation module" "... saying so"
+if [ -f "$T/web/in/b.dat" ]; then
+	t_pass "... and the delivered file is where it was"
+else
+	t_fail "... and the delivered file is where it was"
+fi
+
 t_done
