@@ -106,6 +106,26 @@ for p in web hook; do
 	fi
 done
 
+# An http destination: without its module, run --once stops before it
+# records anything, and the delivery stays where it was.
+mkdir -p "$T/put/in" "$T/put/arch"
+printf '[database]\nurl = "sqlite:cat.db"\n[[watch]]\nname = "in"\npath = "in"\nsettle = "0s"\n[archive]\nbase_path = "arch"\n[archive.destinations.remote]\nurl = "http://127.0.0.1:%s/upload/in/{name}"\n' \
+	"$(free_port)" >"$T/put/config.toml"
+printf '[[routing.rule]]\ndestination = "remote"\n' >"$T/put/rules.toml"
+printf 'three\n' >"$T/put/in/c.dat"
+t_run "$CARB" -c "$T/put/config.toml" db init
+t_expect_status 0 "put: db init"
+t_run env CARBONATION_MODULEDIR="$T/no-modules" "$CARB" -c "$T/put/config.toml" run --once
+t_expect_status 1 "put: a missing http-put module: run --once exits 1"
+t_expect_err "cannot load the http-put module" "put: ... saying which module"
+t_run sh -c "sqlite3 '$T/put/cat.db' 'SELECT COUNT(*) FROM components' | grep -qx 0"
+t_expect_status 0 "put: ... having recorded nothing"
+if [ -f "$T/put/in/c.dat" ]; then
+	t_pass "put: ... and the delivered file is where it was"
+else
+	t_fail "put: ... and the delivered file is where it was"
+fi
+
 # A module of another release, or a shared object that is no module of
 # carbonation's, is refused before anything in it is called.
 mkdir -p "$T/other" "$T/alien"
