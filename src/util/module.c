@@ -43,18 +43,26 @@ int carb_module_symbol(const char *name, const char *sym, const void **out,
 	 * refused before anything is called through them. */
 	dlerror();
 	stamp = dlsym(h, "carb_module_version");
-	if (stamp == NULL || strcmp(stamp, PACKAGE_VERSION) != 0)
-		return carb_error_set(err, "module %s is %s%s, not %s: install the "
-				      "modules of the same build as the program",
-				      path, stamp != NULL ? "from carbonation " : "",
-				      stamp != NULL ? stamp : "not a carbonation module",
-				      PACKAGE_VERSION);
+	if (stamp == NULL) {
+		dlclose(h);
+		return carb_error_set(err, "%s is not a carbonation module (it has no "
+				      "carb_module_version)", path);
+	}
+	if (strcmp(stamp, PACKAGE_VERSION) != 0) {
+		carb_error_set(err, "module %s is from carbonation %.64s, not %s: "
+			       "install the modules of the program's build", path,
+			       stamp, PACKAGE_VERSION);
+		dlclose(h);
+		return -1;
+	}
 	dlerror();
 	p = dlsym(h, sym);
 	if (p == NULL) {
 		why = dlerror();
-		return carb_error_set(err, "module %s has no %s: %s (a module of another version?)",
-				      path, sym, why != NULL ? why : "not found");
+		carb_error_set(err, "module %s has no %s: %s", path, sym,
+			       why != NULL ? why : "not found");
+		dlclose(h);
+		return -1;
 	}
 	*out = p;
 	return 0;
