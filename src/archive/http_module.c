@@ -3,13 +3,13 @@
  * run that has an http destination, not by every command.  Also the one
  * test of whether an archive path is such a destination's URL, which
  * reconciliation asks without loading anything. */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "archive/archive_internal.h"
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* Stored by init on the intake thread, read by the workers' batches:
+ * atomic, though every store writes the same table. */
 static const struct carb_archive_http_ops *ops;
 
 bool carb_archive_path_is_url(const char *path, size_t len)
@@ -20,20 +20,13 @@ bool carb_archive_path_is_url(const char *path, size_t len)
 
 int carb_archive_http_init(struct carb_error *err)
 {
-	const void *table = NULL;
-	int rc = 0;
+	const void *table;
 
-	pthread_mutex_lock(&lock);
-	if (ops == NULL) {
-		rc = carb_module_symbol("http-put", "carb_archive_http_module",
-					&table, err);
-		if (rc == 0)
-			__atomic_store_n(&ops, table, __ATOMIC_RELEASE);
-	}
-	pthread_mutex_unlock(&lock);
-	if (rc < 0)
+	if (carb_module_symbol("http-put", "carb_archive_http_module", &table,
+			       err) < 0)
 		return -1;
-	return ops->init(err);
+	__atomic_store_n(&ops, table, __ATOMIC_RELEASE);
+	return ((const struct carb_archive_http_ops *)table)->init(err);
 }
 
 void carb_archive_http_cleanup(void)

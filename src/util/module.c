@@ -1,13 +1,15 @@
 /* The program's own modules: the parts of carbonation whose libraries
- * only some commands need (the PostgreSQL and MariaDB backends), built as
- * shared objects and loaded on first use, so a command that never needs
- * libpq does not pay for loading it and the forty libraries it brings.
- * docs/architecture.md, "Modules".
+ * only some commands need (the PostgreSQL and MariaDB backends, the HTTP
+ * listener, the events sinks, the http destination), built as shared
+ * objects and loaded on first use, so a command that never needs libpq
+ * or libcurl does not pay for loading them and the forty libraries they
+ * bring.  docs/architecture.md, "Modules".
  *
  * A module is never unloaded: the tables it returns are referenced by
  * catalogs and threads until the process ends.  dlopen counts its own
- * references and returns the same handle for a loaded file, so no cache
- * or lock is kept here. */
+ * references and returns the same handle for a loaded file, so calling
+ * again returns the same table and no cache or lock is needed, here or
+ * in the callers. */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>

@@ -36,6 +36,24 @@ maps_wait() {
 	return 1
 }
 
+# Service $1 maps module $2 (modules/$2.so of this build, waited for) and
+# the library $3.
+expect_loaded() {
+	pid=$(svc_pid "$1")
+	if maps_wait "$pid" "$top_builddir/modules/$2.so" &&
+		grep -q "$3" "/proc/$pid/maps"; then
+		t_pass "$4"
+	else
+		t_fail "$4"
+	fi
+}
+
+# The delivered file $1 is still where it was.
+expect_in_place() {
+	t_run test -f "$1"
+	t_expect_status 0 "$2"
+}
+
 # A service on SQLite with neither HTTP nor events: once it has archived
 # a file it maps no module and none of the libraries.
 a_project plain
@@ -61,13 +79,7 @@ port=$(free_port)
 printf '\n[http]\nlisten = "127.0.0.1:%s"\n' "$port" >>"$T/web/config.toml"
 svc_start web
 http_wait "http://127.0.0.1:$port/health" || t_fail "the listener answers"
-pid=$(svc_pid web)
-if maps_wait "$pid" "$top_builddir/modules/http.so" &&
-	grep -q libmicrohttpd "/proc/$pid/maps"; then
-	t_pass "[http] listen loads modules/http.so and libmicrohttpd"
-else
-	t_fail "[http] listen loads modules/http.so and libmicrohttpd"
-fi
+expect_loaded web http libmicrohttpd "[http] listen loads modules/http.so and libmicrohttpd"
 if grep -q "libcurl\|librabbitmq\|libpq" "/proc/$pid/maps"; then
 	t_fail "... and nothing the configuration does not use"
 else
@@ -81,13 +93,7 @@ a_project hook
 printf '\n[[events]]\nname = "hook"\nkind = "webhook"\nurl = "http://127.0.0.1:%s/events"\n' \
 	"$(free_port)" >>"$T/hook/config.toml"
 svc_start hook
-pid=$(svc_pid hook)
-if maps_wait "$pid" "$top_builddir/modules/webhook.so" &&
-	grep -q libcurl "/proc/$pid/maps"; then
-	t_pass "a webhook sink loads modules/webhook.so and libcurl"
-else
-	t_fail "a webhook sink loads modules/webhook.so and libcurl"
-fi
+expect_loaded hook webhook libcurl "a webhook sink loads modules/webhook.so and libcurl"
 svc_stop hook
 
 # A missing module: run says which and where, exits 1 at start, and
@@ -99,11 +105,7 @@ for p in web hook; do
 	t_expect_status 1 "$p: a missing module: run exits 1"
 	t_expect_err "cannot load the" "$p: ... saying it cannot load the module"
 	t_expect_err "$T/no-modules/" "$p: ... naming the folder it looked in"
-	if [ -f "$T/$p/in/b.dat" ]; then
-		t_pass "$p: ... and the delivered file is where it was"
-	else
-		t_fail "$p: ... and the delivered file is where it was"
-	fi
+	expect_in_place "$T/$p/in/b.dat" "$p: ... and the delivered file is where it was"
 done
 
 # An http destination: without its module, run --once stops before it
@@ -120,11 +122,7 @@ t_expect_status 1 "put: a missing http-put module: run --once exits 1"
 t_expect_err "cannot load the http-put module" "put: ... saying which module"
 t_run sh -c "sqlite3 '$T/put/cat.db' 'SELECT COUNT(*) FROM components' | grep -qx 0"
 t_expect_status 0 "put: ... having recorded nothing"
-if [ -f "$T/put/in/c.dat" ]; then
-	t_pass "put: ... and the delivered file is where it was"
-else
-	t_fail "put: ... and the delivered file is where it was"
-fi
+expect_in_place "$T/put/in/c.dat" "put: ... and the delivered file is where it was"
 
 # A module of another release, or a shared object that is no module of
 # carbonation's, is refused before anything in it is called.
@@ -142,10 +140,6 @@ t_expect_err "is from carbonation 0.0.1-other, not " "... saying which release i
 t_run env CARBONATION_MODULEDIR="$T/alien" "$CARB" -c "$T/web/config.toml" run
 t_expect_status 1 "no carbonation module: run exits 1"
 t_expect_err "is not a carbonation module" "... saying so"
-if [ -f "$T/web/in/b.dat" ]; then
-	t_pass "... and the delivered file is where it was"
-else
-	t_fail "... and the delivered file is where it was"
-fi
+expect_in_place "$T/web/in/b.dat" "... and the delivered file is where it was"
 
 t_done
